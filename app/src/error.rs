@@ -1,0 +1,108 @@
+//! What can go wrong, as the user is told it. Every lower-layer error is mapped once into this
+//! type (in `server/`), and this is the only place that words it, in French.
+
+use serde::{Deserialize, Serialize};
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum WebmailError {
+    /// No signed-in user in this browser session.
+    #[error("Vous n'êtes pas connecté(e).")]
+    NotSignedIn,
+    /// The PSC access token expired and could not be renewed.
+    #[error("Votre session Pro Santé Connect a expiré. Reconnectez-vous pour continuer.")]
+    SessionExpired,
+    /// The operator refused the token (IMAP/SMTP authentication failed).
+    #[error("Votre opérateur MSSanté a refusé l'accès à votre boîte aux lettres. Reconnectez-vous ; si le refus persiste, contactez votre administrateur.")]
+    AccessRefused,
+    /// The answer coming back from PSC did not match the request this browser made (state).
+    #[error("La réponse de Pro Santé Connect ne correspond pas à votre demande de connexion (elle a pu être modifiée ou être trop ancienne). Par sécurité, la connexion a été refusée : recommencez.")]
+    LoginTampered,
+    /// PSC refused or failed the sign-in (denied, bad code, invalid ID token, wrong acr…).
+    #[error("Pro Santé Connect n'a pas validé votre identification. Recommencez la connexion.")]
+    LoginRefused,
+    /// The PSC identity has no MSSanté mailbox at this operator.
+    #[error("Aucune boîte aux lettres MSSanté n'est associée à votre identité chez cet opérateur.")]
+    NoMailbox,
+    /// PSC is unreachable.
+    #[error("Pro Santé Connect est momentanément injoignable. Réessayez dans quelques instants.")]
+    PscUnavailable,
+    /// The operator's IMAP/SMTP servers are unreachable.
+    #[error("Le serveur de messagerie de votre opérateur est momentanément injoignable. Réessayez dans quelques instants ; rien n'a été perdu.")]
+    OperatorUnavailable,
+    /// The message does not exist (any more).
+    #[error("Ce message n'existe pas ou a été supprimé.")]
+    MessageNotFound,
+    /// Anything else; details are in the server log (never health data).
+    #[error("Une erreur inattendue s'est produite. Réessayez ; si elle persiste, contactez le support.")]
+    Internal,
+}
+
+impl WebmailError {
+    /// Short stable code, used in the `?erreur=` query of the sign-in page.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotSignedIn => "non-connecte",
+            Self::SessionExpired => "session-expiree",
+            Self::AccessRefused => "acces-refuse",
+            Self::LoginTampered => "reponse-invalide",
+            Self::LoginRefused => "connexion-refusee",
+            Self::NoMailbox => "sans-boite",
+            Self::PscUnavailable => "psc-indisponible",
+            Self::OperatorUnavailable => "operateur-indisponible",
+            Self::MessageNotFound => "message-introuvable",
+            Self::Internal => "erreur-interne",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        [
+            Self::NotSignedIn,
+            Self::SessionExpired,
+            Self::AccessRefused,
+            Self::LoginTampered,
+            Self::LoginRefused,
+            Self::NoMailbox,
+            Self::PscUnavailable,
+            Self::OperatorUnavailable,
+            Self::MessageNotFound,
+            Self::Internal,
+        ]
+        .into_iter()
+        .find(|e| e.code() == code)
+    }
+
+    /// Whether the fix is to sign in (again).
+    pub fn needs_sign_in(&self) -> bool {
+        matches!(self, Self::NotSignedIn | Self::SessionExpired | Self::AccessRefused)
+    }
+}
+
+impl FromServerFnError for WebmailError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(_: ServerFnErrorErr) -> Self {
+        // transport or (de)serialisation failures: the server could not be reached properly
+        Self::Internal
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_maps_back_to_its_error() {
+        for e in [WebmailError::SessionExpired, WebmailError::LoginTampered, WebmailError::Internal] {
+            assert_eq!(WebmailError::from_code(e.code()), Some(e));
+        }
+        assert_eq!(WebmailError::from_code("<script>"), None);
+    }
+
+    #[test]
+    fn messages_are_in_french() {
+        assert!(WebmailError::SessionExpired.to_string().contains("Reconnectez-vous"));
+        assert!(WebmailError::LoginTampered.to_string().contains("Pro Santé Connect"));
+    }
+}

@@ -1,0 +1,56 @@
+//! The webmail's user interface: Leptos components, routes and server functions, rendered on the
+//! server and hydrated in the browser. What the server does behind the server functions (PSC
+//! session, IMAP gateway) sits behind the [`backend::Webmail`] trait, implemented in `server/`.
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod backend;
+pub mod error;
+pub mod format;
+mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    SsrMode,
+    components::{Route, Router, Routes},
+    path,
+};
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="fr">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/mssante-webmail.css"/>
+        <Title formatter=|page: String| {
+            if page.is_empty() { "Messagerie MSSanté".to_string() } else { format!("{page} · Messagerie MSSanté") }
+        }/>
+        <Router>
+            <Routes fallback=pages::NotFound>
+                // whole pages are rendered before sending: readable without JavaScript, no streaming scripts
+                <Route path=path!("/") view=pages::InboxPage ssr=SsrMode::Async/>
+                <Route path=path!("/messages/:uid") view=pages::MessagePage ssr=SsrMode::Async/>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,93 @@
+#!/bin/bash
+# Start the local test operator: Dovecot (IMAP, LMTP, Sieve), Postfix (submission with SASL through
+# Dovecot) and the Pro Santé Connect stand-in, then seed the demo mailboxes. Idempotent: a running
+# instance is stopped first. Everything lives under $OPERATOR_STATE; no system-wide config is touched.
+#   KEEP_DATA=1   keep the mailboxes of the previous run (no reseeding)
+#   SEED=0        start with empty mailboxes
+#   DEBUG=1       auth_debug/mail_debug in Dovecot
+# Needs root (ports 25/143/465/587/993 and Dovecot's uid switching).
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+STATE=${OPERATOR_STATE:-/var/tmp/mssante-operator}
+export OPERATOR_STATE=$STATE
+VMAIL_UID=5000
+
+for b in dovecot doveadm postfix node npm openssl python3; do
+  command -v $b >/dev/null || { echo "manque : $b (scripts/install-deps.sh l'installe)"; exit 1; }
+done
+
+"$HERE/stop.sh"
+rm -rf "$STATE/run" "$STATE/logs" "$STATE/etc"
+[ "${KEEP_DATA:-}" = 1 ] || rm -rf "$STATE/data"
+mkdir -p "$STATE"/{run/postfix-spool,run/postfix-data,logs,data/mail,etc/dovecot,etc/postfix,certs,psc}
+chown $VMAIL_UID:$VMAIL_UID "$STATE/data" "$STATE/data/mail"
+chown postfix "$STATE/run/postfix-data"
+
+# 1. keys and certificates, made once and kept: a local CA (the IGC-Santé stand-in the webmail trusts)
+#    and the mail server's certificate signed by it
+C=$STATE/certs
+if [ ! -s "$C/mail.crt" ]; then
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=AC de test MSSante" \
+    -keyout "$C/ca.key" -out "$C/ca.crt" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=mail.hopital-demo.mssante.fr" \
+    -keyout "$C/mail.key" -out "$C/mail.csr" 2>/dev/null
+  printf 'subjectAltName=DNS:localhost,DNS:mail.hopital-demo.mssante.fr,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' > "$C/ext.cnf"
+  openssl x509 -req -in "$C/mail.csr" -CA "$C/ca.crt" -CAkey "$C/ca.key" -CAcreateserial -days 3650 \
+    -extfile "$C/ext.cnf" -out "$C/mail.crt" 2>/dev/null
+  chmod 600 "$C/ca.key" "$C/mail.key"
+fi
+[ -s "$STATE/psc/rs256.pem" ] || openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$STATE/psc/rs256.pem" 2>/dev/null
+# Dovecot validates JWTs locally with the provider's public key: <prefix>/<azp>/<alg>/<kid>
+K=$STATE/oauth2-keys
+rm -rf "$K"; mkdir -p "$K/default/RS256"
+openssl pkey -in "$STATE/psc/rs256.pem" -pubout -out "$K/default/RS256/psc-standin-rs256"
+for azp in webmail webmail-expiring; do
+  mkdir -p "$K/$azp/RS256"; ln -sfn ../../default/RS256/psc-standin-rs256 "$K/$azp/RS256/psc-standin-rs256"
+done
+[ -d "$HERE/psc/node_modules/oidc-provider" ] || (cd "$HERE/psc" && npm ci --no-audit --no-fund --loglevel=error)
+
+# 2. render the configuration into the state directory
+render() { sed "s#@STATE@#$STATE#g" "$1" > "$2"; }
+render "$HERE/dovecot/dovecot.conf.in" "$STATE/etc/dovecot/dovecot.conf"
+render "$HERE/dovecot/oauth2.conf.ext.in" "$STATE/etc/dovecot/oauth2.conf.ext"
+cp "$HERE/dovecot/users" "$STATE/etc/dovecot/users"
+render "$HERE/postfix/main.cf.in" "$STATE/etc/postfix/main.cf"
+cp "$HERE/postfix/master.cf" "$HERE/postfix/vmailbox" "$HERE/postfix/valias" "$HERE/postfix/sender_login" "$STATE/etc/postfix/"
+if [ "${DEBUG:-}" = 1 ]; then
+  printf 'auth_debug = yes\nauth_debug_passwords = no\nmail_debug = yes\n' > "$STATE/etc/dovecot/debug.conf"
+fi
+
+# 3. start the daemons (stdio detached so the script can be piped without hanging)
+DC="$STATE/etc/dovecot/dovecot.conf"
+doveconf -c "$DC" -n >/dev/null
+dovecot -c "$DC" </dev/null >>"$STATE/logs/start.log" 2>&1
+postfix -c "$STATE/etc/postfix" check </dev/null >>"$STATE/logs/start.log" 2>&1
+postfix -c "$STATE/etc/postfix" start </dev/null >>"$STATE/logs/start.log" 2>&1
+PSC_KEY_FILE="$STATE/psc/rs256.pem" PSC_DIRECTORY="$HERE/directory.json" \
+  nohup node "$HERE/psc/server.mjs" </dev/null >"$STATE/logs/psc.log" 2>&1 &
+echo $! > "$STATE/run/psc.pid"
+
+wait_port() { for _ in $(seq 1 150); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 injoignable"; return 1; }
+for p in 143 993 4190 25 587 465 9090; do wait_port $p; done
+for _ in $(seq 1 50); do [ -S "$STATE/run/dovecot/lmtp" ] && [ -S "$STATE/run/dovecot/auth-postfix" ] && break; sleep 0.1; done
+
+# 4. organisational mailboxes: members and their rights as IMAP ACLs (RFC 4314), from directory.json
+python3 - "$HERE/directory.json" <<'PY' | while read -r org who rights; do
+import json, sys
+for org, o in json.load(open(sys.argv[1]))["organisational"].items():
+    for member, rights in o["members"].items():
+        print(org, member, rights)
+PY
+  doveadm -c "$DC" mailbox create -u "$org" INBOX 2>/dev/null || true
+  # shellcheck disable=SC2086
+  doveadm -c "$DC" acl set -u "$org" INBOX "user=$who" $rights
+done
+
+# 5. demo mail
+if [ "${SEED:-1}" = 1 ] && [ "${KEEP_DATA:-}" != 1 ]; then
+  python3 "$HERE/seed/seed.py" demo
+fi
+
+echo "Opérateur de test prêt (état : $STATE)"
+echo "  IMAP 127.0.0.1:143 (STARTTLS) et :993 (TLS), submission :587 (STARTTLS), Pro Santé Connect (simulateur) http://127.0.0.1:9090"
+echo "  journaux : $STATE/logs/{dovecot,postfix,psc}.log   AC de test : $STATE/certs/ca.crt"

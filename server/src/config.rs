@@ -1,0 +1,80 @@
+//! Settings, read once from the environment. Defaults point at the local test operator
+//! (operator/start.sh), so the demo needs nothing but the client secret.
+
+use std::{env, path::PathBuf, time::Duration};
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Origin the browser uses to reach the webmail, e.g. http://127.0.0.1:8080 (no trailing slash).
+    pub public_url: String,
+    pub psc: PscConfig,
+    pub imap: ImapConfig,
+    /// SQLite file holding the server-side sessions.
+    pub session_db: PathBuf,
+    /// A session ends after this long without activity.
+    pub session_idle: Duration,
+}
+
+#[derive(Clone, Debug)]
+pub struct PscConfig {
+    pub issuer: String,
+    /// Path of the discovery document under the issuer: PSC uses a non-standard one.
+    pub discovery_path: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub scopes: Vec<String>,
+    /// Authentication level demanded and checked in the ID token (PSC: eidas1).
+    pub acr: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct ImapConfig {
+    pub host: String,
+    /// IMAP with STARTTLS (MSSanté clients use 143).
+    pub port: u16,
+    /// Certificate authority the operator's server certificate must chain to (IGC-Santé in production).
+    pub ca_file: PathBuf,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration : {0}")]
+pub struct ConfigError(String);
+
+fn var(name: &str, default: &str) -> String {
+    env::var(name).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| default.to_string())
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let operator_state = var("OPERATOR_STATE", "/var/tmp/mssante-operator");
+        let client_secret = env::var("PSC_CLIENT_SECRET")
+            .map_err(|_| ConfigError("PSC_CLIENT_SECRET manque (secret du client Pro Santé Connect)".into()))?;
+        let port = var("IMAP_PORT", "143");
+        let idle = var("SESSION_IDLE_MINUTES", "30");
+        Ok(Self {
+            public_url: var("WEBMAIL_PUBLIC_URL", "http://127.0.0.1:8080").trim_end_matches('/').to_string(),
+            psc: PscConfig {
+                issuer: var("PSC_ISSUER", "http://127.0.0.1:9090"),
+                discovery_path: var("PSC_DISCOVERY_PATH", ".well-known/wallet-openid-configuration"),
+                client_id: var("PSC_CLIENT_ID", "webmail"),
+                client_secret,
+                scopes: var("PSC_SCOPES", "scope_all mail offline_access").split_whitespace().map(String::from).collect(),
+                acr: var("PSC_ACR", "eidas1"),
+            },
+            imap: ImapConfig {
+                host: var("IMAP_HOST", "localhost"),
+                port: port.parse().map_err(|_| ConfigError(format!("IMAP_PORT invalide : {port}")))?,
+                ca_file: var("IMAP_CA_FILE", &format!("{operator_state}/certs/ca.crt")).into(),
+            },
+            session_db: var("SESSION_DB", "target/webmail-data/sessions.db").into(),
+            session_idle: Duration::from_secs(
+                60 * idle.parse::<u64>().map_err(|_| ConfigError(format!("SESSION_IDLE_MINUTES invalide : {idle}")))?,
+            ),
+        })
+    }
+
+    /// Whether cookies must carry the Secure flag (anything but plain-HTTP local development).
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}

@@ -1,0 +1,55 @@
+//! The server layer's error, and its one mapping to what the user is told ([`WebmailError`]).
+
+use app::error::WebmailError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("no signed-in user")]
+    NotSignedIn,
+    #[error("session store: {0}")]
+    Session(#[from] tower_sessions::session::Error),
+    #[error("PSC unreachable: {0}")]
+    PscUnreachable(String),
+    #[error("PSC sign-in refused: {0}")]
+    PscRefused(String),
+    #[error("state of the PSC answer does not match the pending sign-in")]
+    StateMismatch,
+    #[error("PSC identity carries no mailbox")]
+    NoMailbox,
+    #[error("access token expired and cannot be renewed")]
+    TokenExpired,
+    #[error("operator refused the token: {0}")]
+    OperatorRefused(String),
+    #[error("operator unreachable: {0}")]
+    OperatorUnreachable(String),
+    #[error("IMAP protocol: {0}")]
+    Imap(String),
+    #[error("no message with UID {0}")]
+    MessageNotFound(u32),
+}
+
+impl From<Error> for WebmailError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::NotSignedIn => Self::NotSignedIn,
+            Error::PscUnreachable(_) => Self::PscUnavailable,
+            Error::PscRefused(_) => Self::LoginRefused,
+            Error::StateMismatch => Self::LoginTampered,
+            Error::NoMailbox => Self::NoMailbox,
+            Error::TokenExpired => Self::SessionExpired,
+            Error::OperatorRefused(_) => Self::AccessRefused,
+            Error::OperatorUnreachable(_) => Self::OperatorUnavailable,
+            Error::MessageNotFound(_) => Self::MessageNotFound,
+            Error::Session(_) | Error::Imap(_) => Self::Internal,
+        }
+    }
+}
+
+/// Log a failure for operators (no message content, no health data) and word it for the user.
+pub fn report(e: Error) -> WebmailError {
+    match &e {
+        Error::NotSignedIn | Error::MessageNotFound(_) | Error::TokenExpired => tracing::debug!("{e}"),
+        _ => tracing::warn!("{e}"),
+    }
+    e.into()
+}

@@ -1,0 +1,105 @@
+//! The webmail server: serves the Leptos app, signs users in with Pro Santé Connect, keeps their
+//! tokens in a server-side session and talks IMAP to their MSSanté operator on their behalf.
+
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod imap;
+pub mod message;
+pub mod psc;
+pub mod security;
+pub mod session;
+pub mod webmail;
+
+use app::{App, backend::Webmail, shell};
+use axum::{Router, extract::FromRef, routing::{get, post}};
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, ResponseOptions, generate_route_list};
+use std::sync::Arc;
+use tower_sessions::{Expiry, ExpiredDeletion, SessionManagerLayer, cookie::SameSite};
+use tower_sessions_sqlx_store::{SqliteStore, sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions}};
+
+#[derive(Clone, FromRef)]
+struct AppState {
+    leptos_options: LeptosOptions,
+    auth: auth::AuthState,
+}
+
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+async fn session_store(config: &config::Config) -> Result<SqliteStore, BoxError> {
+    if let Some(dir) = config.session_db.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let pool = SqlitePoolOptions::new()
+        .connect_with(SqliteConnectOptions::new().filename(&config.session_db).create_if_missing(true))
+        .await?;
+    let store = SqliteStore::new(pool);
+    store.migrate().await?;
+    Ok(store)
+}
+
+/// Build the whole application (used by `main` and by the integration tests).
+pub async fn router(config: config::Config, leptos_options: LeptosOptions) -> Result<Router, BoxError> {
+    let psc = Arc::new(psc::Psc::new(config.psc.clone(), &config.public_url)?);
+    let backend: Arc<dyn Webmail> = Arc::new(webmail::Backend { psc: psc.clone(), imap: imap::ImapGateway::new(config.imap.clone())? });
+    let psc_origin = security::origin_of(&config.psc.issuer);
+
+    // every server render and server function gets the backend, and every page its CSP nonce
+    let context = move || {
+        provide_context(backend.clone());
+        if let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<ResponseOptions>()) {
+            if let Ok(policy) = security::page_policy(&nonce, &psc_origin).parse() {
+                response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, policy);
+            }
+        }
+    };
+
+    let store = session_store(&config).await?;
+    tokio::spawn(store.clone().continuously_delete_expired(tokio::time::Duration::from_secs(60)));
+    let sessions = SessionManagerLayer::new(store)
+        .with_name("mss_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(config.secure_cookies())
+        .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::seconds(
+            config.session_idle.as_secs() as i64,
+        )));
+
+    let state = AppState {
+        leptos_options: leptos_options.clone(),
+        auth: auth::AuthState { psc, public_url: config.public_url.clone().into() },
+    };
+    let routes = generate_route_list(App);
+    let mut router = Router::new()
+        .route("/auth/login", get(auth::login))
+        .route("/auth/callback", get(auth::callback))
+        .route("/auth/logout", post(auth::logout))
+        .leptos_routes_with_context(&state, routes, context.clone(), {
+            let options = leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .with_state(state)
+        .layer(sessions);
+    for layer in security::layers() {
+        router = router.layer(layer);
+    }
+    Ok(router)
+}
+
+pub async fn run() -> Result<(), BoxError> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .init();
+    let config = config::Config::from_env()?;
+    let leptos_options = get_configuration(None)?.leptos_options;
+    let addr = leptos_options.site_addr;
+    let app = router(config.clone(), leptos_options).await?;
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    tracing::info!("webmail on {} (PSC {}, IMAP {}:{})", config.public_url, config.psc.issuer, config.imap.host, config.imap.port);
+    axum::serve(listener, app).await?;
+    Ok(())
+}

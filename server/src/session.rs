@@ -1,0 +1,73 @@
+//! What a browser session holds on the server (SQLite via tower-sessions). The browser only ever
+//! gets the opaque session id cookie: tokens stay here.
+
+use crate::error::Error;
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+
+const PENDING: &str = "psc.pending";
+const USER: &str = "psc.user";
+
+/// A sign-in under way: what the PSC answer must match.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PendingLogin {
+    pub state: String,
+    pub nonce: String,
+    pub pkce_verifier: String,
+    pub started_at: i64,
+}
+
+/// The signed-in professional and their PSC tokens.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SignedInUser {
+    /// PSC `sub`.
+    pub subject: String,
+    /// PSC SubjectNameID / preferred_username: '8' + RPPS or '0' + ADELI.
+    pub subject_name_id: String,
+    pub given_name: String,
+    pub family_name: String,
+    /// Nominative MSSanté mailbox (operator's mapping of the identity).
+    pub mailbox: String,
+    pub tokens: Tokens,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Tokens {
+    pub access_token: String,
+    /// Unix seconds.
+    pub access_expires_at: i64,
+    pub refresh_token: Option<String>,
+    pub id_token: String,
+}
+
+impl std::fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tokens").field("access_expires_at", &self.access_expires_at).finish_non_exhaustive()
+    }
+}
+
+pub async fn pending(session: &Session) -> Result<Option<PendingLogin>, Error> {
+    Ok(session.remove(PENDING).await?)
+}
+
+pub async fn set_pending(session: &Session, pending: &PendingLogin) -> Result<(), Error> {
+    Ok(session.insert(PENDING, pending).await?)
+}
+
+pub async fn user(session: &Session) -> Result<Option<SignedInUser>, Error> {
+    Ok(session.get(USER).await?)
+}
+
+/// Store the user, under a new session id (no session fixation across sign-in).
+pub async fn sign_in(session: &Session, user: &SignedInUser) -> Result<(), Error> {
+    session.cycle_id().await?;
+    Ok(session.insert(USER, user).await?)
+}
+
+pub async fn update_user(session: &Session, user: &SignedInUser) -> Result<(), Error> {
+    Ok(session.insert(USER, user).await?)
+}
+
+pub async fn sign_out(session: &Session) -> Result<(), Error> {
+    Ok(session.flush().await?)
+}
