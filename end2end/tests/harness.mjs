@@ -1,0 +1,81 @@
+// Shared set-up for the browser tests: Debian's Chromium driven by playwright-core, and webmail
+// server processes (the release build) pointed at the running test operator.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+export const CLAIRE = { rpps: '10100000017', name: 'Claire DUBOIS', mailbox: 'claire.dubois@hopital-demo.mssante.fr' };
+
+export async function launchBrowser() {
+  const userDataDir = mkdtempSync(join(tmpdir(), 'mss-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    locale: 'fr-FR',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  return { context, close: async () => { await context.close(); rmSync(userDataDir, { recursive: true, force: true }); } };
+}
+
+/** Start a webmail server on `port`; resolves once it answers. */
+export async function startWebmail(port, env = {}) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'mss-webmail-'));
+  const bin = process.env.WEBMAIL_BIN || join(ROOT, 'target/release/server');
+  const child = spawn(bin, [], {
+    cwd: ROOT,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: {
+      ...process.env,
+      LEPTOS_OUTPUT_NAME: 'mssante-webmail',
+      LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT || join(ROOT, 'target/site'),
+      LEPTOS_SITE_PKG_DIR: 'pkg',
+      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+      LEPTOS_ENV: 'PROD',
+      WEBMAIL_PUBLIC_URL: `http://127.0.0.1:${port}`,
+      PSC_CLIENT_SECRET: 'webmail-secret',
+      SESSION_DB: join(dataDir, 'sessions.db'),
+      RUST_LOG: 'warn',
+      ...env,
+    },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    if (child.exitCode !== null) throw new Error(`webmail exited with ${child.exitCode}`);
+    try { await fetch(url); break; } catch { await new Promise((r) => setTimeout(r, 100)); }
+  }
+  return {
+    url,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Collects CSP violations and page errors, so a test can assert there were none. */
+export function watchProblems(page) {
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push(String(e)));
+  return problems;
+}
+
+/** From the webmail's sign-in page, through the PSC stand-in's e-CPS form, back to the webmail. */
+export async function signIn(page, webmailUrl, rpps = CLAIRE.rpps) {
+  await page.goto(webmailUrl);
+  await page.getByRole('link', { name: 'Se connecter avec Pro Santé Connect' }).click();
+  await page.getByLabel('Identifiant RPPS').fill(rpps);
+  await page.getByRole('button', { name: /Valider/ }).click();
+  await page.waitForURL((url) => url.href.startsWith(webmailUrl));
+}
+
+/** Wait until the WASM bundle has hydrated the page (links are then handled client-side). */
+export async function waitForHydration(page) {
+  await page.waitForFunction(() => performance.getEntriesByType('resource').some((e) => e.name.endsWith('.wasm') && e.responseEnd > 0));
+  await page.waitForLoadState('networkidle');
+}

@@ -1,0 +1,111 @@
+// Sign in through the PSC stand-in, read the seeded inbox, open a message, sign out.
+// And every way a sign-in or a session can go wrong ends on a clear French message.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { CLAIRE, launchBrowser, signIn, startWebmail, waitForHydration, watchProblems } from './harness.mjs';
+
+let browser, webmail, expiring;
+before(async () => {
+  browser = await launchBrowser();
+  webmail = await startWebmail(8080);
+  // same webmail, registered at PSC as a client whose tokens live 5 s and cannot be renewed
+  expiring = await startWebmail(8081, { PSC_CLIENT_ID: 'webmail-expiring' });
+});
+after(async () => {
+  await browser?.close();
+  await webmail?.stop();
+  await expiring?.stop();
+});
+
+test('sign in with PSC, see the seeded inbox, open a message, sign out', async () => {
+  const page = await browser.context.newPage();
+  const problems = watchProblems(page);
+  await signIn(page, webmail.url);
+  assert.equal(page.url(), `${webmail.url}/`);
+
+  await assert.doesNotReject(page.getByTestId('utilisateur').getByText(CLAIRE.name).waitFor());
+  assert.match(await page.locator('.utilisateur .details').innerText(), /RPPS 10100000017 · claire\.dubois@hopital-demo\.mssante\.fr/);
+  const rows = page.getByTestId('messages').locator('li');
+  assert.equal(await rows.count(), 6);
+  assert.match(await page.locator('.compteur').innerText(), /6 message\(s\), 3 non lu\(s\)/);
+  assert.match(await rows.first().innerText(), /Dr Marc GARNIER[\s\S]*Adressage : M\. Bernard PETIT/);
+  assert.equal(await page.locator('.message.non-lu').count(), 3);
+  await waitForHydration(page);
+
+  // the access token never reaches the browser: only an opaque HttpOnly session cookie
+  const cookies = await browser.context.cookies(webmail.url);
+  assert.deepEqual(cookies.map((c) => [c.name, c.httpOnly, c.sameSite]), [['mss_session', true, 'Lax']]);
+  assert.ok(!(await page.content()).includes('eyJ'), 'no JWT in the page');
+
+  await page.getByRole('link', { name: /Question sur mon traitement/ }).click();
+  await page.waitForURL(/\/messages\/\d+$/);
+  await assert.doesNotReject(page.getByTestId('objet').getByText('Question sur mon traitement').waitFor());
+  assert.match(await page.getByTestId('corps').innerText(), /des vertiges le matin/);
+  assert.match(await page.locator('.entetes').innerText(), /Hélène VIDAL <285077511234511@patient\.mssante\.fr>/);
+
+  await page.getByRole('link', { name: '← Boîte de réception' }).click();
+  await page.waitForURL(`${webmail.url}/`);
+  // opened, so now read
+  assert.match(await page.locator('.compteur').innerText(), /2 non lu\(s\)/);
+
+  await page.getByRole('button', { name: 'Se déconnecter' }).click();
+  // PSC asks to confirm the end of its own session, then sends the user back
+  await page.getByRole('button', { name: 'Se déconnecter' }).click();
+  await page.waitForURL(`${webmail.url}/`);
+  await assert.doesNotReject(page.getByRole('link', { name: 'Se connecter avec Pro Santé Connect' }).waitFor());
+  assert.deepEqual(await browser.context.cookies(webmail.url), []);
+  assert.deepEqual(problems, [], 'no CSP violation or script error');
+  await page.close();
+});
+
+test('an answer from PSC with a tampered state is refused with a French message', async () => {
+  const page = await browser.context.newPage();
+  await page.route('**/auth/callback?**', (route) => {
+    const url = new URL(route.request().url());
+    url.searchParams.set('state', 'etat-falsifie');
+    return route.continue({ url: url.toString() });
+  });
+  await signIn(page, webmail.url);
+  assert.match(page.url(), /\/\?erreur=reponse-invalide$/);
+  assert.match(await page.getByRole('alert').innerText(), /ne correspond pas à votre demande de connexion/);
+  // and nobody is signed in
+  await page.goto(webmail.url);
+  await assert.doesNotReject(page.getByRole('link', { name: 'Se connecter avec Pro Santé Connect' }).waitFor());
+  await page.close();
+});
+
+test('a callback nobody asked for (no pending sign-in) is refused', async () => {
+  const page = await browser.context.newPage();
+  await page.goto(`${webmail.url}/auth/callback?code=volé&state=quelconque`);
+  assert.match(await page.getByRole('alert').innerText(), /la connexion a été refusée/);
+  await page.close();
+});
+
+test('an expired token that cannot be renewed ends the session with a French message', async () => {
+  const page = await browser.context.newPage();
+  await signIn(page, expiring.url);
+  assert.equal(await page.getByTestId('messages').locator('li').count(), 6);
+  await page.waitForTimeout(6500);
+  await page.reload();
+  assert.match(await page.getByRole('alert').innerText(), /Votre session Pro Santé Connect a expiré\. Reconnectez-vous/);
+  await page.getByRole('link', { name: 'Se reconnecter avec Pro Santé Connect' }).waitFor();
+  // the session is gone: a new page load shows the sign-in page
+  await page.goto(expiring.url);
+  await assert.doesNotReject(page.getByRole('link', { name: 'Se connecter avec Pro Santé Connect' }).waitFor());
+  await page.close();
+});
+
+test('pages carry a strict nonce-based CSP and no inline script runs without it', async () => {
+  const response = await fetch(webmail.url);
+  const csp = response.headers.get('content-security-policy');
+  const nonce = csp.match(/'nonce-([^']+)'/)[1];
+  assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval'/);
+  assert.match(csp, /frame-ancestors 'none'/);
+  const html = await response.text();
+  const scripts = [...html.matchAll(/<script\b[^>]*>/g)].map((m) => m[0]);
+  assert.ok(scripts.length > 0);
+  for (const tag of scripts) assert.ok(tag.includes(`nonce="${nonce}"`), tag);
+  // a fresh nonce per response
+  const again = (await fetch(webmail.url)).headers.get('content-security-policy');
+  assert.notEqual(again, csp);
+});

@@ -1,0 +1,45 @@
+#!/bin/bash
+# Install what the demo and the tests need on Debian 12; each step is skipped when already done.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+SUDO=$([ "$(id -u)" = 0 ] && echo "" || echo sudo)
+CARGO_LEPTOS_VERSION=0.2.47   # the newest that builds on Rust 1.95 (see Cargo.toml: wasm-bindgen pin)
+
+packages=(dovecot-imapd dovecot-lmtpd dovecot-sieve dovecot-managesieved postfix chromium binaryen
+          openssl python3 nodejs npm ca-certificates)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# node and npm may come from elsewhere than Debian (nodesource, the machine image): keep them
+command -v node >/dev/null && missing=("${missing[@]/nodejs}") && missing=("${missing[@]/npm}")
+missing=($(printf '%s\n' "${missing[@]}" | grep -v '^$' || true))
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "==> apt-get install ${missing[*]}"
+  # the test operator runs its own Dovecot and Postfix: keep the system ones unconfigured and stopped
+  echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+  $SUDO chmod +x /usr/sbin/policy-rc.d
+  trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+  $SUDO apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  $SUDO rm -f /usr/sbin/policy-rc.d
+  trap - EXIT
+fi
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+[ "$node_major" -ge 20 ] || { echo "Node.js >= 20 est requis (trouvé $(node --version))"; exit 1; }
+
+if ! rustup target list --installed | grep -q wasm32-unknown-unknown; then
+  echo "==> rustup target add wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+if [ "$(cargo leptos --version 2>/dev/null)" != "cargo-leptos $CARGO_LEPTOS_VERSION" ]; then
+  echo "==> cargo install cargo-leptos $CARGO_LEPTOS_VERSION (about 17 minutes on 2 cores, once)"
+  cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked
+fi
+for dir in operator/psc end2end; do
+  if [ ! -d "$ROOT/$dir/node_modules" ] || [ "$ROOT/$dir/package-lock.json" -nt "$ROOT/$dir/node_modules" ]; then
+    echo "==> npm ci ($dir)"
+    (cd "$ROOT/$dir" && npm ci --no-audit --no-fund --loglevel=error && touch node_modules)
+  fi
+done

@@ -1,0 +1,20 @@
+#!/bin/bash
+# Every test: unit tests, integration tests against the real test operator (Dovecot, Postfix,
+# PSC stand-in), then browser tests in Debian's Chromium against the release build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+scripts/install-deps.sh
+T0=$(date +%s)
+
+echo "==> test operator"
+operator/start.sh
+echo "==> unit and integration tests"
+cargo test -p app --features ssr
+cargo test -p server
+echo "==> release build (server + WASM)"
+cargo leptos build --release
+echo "==> browser tests (fresh demo mailboxes)"
+operator/start.sh >/dev/null
+(cd end2end && npm test)
+echo "==> all tests passed in $(( $(date +%s) - T0 )) s"
