@@ -6,3 +6,5 @@ export LEPTOS_OUTPUT_NAME=mssante-webmail
 export LEPTOS_SITE_ROOT=$ROOT/target/site
 export LEPTOS_SITE_PKG_DIR=pkg
 export LEPTOS_ENV=PROD
+# wasm-opt 132 from npm (tools/): Debian's binaryen 108 emits WASM that fails to hydrate
+export PATH=$ROOT/tools/node_modules/.bin:$PATH

@@ -5,7 +5,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SUDO=$([ "$(id -u)" = 0 ] && echo "" || echo sudo)
 CARGO_LEPTOS_VERSION=0.2.47   # the newest that builds on Rust 1.95 (see Cargo.toml: wasm-bindgen pin)
 
-packages=(dovecot-imapd dovecot-lmtpd dovecot-sieve dovecot-managesieved postfix chromium binaryen
+packages=(dovecot-imapd dovecot-lmtpd dovecot-sieve dovecot-managesieved postfix chromium
           openssl python3 nodejs npm ca-certificates)
 missing=()
 for p in "${packages[@]}"; do
@@ -37,7 +37,7 @@ if [ "$(cargo leptos --version 2>/dev/null)" != "cargo-leptos $CARGO_LEPTOS_VERS
   echo "==> cargo install cargo-leptos $CARGO_LEPTOS_VERSION (about 17 minutes on 2 cores, once)"
   cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked
 fi
-for dir in operator/psc end2end; do
+for dir in tools operator/psc end2end; do
   if [ ! -d "$ROOT/$dir/node_modules" ] || [ "$ROOT/$dir/package-lock.json" -nt "$ROOT/$dir/node_modules" ]; then
     echo "==> npm ci ($dir)"
     (cd "$ROOT/$dir" && npm ci --no-audit --no-fund --loglevel=error && touch node_modules)

@@ -9,17 +9,17 @@ import { chromium } from 'playwright-core';
 const ROOT = resolve(import.meta.dirname, '../..');
 export const CLAIRE = { rpps: '10100000017', name: 'Claire DUBOIS', mailbox: 'claire.dubois@hopital-demo.mssante.fr' };
 
+/** Chromium; each `newContext()` is a fresh profile (cookies of its own, as a new browser would have). */
 export async function launchBrowser() {
-  const userDataDir = mkdtempSync(join(tmpdir(), 'mss-chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
+  return chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
-    locale: 'fr-FR',
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync'],
   });
-  return { context, close: async () => { await context.close(); rmSync(userDataDir, { recursive: true, force: true }); } };
 }
+
+export const newContext = (browser, options = {}) => browser.newContext({ locale: 'fr-FR', ...options });
 
 /** Start a webmail server on `port`; resolves once it answers. */
 export async function startWebmail(port, env = {}) {
@@ -57,10 +57,13 @@ export async function startWebmail(port, env = {}) {
   };
 }
 
-/** Collects CSP violations and page errors, so a test can assert there were none. */
-export function watchProblems(page) {
+/** Collects the webmail's CSP violations and script errors, so a test can assert there were none
+ * (the PSC stand-in's own pages, e.g. its missing favicon, are not the webmail's business). */
+export function watchProblems(page, webmailUrl) {
   const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('console', (m) => {
+    if (m.type() === 'error' && (m.location().url || page.url()).startsWith(webmailUrl)) problems.push(`${m.text()} (${m.location().url})`);
+  });
   page.on('pageerror', (e) => problems.push(String(e)));
   return problems;
 }
@@ -71,7 +74,7 @@ export async function signIn(page, webmailUrl, rpps = CLAIRE.rpps) {
   await page.getByRole('link', { name: 'Se connecter avec Pro Santé Connect' }).click();
   await page.getByLabel('Identifiant RPPS').fill(rpps);
   await page.getByRole('button', { name: /Valider/ }).click();
-  await page.waitForURL((url) => url.href.startsWith(webmailUrl));
+  await page.waitForURL((url) => url.href.startsWith(webmailUrl) && !url.pathname.startsWith('/auth/'));
 }
 
 /** Wait until the WASM bundle has hydrated the page (links are then handled client-side). */

@@ -178,10 +178,9 @@ impl Psc {
             family_name: name(claims.family_name().and_then(|n| n.get(None)).map(|n| n.as_str().to_string())),
             mailbox: claims.email().map(|e| e.as_str().to_lowercase()).ok_or(Error::NoMailbox)?,
             tokens: Tokens {
-                access_token: response.access_token().secret().clone(),
-                access_expires_at: expires_at(response.expires_in()),
                 refresh_token: response.refresh_token().map(|t| t.secret().clone()),
                 id_token: id_token.to_string(),
+                ..access(response.access_token(), response.expires_in())
             },
         })
     }
@@ -201,10 +200,9 @@ impl Psc {
                 Error::TokenExpired
             })?;
         Ok(Tokens {
-            access_token: response.access_token().secret().clone(),
-            access_expires_at: expires_at(response.expires_in()),
             refresh_token: response.refresh_token().map(|t| t.secret().clone()).or_else(|| tokens.refresh_token.clone()),
             id_token: response.id_token().map(|t| t.to_string()).unwrap_or_else(|| tokens.id_token.clone()),
+            ..access(response.access_token(), response.expires_in())
         })
     }
 
@@ -220,8 +218,17 @@ impl Psc {
     }
 }
 
-fn expires_at(expires_in: Option<std::time::Duration>) -> i64 {
-    unix_now() + expires_in.map(|d| d.as_secs() as i64).unwrap_or(60)
+/// The access token's part of [`Tokens`] (the rest is filled in by the caller).
+fn access(token: &openidconnect::AccessToken, expires_in: Option<std::time::Duration>) -> Tokens {
+    let now = unix_now();
+    let lifetime = expires_in.map(|d| d.as_secs() as i64).unwrap_or(60);
+    Tokens {
+        access_token: token.secret().clone(),
+        access_expires_at: now + lifetime,
+        renew_after: now + lifetime - (lifetime / 5).min(30),
+        refresh_token: None,
+        id_token: String::new(),
+    }
 }
 
 #[cfg(test)]

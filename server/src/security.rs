@@ -24,7 +24,8 @@ pub fn layers() -> Vec<SetResponseHeaderLayer<HeaderValue>> {
         ),
         fixed(header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         fixed(header::X_FRAME_OPTIONS, "DENY"),
-        fixed(header::REFERRER_POLICY, "no-referrer"),
+        // same-origin: nothing leaks to other sites, and same-site form posts keep a real Origin header
+        fixed(header::REFERRER_POLICY, "same-origin"),
         fixed(HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
         fixed(HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=(), payment=()"),
     ]

@@ -36,6 +36,9 @@ pub struct Tokens {
     pub access_token: String,
     /// Unix seconds.
     pub access_expires_at: i64,
+    /// Unix seconds after which the token is renewed before use: a fifth of its lifetime (at most
+    /// 30 s) before it expires, so that a request never reaches the operator with a dying token.
+    pub renew_after: i64,
     pub refresh_token: Option<String>,
     pub id_token: String,
 }

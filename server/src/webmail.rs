@@ -9,9 +9,6 @@ use app::backend::{Reply, Webmail};
 use std::sync::Arc;
 use tower_sessions::Session;
 
-/// Renew the access token when it has less than this many seconds left.
-const RENEW_BEFORE_EXPIRY: i64 = 30;
-
 pub struct Backend {
     pub psc: Arc<Psc>,
     pub imap: ImapGateway,
@@ -40,7 +37,7 @@ impl Backend {
     async fn open_imap(&self, session: &Session) -> Result<(ImapSession, SignedInUser), Error> {
         let mut user = self.signed_in(session).await?;
         let mut renewed = false;
-        if user.tokens.access_expires_at - RENEW_BEFORE_EXPIRY <= unix_now() {
+        if user.tokens.renew_after <= unix_now() {
             self.renew(session, &mut user).await?;
             renewed = true;
         }

@@ -1,0 +1,25 @@
+// Screenshots of the running demo for a human look: sign-in, inbox and a message, desktop and phone.
+//   node end2end/tools/screenshots.mjs [webmail-url] [out-dir]
+import { mkdirSync } from 'node:fs';
+import { launchBrowser, newContext, signIn } from '../tests/harness.mjs';
+
+const url = process.argv[2] || 'http://127.0.0.1:8080';
+const out = process.argv[3] || 'end2end/screenshots';
+mkdirSync(out, { recursive: true });
+const browser = await launchBrowser();
+for (const [name, viewport] of [['bureau', { width: 1280, height: 800 }], ['telephone', { width: 390, height: 844 }]]) {
+  const context = await newContext(browser, { viewport });
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.screenshot({ path: `${out}/${name}-connexion.png` });
+  await signIn(page, url);
+  await page.screenshot({ path: `${out}/${name}-boite.png`, fullPage: true });
+  await page.locator('.message a').nth(1).click();
+  await page.waitForURL(/\/messages\//);
+  await page.screenshot({ path: `${out}/${name}-message.png`, fullPage: true });
+  await page.getByRole('button', { name: 'Se déconnecter' }).click();
+  await page.getByRole('button', { name: 'Se déconnecter' }).click();
+  await context.close();
+}
+await browser.close();
+console.log(`screenshots in ${out}`);
