@@ -117,7 +117,7 @@ fn MessageTable(list: MessageList) -> impl IntoView {
                             <a href=format!("/messages/{}", m.uid)>
                                 <span class="expediteur">{m.from}</span>
                                 <span class="objet">
-                                    {m.has_attachments.then(|| view! { <span class="pj" title="Pièce jointe">"📎 "</span> })}
+                                    {m.has_attachments.then(|| view! { <PaperClip/> })}
                                     {m.subject}
                                 </span>
                                 <time class="date">{m.date}</time>
@@ -127,6 +127,25 @@ fn MessageTable(list: MessageList) -> impl IntoView {
                 }).collect_view()}
             </ul>
         </section>
+    }
+}
+
+/// Paperclip icon (inline SVG: no emoji font needed, nothing fetched).
+#[component]
+fn PaperClip() -> impl IntoView {
+    view! {
+        <svg class="pj" role="img" aria-label="Pièce jointe" viewBox="0 0 24 24" width="16" height="16">
+            <path d="M16.5 6.5v10a4.5 4.5 0 0 1-9 0V5a3 3 0 0 1 6 0v10.5a1.5 1.5 0 0 1-3 0V6.5"
+                fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round"/>
+        </svg>
+    }
+}
+
+/// "PDF" for "CR.pdf": a short, readable file-type badge.
+fn extension(name: &str) -> String {
+    match name.rsplit_once('.') {
+        Some((_, ext)) if (1..=4).contains(&ext.len()) => ext.to_uppercase(),
+        _ => "FICHIER".into(),
     }
 }
 
@@ -180,7 +199,11 @@ fn MessageBody(message: MessageView) -> impl IntoView {
             {(!message.attachments.is_empty()).then(|| view! {
                 <ul class="pieces-jointes" aria-label="Pièces jointes">
                     {message.attachments.into_iter().map(|a| view! {
-                        <li><span class="nom-pj">{a.name}</span><span class="taille">{a.size}</span></li>
+                        <li>
+                            <span class="type-pj">{extension(&a.name)}</span>
+                            <span class="nom-pj">{a.name}</span>
+                            <span class="taille">{a.size}</span>
+                        </li>
                     }).collect_view()}
                 </ul>
             })}
