@@ -9,6 +9,7 @@ T0=$(date +%s)
 
 echo "==> test operator"
 operator/start.sh
+python3 operator/seed/seed.py bench 1000
 echo "==> unit and integration tests"
 cargo test -p app --features ssr
 cargo test -p server

@@ -14,6 +14,63 @@ pub struct Me {
     pub mailbox: String,
 }
 
+/// What a folder is for (RFC 6154 special use), which decides its French name and icon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FolderRole {
+    Inbox,
+    Drafts,
+    Sent,
+    Trash,
+    Junk,
+    Archive,
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Folder {
+    /// IMAP name (modified UTF-7), used in requests.
+    pub name: String,
+    /// Shown to the user, in French.
+    pub label: String,
+    pub role: FolderRole,
+    pub total: u32,
+    pub unseen: u32,
+}
+
+/// Server-side search criteria; empty fields are ignored.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Search {
+    pub from: String,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    /// YYYY-MM-DD, inclusive.
+    pub since: String,
+    /// YYYY-MM-DD, inclusive.
+    pub until: String,
+    pub unread: bool,
+    pub with_attachment: bool,
+}
+
+impl Search {
+    pub fn is_empty(&self) -> bool {
+        self == &Search::default()
+    }
+}
+
+/// What the user does to selected messages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MessageAction {
+    MarkRead,
+    MarkUnread,
+    Flag,
+    Unflag,
+    /// To the folder of that IMAP name.
+    Move(String),
+    /// To the Trash; from the Trash, for good.
+    Delete,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MessageSummary {
     pub uid: u32,
@@ -22,27 +79,58 @@ pub struct MessageSummary {
     /// Already formatted in French, Paris time.
     pub date: String,
     pub seen: bool,
+    pub flagged: bool,
     pub has_attachments: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MessageList {
-    pub mailbox: String,
+    pub folder: String,
+    /// Messages in the folder, or matching the search.
     pub total: u32,
     pub unseen: u32,
+    /// 0-based page shown, and how many there are.
+    pub page: u32,
+    pub pages: u32,
     /// Newest first.
     pub messages: Vec<MessageSummary>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Attachment {
+    /// Position among the message's attachments, for the download URL.
+    pub index: usize,
     pub name: String,
     pub content_type: String,
     pub size: String,
+    /// Shown in the page (images) or openable in the browser (PDF).
+    pub preview: Preview,
+    /// The documents of an IHE XDM archive (IHE_XDM.zip), when this is one.
+    pub xdm: Vec<XdmDocument>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Preview {
+    Image,
+    Pdf,
+    None,
+}
+
+/// One document of an IHE XDM submission set, from its METADATA.XML.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct XdmDocument {
+    /// Path inside the archive.
+    pub path: String,
+    pub title: String,
+    pub mime_type: String,
+    /// As written in the metadata (YYYYMMDD…), formatted in French when it parses.
+    pub created: String,
+    pub patient: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MessageView {
+    pub folder: String,
     pub uid: u32,
     pub from: String,
     pub to: Vec<String>,
@@ -51,6 +139,12 @@ pub struct MessageView {
     pub date: String,
     /// Plain text of the message (an HTML-only message is converted to text).
     pub text: String,
+    /// Whether there is an HTML version, shown sanitised in a sandboxed frame.
+    pub has_html: bool,
+    /// Remote images the HTML refers to (blocked until the user allows them).
+    pub remote_images: usize,
+    pub seen: bool,
+    pub flagged: bool,
     pub attachments: Vec<Attachment>,
 }
 
@@ -60,14 +154,26 @@ pub async fn current_user() -> Result<Option<Me>, WebmailError> {
     webmail.current_user(session).await
 }
 
-#[server(endpoint = "boite")]
-pub async fn list_inbox() -> Result<MessageList, WebmailError> {
+#[server(endpoint = "dossiers")]
+pub async fn list_folders() -> Result<Vec<Folder>, WebmailError> {
     let (webmail, session) = crate::backend::from_request().await?;
-    webmail.list_inbox(session).await
+    webmail.list_folders(session).await
+}
+
+#[server(endpoint = "messages", input = leptos::server_fn::codec::Json)]
+pub async fn list_messages(folder: String, page: u32, search: Search) -> Result<MessageList, WebmailError> {
+    let (webmail, session) = crate::backend::from_request().await?;
+    webmail.list_messages(session, folder, page, search).await
 }
 
 #[server(endpoint = "message")]
-pub async fn read_message(uid: u32) -> Result<MessageView, WebmailError> {
+pub async fn read_message(folder: String, uid: u32) -> Result<MessageView, WebmailError> {
     let (webmail, session) = crate::backend::from_request().await?;
-    webmail.read_message(session, uid).await
+    webmail.read_message(session, folder, uid).await
+}
+
+#[server(endpoint = "actions", input = leptos::server_fn::codec::Json)]
+pub async fn update_messages(folder: String, uids: Vec<u32>, action: MessageAction) -> Result<(), WebmailError> {
+    let (webmail, session) = crate::backend::from_request().await?;
+    webmail.update_messages(session, folder, uids, action).await
 }

@@ -1,7 +1,7 @@
 //! The server-side contract behind the server functions. `server/` provides an implementation
 //! as Leptos context; every method receives the caller's session and checks it itself.
 
-use crate::api::{Me, MessageList, MessageView};
+use crate::api::{Folder, Me, MessageAction, MessageList, MessageView, Search};
 use crate::error::WebmailError;
 use std::{future::Future, pin::Pin, sync::Arc};
 use tower_sessions::Session;
@@ -10,8 +10,10 @@ pub type Reply<'a, T> = Pin<Box<dyn Future<Output = Result<T, WebmailError>> + S
 
 pub trait Webmail: Send + Sync + 'static {
     fn current_user(&self, session: Session) -> Reply<'_, Option<Me>>;
-    fn list_inbox(&self, session: Session) -> Reply<'_, MessageList>;
-    fn read_message(&self, session: Session, uid: u32) -> Reply<'_, MessageView>;
+    fn list_folders(&self, session: Session) -> Reply<'_, Vec<Folder>>;
+    fn list_messages(&self, session: Session, folder: String, page: u32, search: Search) -> Reply<'_, MessageList>;
+    fn read_message(&self, session: Session, folder: String, uid: u32) -> Reply<'_, MessageView>;
+    fn update_messages(&self, session: Session, folder: String, uids: Vec<u32>, action: MessageAction) -> Reply<'_, ()>;
 }
 
 /// The webmail backend and the caller's session, for a server function.

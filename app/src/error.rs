@@ -31,6 +31,12 @@ pub enum WebmailError {
     /// The operator's IMAP/SMTP servers are unreachable.
     #[error("Le serveur de messagerie de votre opérateur est momentanément injoignable. Réessayez dans quelques instants ; rien n'a été perdu.")]
     OperatorUnavailable,
+    /// The folder does not exist (any more), or may not be used so.
+    #[error("Ce dossier n'existe pas ou n'est pas accessible.")]
+    FolderNotFound,
+    /// Something the user typed cannot be used; the text says what, in French.
+    #[error("{0}")]
+    InvalidInput(String),
     /// The message does not exist (any more).
     #[error("Ce message n'existe pas ou a été supprimé.")]
     MessageNotFound,
@@ -52,6 +58,8 @@ impl WebmailError {
             Self::PscUnavailable => "psc-indisponible",
             Self::OperatorUnavailable => "operateur-indisponible",
             Self::MessageNotFound => "message-introuvable",
+            Self::FolderNotFound => "dossier-introuvable",
+            Self::InvalidInput(_) => "saisie-invalide",
             Self::Internal => "erreur-interne",
         }
     }
@@ -67,6 +75,7 @@ impl WebmailError {
             Self::PscUnavailable,
             Self::OperatorUnavailable,
             Self::MessageNotFound,
+            Self::FolderNotFound,
             Self::Internal,
         ]
         .into_iter()

@@ -7,6 +7,7 @@ pub mod api;
 pub mod backend;
 pub mod error;
 pub mod format;
+pub mod urls;
 mod pages;
 
 use leptos::prelude::*;
@@ -49,7 +50,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=pages::NotFound>
                 // whole pages are rendered before sending: readable without JavaScript, no streaming scripts
-                <Route path=path!("/") view=pages::InboxPage ssr=SsrMode::Async/>
+                <Route path=path!("/") view=pages::MailboxPage ssr=SsrMode::Async/>
                 <Route path=path!("/messages/:uid") view=pages::MessagePage ssr=SsrMode::Async/>
             </Routes>
         </Router>

@@ -1,15 +1,48 @@
-//! Pages: sign-in, inbox, message. Everything the user reads is in French.
+//! Pages: sign-in, folder lists with search and actions, message reading. All text is French.
 
-use crate::api::{Me, MessageList, MessageView, current_user, list_inbox, read_message};
+use crate::api::{
+    Attachment, Folder, Me, MessageAction, MessageList, MessageView, Preview, Search, current_user,
+    list_folders, list_messages, read_message, update_messages,
+};
 use crate::error::WebmailError;
+use crate::urls::{self, PartUrls};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::{
+    components::Form,
+    hooks::{use_navigate, use_params_map, use_query_map},
+    params::ParamsMap,
+};
+use std::collections::BTreeSet;
 
-/// Signed-in frame: header with the user and sign-out, or the sign-in page when nobody is.
+/// Bumped after every change made to messages, so that lists and counts reload.
+#[derive(Clone, Copy)]
+struct Changes(RwSignal<u32>);
+
+fn folder_of(query: &ParamsMap) -> String {
+    query.get("dossier").filter(|f| !f.is_empty()).unwrap_or_else(|| "INBOX".into())
+}
+
+fn search_of(query: &ParamsMap) -> Search {
+    let text = |k: &str| query.get(k).unwrap_or_default();
+    Search {
+        from: text("de"),
+        to: text("a"),
+        subject: text("objet"),
+        body: text("texte"),
+        since: text("du"),
+        until: text("au"),
+        unread: query.get("nonlus").is_some(),
+        with_attachment: query.get("pj").is_some(),
+    }
+}
+
+/// Signed-in frame: header, folders and the page; the sign-in page when nobody is signed in.
 #[component]
 fn SignedIn(children: ChildrenFn) -> impl IntoView {
     let me = Resource::new(|| (), |_| current_user());
+    let changes = Changes(RwSignal::new(0));
+    provide_context(changes);
     let children = StoredValue::new(children);
     view! {
         <Suspense fallback=|| view! { <p class="chargement">"Chargement…"</p> }>
@@ -17,7 +50,10 @@ fn SignedIn(children: ChildrenFn) -> impl IntoView {
                 match me.await {
                     Ok(Some(me)) => view! {
                         <Header me/>
-                        <main id="contenu">{children.read_value()()}</main>
+                        <div class="espace">
+                            <Folders/>
+                            <main id="contenu">{children.read_value()()}</main>
+                        </div>
                     }.into_any(),
                     Ok(None) => view! { <SignInPage/> }.into_any(),
                     Err(e) => view! { <main id="contenu"><Problem error=e/></main> }.into_any(),
@@ -40,6 +76,45 @@ fn Header(me: Me) -> impl IntoView {
                 <button type="submit">"Se déconnecter"</button>
             </form>
         </header>
+    }
+}
+
+/// The folder tree with unread counts; reloads when messages change or the page does.
+#[component]
+fn Folders() -> impl IntoView {
+    let Changes(changes) = expect_context();
+    let query = use_query_map();
+    let params = use_params_map();
+    let folders = Resource::new(move || (changes.get(), params.get(), query.get()), |_| list_folders());
+    provide_context(folders);
+    let current = move || folder_of(&query.read());
+    view! {
+        <nav class="dossiers" aria-label="Dossiers">
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match folders.await {
+                        Ok(list) => view! {
+                            <ul>
+                                {list.into_iter().map(|f| {
+                                    let active = { let name = f.name.clone(); Signal::derive(move || current() == name) };
+                                    view! {
+                                        <li class:actif=active class:partage=f.name.starts_with("Shared/")>
+                                            <a href=urls::folder(&f.name) aria-current=move || active.get().then_some("page")>
+                                                <span class="libelle-dossier">{f.label}</span>
+                                                {(f.unseen > 0).then(|| view! {
+                                                    <span class="non-lus" title="Non lus">{f.unseen}</span>
+                                                })}
+                                            </a>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(error) => view! { <Problem error/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </nav>
     }
 }
 
@@ -75,48 +150,133 @@ fn Problem(error: WebmailError) -> impl IntoView {
 }
 
 #[component]
-pub fn InboxPage() -> impl IntoView {
+pub fn MailboxPage() -> impl IntoView {
     view! {
-        <Title text="Boîte de réception"/>
         <SignedIn>
-            <Inbox/>
+            <Mailbox/>
         </SignedIn>
     }
 }
 
+/// Changing messages: the action, and the error it may leave for the page to show.
+fn message_action() -> Action<(String, Vec<u32>, MessageAction), Result<(), WebmailError>> {
+    let Changes(changes) = expect_context();
+    Action::new(move |(folder, uids, action): &(String, Vec<u32>, MessageAction)| {
+        let (folder, uids, action) = (folder.clone(), uids.clone(), action.clone());
+        async move {
+            let result = update_messages(folder, uids, action).await;
+            changes.update(|n| *n += 1);
+            result
+        }
+    })
+}
+
 #[component]
-fn Inbox() -> impl IntoView {
-    let inbox = Resource::new(|| (), |_| list_inbox());
+fn Mailbox() -> impl IntoView {
+    let Changes(changes) = expect_context();
+    let query = use_query_map();
+    let list = Resource::new(
+        move || {
+            let q = query.read();
+            (folder_of(&q), q.get("page").and_then(|p| p.parse::<u32>().ok()).unwrap_or(0), search_of(&q), changes.get())
+        },
+        |(folder, page, search, _)| list_messages(folder, page, search),
+    );
+    let selected = RwSignal::new(BTreeSet::<u32>::new());
+    let act = message_action();
     view! {
-        <Suspense fallback=|| view! { <p class="chargement">"Chargement de la boîte de réception…"</p> }>
+        <Title text="Messages"/>
+        <SearchForm/>
+        {move || act.value().get().and_then(Result::err).map(|error| view! { <Problem error/> })}
+        <Transition fallback=|| view! { <p class="chargement">"Chargement des messages…"</p> }>
             {move || Suspend::new(async move {
-                match inbox.await {
-                    Ok(list) => view! { <MessageTable list/> }.into_any(),
+                match list.await {
+                    Ok(list) => view! { <MessageTable list selected act/> }.into_any(),
                     Err(error) => view! { <Problem error/> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 
 #[component]
-fn MessageTable(list: MessageList) -> impl IntoView {
+fn SearchForm() -> impl IntoView {
+    let query = use_query_map();
+    let q = move |k: &'static str| query.read().get(k).unwrap_or_default();
+    let searching = move || !search_of(&query.read()).is_empty();
+    view! {
+        <Form method="GET" action="/" attr:class="recherche" attr:role="search">
+            <input type="hidden" name="dossier" prop:value=move || folder_of(&query.read())/>
+            <label class="champ-principal">
+                <span class="visuellement-cache">"Rechercher dans le texte"</span>
+                <input type="search" name="texte" placeholder="Rechercher dans les messages" prop:value=move || q("texte")/>
+            </label>
+            <button type="submit">"Rechercher"</button>
+            <details class="criteres" open=searching>
+                <summary>"Plus de critères"</summary>
+                <label>"De "<input name="de" prop:value=move || q("de")/></label>
+                <label>"À "<input name="a" prop:value=move || q("a")/></label>
+                <label>"Objet "<input name="objet" prop:value=move || q("objet")/></label>
+                <label>"Du "<input type="date" name="du" prop:value=move || q("du")/></label>
+                <label>"Au "<input type="date" name="au" prop:value=move || q("au")/></label>
+                <label><input type="checkbox" name="nonlus" value="1" prop:checked=move || !q("nonlus").is_empty()/>" Non lus"</label>
+                <label><input type="checkbox" name="pj" value="1" prop:checked=move || !q("pj").is_empty()/>" Avec pièce jointe"</label>
+            </details>
+            {move || searching().then(|| view! {
+                <a class="effacer" href=urls::folder(&folder_of(&query.read()))>"Effacer la recherche"</a>
+            })}
+        </Form>
+    }
+}
+
+/// "/?dossier=…&page=N" keeping the current search.
+fn page_url(query: &ParamsMap, page: u32) -> String {
+    let mut parts: Vec<String> = ["dossier", "de", "a", "objet", "texte", "du", "au", "nonlus", "pj"]
+        .into_iter()
+        .filter_map(|k| query.get(k).filter(|v| !v.is_empty()).map(|v| format!("{k}={}", urls::encode(&v))))
+        .collect();
+    if page > 0 {
+        parts.push(format!("page={page}"));
+    }
+    if parts.is_empty() { "/".into() } else { format!("/?{}", parts.join("&")) }
+}
+
+#[component]
+fn MessageTable(
+    list: MessageList,
+    selected: RwSignal<BTreeSet<u32>>,
+    act: Action<(String, Vec<u32>, MessageAction), Result<(), WebmailError>>,
+) -> impl IntoView {
+    let query = use_query_map();
+    let uids: Vec<u32> = list.messages.iter().map(|m| m.uid).collect();
+    // forget selections that are not on this page any more
+    selected.update_untracked(|s| s.retain(|uid| uids.contains(uid)));
+    let all_uids = uids.clone();
+    let all_selected = move || !all_uids.is_empty() && selected.with(|s| s.len() == all_uids.len());
+    let (page, pages, folder) = (list.page, list.pages, list.folder.clone());
+    let title = if search_of(&query.read_untracked()).is_empty() { "Messages" } else { "Résultats de la recherche" };
     let empty = list.messages.is_empty();
     view! {
         <section class="boite" aria-labelledby="titre-boite">
             <h1 id="titre-boite">
-                "Boîte de réception"
+                {title}
                 <span class="compteur">{format!("{} message(s), {} non lu(s)", list.total, list.unseen)}</span>
             </h1>
+            <Toolbar folder=folder.clone() selected act select_all=uids.clone() all_selected=Signal::derive(all_selected)/>
             {empty.then(|| view! { <p class="vide">"Aucun message."</p> })}
             <ul class="messages" data-testid="messages">
                 {list.messages.into_iter().map(|m| {
+                    let uid = m.uid;
                     let class = if m.seen { "message lu" } else { "message non-lu" };
                     view! {
-                        <li class=class>
-                            <a href=format!("/messages/{}", m.uid)>
+                        <li class=class class:suivi=m.flagged>
+                            <input type="checkbox" class="choix" aria-label=format!("Sélectionner « {} »", m.subject)
+                                prop:checked=move || selected.with(|s| s.contains(&uid))
+                                on:change=move |_| selected.update(|s| if !s.remove(&uid) { s.insert(uid); })/>
+                            <a href=urls::message(&folder, uid)>
                                 <span class="expediteur">{m.from}</span>
                                 <span class="objet">
+                                    {m.flagged.then(|| view! { <span class="drapeau" title="Suivi">"⚑ "</span> })}
                                     {m.has_attachments.then(|| view! { <PaperClip/> })}
                                     {m.subject}
                                 </span>
@@ -126,7 +286,76 @@ fn MessageTable(list: MessageList) -> impl IntoView {
                     }
                 }).collect_view()}
             </ul>
+            {(pages > 1).then(|| view! {
+                <nav class="pagination" aria-label="Pages">
+                    {(page > 0).then(|| view! { <a href=page_url(&query.read_untracked(), page - 1)>"← Plus récents"</a> })}
+                    <span>{format!("Page {} sur {}", page + 1, pages)}</span>
+                    {(page + 1 < pages).then(|| view! { <a href=page_url(&query.read_untracked(), page + 1)>"Plus anciens →"</a> })}
+                </nav>
+            })}
         </section>
+    }
+}
+
+/// Actions on the selected messages.
+#[component]
+fn Toolbar(
+    folder: String,
+    selected: RwSignal<BTreeSet<u32>>,
+    act: Action<(String, Vec<u32>, MessageAction), Result<(), WebmailError>>,
+    select_all: Vec<u32>,
+    all_selected: Signal<bool>,
+) -> impl IntoView {
+    let folder = StoredValue::new(folder);
+    let none = move || selected.with(BTreeSet::is_empty);
+    let run = move |action: MessageAction| {
+        let uids: Vec<u32> = selected.get_untracked().into_iter().collect();
+        selected.set(BTreeSet::new());
+        act.dispatch((folder.get_value(), uids, action));
+    };
+    let button = move |label: &'static str, action: MessageAction| {
+        view! { <button type="button" disabled=none on:click=move |_| run(action.clone())>{label}</button> }
+    };
+    view! {
+        <div class="actions" role="toolbar" aria-label="Actions sur la sélection">
+            <label class="tout">
+                <input type="checkbox" aria-label="Tout sélectionner" prop:checked=move || all_selected.get()
+                    on:change=move |_| {
+                        let all = all_selected.get_untracked();
+                        selected.set(if all { BTreeSet::new() } else { select_all.iter().copied().collect() });
+                    }/>
+            </label>
+            {button("Marquer lu", MessageAction::MarkRead)}
+            {button("Marquer non lu", MessageAction::MarkUnread)}
+            {button("Suivre", MessageAction::Flag)}
+            {button("Ne plus suivre", MessageAction::Unflag)}
+            <MoveTo folder=folder.get_value() disabled=Signal::derive(none) on_move=Callback::new(move |target| run(MessageAction::Move(target)))/>
+            <button type="button" class="supprimer" disabled=none on:click=move |_| run(MessageAction::Delete)>"Supprimer"</button>
+        </div>
+    }
+}
+
+/// "Déplacer vers…": the other folders of the user.
+#[component]
+fn MoveTo(folder: String, disabled: Signal<bool>, on_move: Callback<String>) -> impl IntoView {
+    let folders = use_context::<Resource<Result<Vec<Folder>, WebmailError>>>();
+    let options = move || {
+        let list = folders.and_then(|f| f.get()).and_then(Result::ok).unwrap_or_default();
+        list.into_iter()
+            .filter(|f| f.name != folder)
+            .map(|f| view! { <option value=f.name>{f.label}</option> })
+            .collect_view()
+    };
+    view! {
+        <select aria-label="Déplacer vers" disabled=disabled on:change=move |ev| {
+            let target = event_target_value(&ev);
+            if !target.is_empty() {
+                on_move.run(target);
+            }
+        }>
+            <option value="" selected>"Déplacer vers…"</option>
+            <Transition fallback=|| ()>{options}</Transition>
+        </select>
     }
 }
 
@@ -161,15 +390,18 @@ pub fn MessagePage() -> impl IntoView {
 #[component]
 fn Message() -> impl IntoView {
     let params = use_params_map();
-    let uid = move || params.read().get("uid").and_then(|u| u.parse::<u32>().ok());
-    let message = Resource::new(uid, |uid| async move {
-        match uid {
-            Some(uid) => read_message(uid).await,
-            None => Err(WebmailError::MessageNotFound),
-        }
-    });
+    let query = use_query_map();
+    let message = Resource::new(
+        move || (folder_of(&query.read()), params.read().get("uid").and_then(|u| u.parse::<u32>().ok())),
+        |(folder, uid)| async move {
+            match uid {
+                Some(uid) => read_message(folder, uid).await,
+                None => Err(WebmailError::MessageNotFound),
+            }
+        },
+    );
     view! {
-        <nav class="retour"><a href="/">"← Boîte de réception"</a></nav>
+        <nav class="retour"><a href=move || urls::folder(&folder_of(&query.read()))>"← Retour à la liste"</a></nav>
         <Suspense fallback=|| view! { <p class="chargement">"Ouverture du message…"</p> }>
             {move || Suspend::new(async move {
                 match message.await {
@@ -186,10 +418,50 @@ fn MessageBody(message: MessageView) -> impl IntoView {
     let recipients = |label: &'static str, list: Vec<String>| {
         (!list.is_empty()).then(|| view! { <p><span class="libelle">{label}</span>{list.join(", ")}</p> })
     };
+    let (folder, uid) = (message.folder.clone(), message.uid);
+    let act = message_action();
+    let navigate = use_navigate();
+    let back = urls::folder(&folder);
+    // after "non lu", a move or a deletion, the message is done with here: back to the list
+    let leaving = RwSignal::new(false);
+    Effect::new(move |_| {
+        if matches!(act.value().get(), Some(Ok(()))) && leaving.get_untracked() {
+            navigate(&back, Default::default());
+        }
+    });
+    let flagged = RwSignal::new(message.flagged);
+    let run = move |action: MessageAction| {
+        leaving.set(matches!(action, MessageAction::MarkUnread | MessageAction::Move(_) | MessageAction::Delete));
+        act.dispatch((folder.clone(), vec![uid], action));
+    };
+    let run = StoredValue::new(run);
+    let leaves = move |action: MessageAction| move |_| run.read_value()(action.clone());
+    let toggle_flag = move |_| {
+        let now = !flagged.get_untracked();
+        flagged.set(now);
+        run.read_value()(if now { MessageAction::Flag } else { MessageAction::Unflag });
+    };
+    let images = RwSignal::new(false);
+    let urls = PartUrls { folder: &message.folder, uid };
+    let html_src = {
+        let (plain, with_images) = (urls.html(false), urls.html(true));
+        move || if images.get() { with_images.clone() } else { plain.clone() }
+    };
+    let remote = message.remote_images;
     view! {
         <Title text=message.subject.clone()/>
         <article class="lecture">
             <h1 data-testid="objet">{message.subject}</h1>
+            <div class="actions" role="toolbar" aria-label="Actions sur le message">
+                <button type="button" on:click=leaves(MessageAction::MarkUnread)>"Marquer non lu"</button>
+                <button type="button" on:click=toggle_flag aria-pressed=move || flagged.get().to_string()>
+                    {move || if flagged.get() { "Ne plus suivre" } else { "Suivre" }}
+                </button>
+                <MoveTo folder=message.folder.clone() disabled=Signal::derive(|| false)
+                    on_move=Callback::new(move |target| run.read_value()(MessageAction::Move(target)))/>
+                <button type="button" class="supprimer" on:click=leaves(MessageAction::Delete)>"Supprimer"</button>
+            </div>
+            {move || act.value().get().and_then(Result::err).map(|error| view! { <Problem error/> })}
             <div class="entetes">
                 <p><span class="libelle">"De : "</span>{message.from}</p>
                 {recipients("À : ", message.to)}
@@ -198,17 +470,59 @@ fn MessageBody(message: MessageView) -> impl IntoView {
             </div>
             {(!message.attachments.is_empty()).then(|| view! {
                 <ul class="pieces-jointes" aria-label="Pièces jointes">
-                    {message.attachments.into_iter().map(|a| view! {
-                        <li>
-                            <span class="type-pj">{extension(&a.name)}</span>
-                            <span class="nom-pj">{a.name}</span>
-                            <span class="taille">{a.size}</span>
-                        </li>
-                    }).collect_view()}
+                    {message.attachments.into_iter().map(|a| view! { <AttachmentItem a folder=message.folder.clone() uid/> }).collect_view()}
                 </ul>
             })}
-            <pre class="corps" data-testid="corps">{message.text}</pre>
+            {if message.has_html {
+                view! {
+                    {(remote > 0).then(|| view! {
+                        <p class="images-bloquees" data-testid="images-bloquees">
+                            {format!("{remote} image(s) distante(s) bloquée(s) pour protéger votre confidentialité. ")}
+                            <button type="button" on:click=move |_| images.set(true) disabled=move || images.get()>
+                                "Afficher les images"
+                            </button>
+                        </p>
+                    })}
+                    <iframe class="corps-html" title="Contenu du message" data-testid="corps-html"
+                        sandbox="allow-popups allow-popups-to-escape-sandbox" referrerpolicy="no-referrer" src=html_src></iframe>
+                }.into_any()
+            } else {
+                view! { <pre class="corps" data-testid="corps">{message.text}</pre> }.into_any()
+            }}
         </article>
+    }
+}
+
+#[component]
+fn AttachmentItem(a: Attachment, folder: String, uid: u32) -> impl IntoView {
+    let urls = PartUrls { folder: &folder, uid };
+    let download = urls.attachment(a.index, false);
+    let inline = urls.attachment(a.index, true);
+    let xdm: Vec<_> = a.xdm.iter().map(|d| (d.clone(), urls.xdm_document(a.index, &d.path))).collect();
+    view! {
+        <li class="piece">
+            <span class="type-pj">{extension(&a.name)}</span>
+            <a class="nom-pj" href=download download=a.name.clone() rel="external">{a.name.clone()}</a>
+            <span class="taille">{a.size}</span>
+            {match a.preview {
+                Preview::Pdf => Some(view! { <a class="apercu" href=inline.clone() target="_blank" rel="external">"Ouvrir"</a> }.into_any()),
+                Preview::Image => Some(view! { <img class="vignette" src=inline.clone() alt=format!("Aperçu de {}", a.name)/> }.into_any()),
+                Preview::None => None,
+            }}
+            {(!xdm.is_empty()).then(|| view! {
+                <div class="xdm" data-testid="xdm">
+                    <p class="libelle">"Documents de l'archive IHE XDM :"</p>
+                    <ul>
+                        {xdm.into_iter().map(|(d, href)| view! {
+                            <li>
+                                <a href=href rel="external">{d.title}</a>
+                                <span class="details">{format!(" — {} · {} · {}", d.patient, d.created, d.mime_type)}</span>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                </div>
+            })}
+        </li>
     }
 }
 
@@ -223,3 +537,4 @@ pub fn NotFound() -> impl IntoView {
         <main id="contenu"><p class="alerte">"Cette page n'existe pas."</p><a href="/">"Retour à la boîte de réception"</a></main>
     }
 }
+

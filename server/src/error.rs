@@ -26,6 +26,11 @@ pub enum Error {
     Imap(String),
     #[error("no message with UID {0}")]
     MessageNotFound(u32),
+    #[error("no such folder")]
+    FolderNotFound,
+    /// User input that cannot be used; the text is French, for the user.
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
 }
 
 impl From<Error> for WebmailError {
@@ -40,6 +45,8 @@ impl From<Error> for WebmailError {
             Error::OperatorRefused(_) => Self::AccessRefused,
             Error::OperatorUnreachable(_) => Self::OperatorUnavailable,
             Error::MessageNotFound(_) => Self::MessageNotFound,
+            Error::FolderNotFound => Self::FolderNotFound,
+            Error::InvalidInput(text) => Self::InvalidInput(text),
             Error::Session(_) | Error::Imap(_) => Self::Internal,
         }
     }
@@ -48,7 +55,9 @@ impl From<Error> for WebmailError {
 /// Log a failure for operators (no message content, no health data) and word it for the user.
 pub fn report(e: Error) -> WebmailError {
     match &e {
-        Error::NotSignedIn | Error::MessageNotFound(_) | Error::TokenExpired => tracing::debug!("{e}"),
+        Error::NotSignedIn | Error::MessageNotFound(_) | Error::TokenExpired | Error::InvalidInput(_) | Error::FolderNotFound => {
+            tracing::debug!("{e}")
+        }
         _ => tracing::warn!("{e}"),
     }
     e.into()

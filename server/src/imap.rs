@@ -3,16 +3,16 @@
 
 use crate::config::ImapConfig;
 use crate::error::Error;
-use crate::message;
-use app::api::{MessageList, MessageView};
-use async_imap::types::Flag;
+use crate::{folders, message, search};
+use app::api::{Folder, FolderRole, MessageAction, MessageList, Search};
+use async_imap::types::{Flag, NameAttribute};
 use futures::TryStreamExt;
 use std::{sync::Arc, time::Duration};
 use tokio::net::TcpStream;
 use tokio_rustls::{TlsConnector, client::TlsStream, rustls};
 
 const TIMEOUT: Duration = Duration::from_secs(15);
-/// Messages shown on the first page of the list.
+/// Messages on one page of a list.
 pub const PAGE_SIZE: u32 = 50;
 
 pub struct ImapGateway {
@@ -96,53 +96,190 @@ pub struct ImapSession {
     inner: async_imap::Session<TlsStream<TcpStream>>,
 }
 
+fn flags_of(fetch: &async_imap::types::Fetch) -> message::Flags {
+    let mut flags = message::Flags::default();
+    for flag in fetch.flags() {
+        match flag {
+            Flag::Seen => flags.seen = true,
+            Flag::Flagged => flags.flagged = true,
+            _ => {}
+        }
+    }
+    flags
+}
+
+fn role_of(name: &str, attributes: &[NameAttribute]) -> FolderRole {
+    for attribute in attributes {
+        match attribute {
+            NameAttribute::Drafts => return FolderRole::Drafts,
+            NameAttribute::Sent => return FolderRole::Sent,
+            NameAttribute::Trash => return FolderRole::Trash,
+            NameAttribute::Junk => return FolderRole::Junk,
+            NameAttribute::Archive => return FolderRole::Archive,
+            _ => {}
+        }
+    }
+    // Dovecot lists another user's INBOX as "Shared/<address>"
+    let shared_inbox = name.strip_prefix("Shared/").is_some_and(|rest| !rest.contains('/') || rest.ends_with("/INBOX"));
+    if name.eq_ignore_ascii_case("INBOX") || shared_inbox { FolderRole::Inbox } else { FolderRole::Other }
+}
+
+/// "1,5,9" for UID commands.
+fn uid_set(uids: &[u32]) -> String {
+    uids.iter().map(u32::to_string).collect::<Vec<_>>().join(",")
+}
+
+const SUMMARY_ITEMS: &str = "(UID FLAGS INTERNALDATE BODY.PEEK[HEADER.FIELDS (FROM TO SUBJECT DATE CONTENT-TYPE)])";
+
 impl ImapSession {
-    /// The newest `PAGE_SIZE` messages of INBOX, newest first.
-    pub async fn inbox(&mut self, mailbox: &str, now: i64) -> Result<MessageList, Error> {
+    /// Every selectable folder, special ones first, with message and unread counts.
+    pub async fn folders(&mut self) -> Result<Vec<Folder>, Error> {
         timed(async {
-            let status = self.inner.status("INBOX", "(MESSAGES UNSEEN)").await.map_err(protocol)?;
-            let selected = self.inner.select("INBOX").await.map_err(protocol)?;
-            let total = selected.exists;
-            let mut messages = Vec::new();
-            if total > 0 {
-                let first = total.saturating_sub(PAGE_SIZE - 1).max(1);
-                let fetches: Vec<_> = self
-                    .inner
-                    .fetch(format!("{first}:{total}"), "(UID FLAGS INTERNALDATE BODY.PEEK[HEADER])")
-                    .await
-                    .map_err(protocol)?
-                    .try_collect()
-                    .await
-                    .map_err(protocol)?;
-                for f in fetches.iter().rev() {
-                    let Some(uid) = f.uid else { continue };
-                    let seen = f.flags().any(|flag| flag == Flag::Seen);
-                    let received = f.internal_date().map(|d| d.timestamp()).unwrap_or(now);
-                    messages.push(message::summary(uid, seen, f.header().unwrap_or_default(), received, now));
-                }
+            let names: Vec<_> = self.inner.list(Some(""), Some("*")).await.map_err(protocol)?.try_collect().await.map_err(protocol)?;
+            let mut listed: Vec<(String, FolderRole)> = names
+                .iter()
+                .filter(|n| !n.attributes().contains(&NameAttribute::NoSelect))
+                .map(|n| (n.name().to_string(), role_of(n.name(), n.attributes())))
+                .collect();
+            drop(names);
+            listed.sort_by_key(|(name, role)| (name.starts_with("Shared/"), *role as u8, name.clone()));
+            let mut folders = Vec::with_capacity(listed.len());
+            for (name, role) in listed {
+                let status = self.inner.status(&name, "(MESSAGES UNSEEN)").await.map_err(protocol)?;
+                folders.push(Folder {
+                    label: folders::label(&name, role),
+                    total: status.exists,
+                    unseen: status.unseen.unwrap_or(0),
+                    name,
+                    role,
+                });
             }
-            Ok(MessageList { mailbox: mailbox.to_string(), total, unseen: status.unseen.unwrap_or(0), messages })
+            Ok(folders)
         })
         .await
     }
 
-    /// One INBOX message by UID (marks it read, as opening a message does).
-    pub async fn message(&mut self, uid: u32) -> Result<MessageView, Error> {
+    async fn select(&mut self, folder: &str) -> Result<async_imap::types::Mailbox, Error> {
+        folders::check_name(folder)?;
+        self.inner.select(folder).await.map_err(|e| match e {
+            async_imap::error::Error::No(_) => Error::FolderNotFound,
+            e => protocol(e),
+        })
+    }
+
+    /// One page of a folder, newest first: a window of sequence numbers, or of the UIDs the
+    /// server found for `search`. Only the page's headers and flags are fetched.
+    pub async fn page(&mut self, folder: &str, page: u32, search: &Search, now: i64) -> Result<MessageList, Error> {
+        let program = if search.is_empty() { None } else { Some(search::program(search)?) };
         timed(async {
-            self.inner.select("INBOX").await.map_err(protocol)?;
-            let fetches: Vec<_> = self
-                .inner
-                .uid_fetch(uid.to_string(), "(UID INTERNALDATE BODY[])")
-                .await
-                .map_err(protocol)?
-                .try_collect()
-                .await
-                .map_err(protocol)?;
-            let fetch = fetches.iter().find(|f| f.uid == Some(uid)).ok_or(Error::MessageNotFound(uid))?;
-            let received = fetch.internal_date().map(|d| d.timestamp()).unwrap_or_default();
-            Ok(message::view(uid, fetch.body().unwrap_or_default(), received))
+            let selected = self.select(folder).await?;
+            let status = self.inner.status(folder, "(UNSEEN)").await.map_err(protocol)?;
+            let (total, fetches) = match program {
+                None => {
+                    let total = selected.exists;
+                    let pages = total.div_ceil(PAGE_SIZE).max(1);
+                    let page = page.min(pages - 1);
+                    let high = total.saturating_sub(page * PAGE_SIZE);
+                    let low = high.saturating_sub(PAGE_SIZE - 1).max(1);
+                    let fetches: Vec<_> = if high == 0 {
+                        vec![]
+                    } else {
+                        self.inner.fetch(format!("{low}:{high}"), SUMMARY_ITEMS).await.map_err(protocol)?
+                            .try_collect().await.map_err(protocol)?
+                    };
+                    (total, fetches)
+                }
+                Some(program) => {
+                    let mut uids: Vec<u32> = self.inner.uid_search(format!("CHARSET UTF-8 {program}")).await.map_err(protocol)?
+                        .into_iter().collect();
+                    uids.sort_unstable_by(|a, b| b.cmp(a));
+                    let total = uids.len() as u32;
+                    let start = (page * PAGE_SIZE) as usize;
+                    let window: Vec<u32> = uids.into_iter().skip(start).take(PAGE_SIZE as usize).collect();
+                    let fetches: Vec<_> = if window.is_empty() {
+                        vec![]
+                    } else {
+                        self.inner.uid_fetch(uid_set(&window), SUMMARY_ITEMS).await.map_err(protocol)?
+                            .try_collect().await.map_err(protocol)?
+                    };
+                    (total, fetches)
+                }
+            };
+            let mut messages: Vec<_> = fetches
+                .iter()
+                .filter_map(|f| {
+                    let received = f.internal_date().map(|d| d.timestamp()).unwrap_or(now);
+                    Some(message::summary(f.uid?, flags_of(f), f.header().unwrap_or_default(), received, now))
+                })
+                .collect();
+            messages.sort_unstable_by(|a, b| b.uid.cmp(&a.uid));
+            let pages = total.div_ceil(PAGE_SIZE).max(1);
+            Ok(MessageList { folder: folder.to_string(), total, unseen: status.unseen.unwrap_or(0), page: page.min(pages - 1), pages, messages })
         })
         .await
+    }
+
+    /// A whole message by UID, with its flags before opening and its arrival time. `mark_seen`
+    /// marks it read, as opening it does; serving an attachment does not.
+    pub async fn raw_message(&mut self, folder: &str, uid: u32, mark_seen: bool) -> Result<(Vec<u8>, message::Flags, i64), Error> {
+        timed(async {
+            self.select(folder).await?;
+            let items = if mark_seen { "(UID FLAGS INTERNALDATE BODY[])" } else { "(UID FLAGS INTERNALDATE BODY.PEEK[])" };
+            let fetches: Vec<_> = self.inner.uid_fetch(uid.to_string(), items).await.map_err(protocol)?
+                .try_collect().await.map_err(protocol)?;
+            let fetch = fetches.iter().find(|f| f.uid == Some(uid) && f.body().is_some()).ok_or(Error::MessageNotFound(uid))?;
+            let received = fetch.internal_date().map(|d| d.timestamp()).unwrap_or_default();
+            Ok((fetch.body().unwrap_or_default().to_vec(), flags_of(fetch), received))
+        })
+        .await
+    }
+
+    /// Flag, unflag, mark, move or delete messages of `folder`.
+    pub async fn apply(&mut self, folder: &str, uids: &[u32], action: &MessageAction) -> Result<(), Error> {
+        if uids.is_empty() {
+            return Ok(());
+        }
+        let set = uid_set(uids);
+        let store = |query: &'static str| (set.clone(), query);
+        timed(async {
+            let trash = match action {
+                MessageAction::Delete => self.folders().await?.into_iter().find(|f| f.role == FolderRole::Trash).map(|f| f.name),
+                _ => None,
+            };
+            self.select(folder).await?;
+            let stored = match action {
+                MessageAction::MarkRead => Some(store("+FLAGS.SILENT (\\Seen)")),
+                MessageAction::MarkUnread => Some(store("-FLAGS.SILENT (\\Seen)")),
+                MessageAction::Flag => Some(store("+FLAGS.SILENT (\\Flagged)")),
+                MessageAction::Unflag => Some(store("-FLAGS.SILENT (\\Flagged)")),
+                MessageAction::Move(target) => {
+                    folders::check_name(target)?;
+                    self.inner.uid_mv(&set, target).await.map_err(protocol)?;
+                    None
+                }
+                MessageAction::Delete => match trash {
+                    Some(trash) if trash != folder => {
+                        self.inner.uid_mv(&set, &trash).await.map_err(protocol)?;
+                        None
+                    }
+                    _ => Some(store("+FLAGS.SILENT (\\Deleted)")),
+                },
+            };
+            if let Some((set, query)) = stored {
+                let _: Vec<_> = self.inner.uid_store(&set, query).await.map_err(protocol)?.try_collect().await.map_err(protocol)?;
+                if matches!(action, MessageAction::Delete) {
+                    let _: Vec<_> = self.inner.uid_expunge(&set).await.map_err(protocol)?.try_collect().await.map_err(protocol)?;
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Store a message in `folder` (drafts, sent mail), with IMAP flags such as "(\\Seen)".
+    pub async fn append(&mut self, folder: &str, flags: Option<&str>, raw: &[u8]) -> Result<(), Error> {
+        folders::check_name(folder)?;
+        timed(async { self.inner.append(folder, flags, None, raw).await.map_err(protocol) }).await
     }
 
     pub async fn logout(mut self) {

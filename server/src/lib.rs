@@ -4,12 +4,17 @@
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod folders;
 pub mod imap;
 pub mod message;
+pub mod parts;
 pub mod psc;
+pub mod sanitize;
+pub mod search;
 pub mod security;
 pub mod session;
 pub mod webmail;
+pub mod xdm;
 
 use app::{App, backend::Webmail, shell};
 use axum::{Router, extract::FromRef, routing::{get, post}};
@@ -23,6 +28,7 @@ use tower_sessions_sqlx_store::{SqliteStore, sqlx::sqlite::{SqliteConnectOptions
 struct AppState {
     leptos_options: LeptosOptions,
     auth: auth::AuthState,
+    backend: Arc<webmail::Backend>,
 }
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -42,12 +48,13 @@ async fn session_store(config: &config::Config) -> Result<SqliteStore, BoxError>
 /// Build the whole application (used by `main` and by the integration tests).
 pub async fn router(config: config::Config, leptos_options: LeptosOptions) -> Result<Router, BoxError> {
     let psc = Arc::new(psc::Psc::new(config.psc.clone(), &config.public_url)?);
-    let backend: Arc<dyn Webmail> = Arc::new(webmail::Backend { psc: psc.clone(), imap: imap::ImapGateway::new(config.imap.clone())? });
+    let backend = Arc::new(webmail::Backend { psc: psc.clone(), imap: imap::ImapGateway::new(config.imap.clone())? });
+    let webmail: Arc<dyn Webmail> = backend.clone();
     let psc_origin = security::origin_of(&config.psc.issuer);
 
     // every server render and server function gets the backend, and every page its CSP nonce
     let context = move || {
-        provide_context(backend.clone());
+        provide_context(webmail.clone());
         if let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<ResponseOptions>()) {
             if let Ok(policy) = security::page_policy(&nonce, &psc_origin).parse() {
                 response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, policy);
@@ -69,12 +76,15 @@ pub async fn router(config: config::Config, leptos_options: LeptosOptions) -> Re
     let state = AppState {
         leptos_options: leptos_options.clone(),
         auth: auth::AuthState { psc, public_url: config.public_url.clone().into() },
+        backend,
     };
     let routes = generate_route_list(App);
     let mut router = Router::new()
         .route("/auth/login", get(auth::login))
         .route("/auth/callback", get(auth::callback))
         .route("/auth/logout", post(auth::logout))
+        .route("/messages/contenu", get(parts::html))
+        .route("/messages/piece", get(parts::attachment))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = leptos_options.clone();
             move || shell(options.clone())

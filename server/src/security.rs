@@ -9,7 +9,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 pub fn page_policy(nonce: &str, psc_origin: &str) -> String {
     format!(
         "default-src 'none'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
-         style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
+         style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; frame-src 'self'; \
          form-action 'self' {psc_origin}; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
     )
 }
@@ -23,7 +23,8 @@ pub fn layers() -> Vec<SetResponseHeaderLayer<HeaderValue>> {
             HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
         ),
         fixed(header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        fixed(header::X_FRAME_OPTIONS, "DENY"),
+        // the HTML-body endpoint allows same-origin framing for itself
+        SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
         // same-origin: nothing leaks to other sites, and same-site form posts keep a real Origin header
         fixed(header::REFERRER_POLICY, "same-origin"),
         fixed(HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),

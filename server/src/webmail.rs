@@ -4,7 +4,8 @@ use crate::error::{Error, report};
 use crate::imap::{ImapGateway, ImapSession};
 use crate::psc::{Psc, ProfessionalId, unix_now};
 use crate::session::{self, SignedInUser};
-use app::api::{Me, MessageList, MessageView};
+use crate::message::{self, PartUrls};
+use app::api::{Folder, Me, MessageAction, MessageList, MessageView, Search};
 use app::backend::{Reply, Webmail};
 use std::sync::Arc;
 use tower_sessions::Session;
@@ -60,18 +61,21 @@ impl Backend {
         }
     }
 
-    async fn inbox(&self, session: Session) -> Result<MessageList, Error> {
-        let (mut imap, user) = self.open_imap(&session).await?;
-        let list = imap.inbox(&user.mailbox, unix_now()).await;
+    /// Run `work` on an authenticated IMAP session, then log out whatever happened.
+    async fn with_imap<T>(
+        &self,
+        session: &Session,
+        work: impl AsyncFnOnce(&mut ImapSession, &SignedInUser) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let (mut imap, user) = self.open_imap(session).await?;
+        let result = work(&mut imap, &user).await;
         imap.logout().await;
-        list
+        result
     }
 
-    async fn message(&self, session: Session, uid: u32) -> Result<MessageView, Error> {
-        let (mut imap, _) = self.open_imap(&session).await?;
-        let message = imap.message(uid).await;
-        imap.logout().await;
-        message
+    /// A message's raw bytes, for the attachment and HTML endpoints (does not mark it read).
+    pub async fn raw_message(&self, session: &Session, folder: &str, uid: u32) -> Result<Vec<u8>, Error> {
+        self.with_imap(session, async |imap, _| Ok(imap.raw_message(folder, uid, false).await?.0)).await
     }
 }
 
@@ -87,11 +91,30 @@ impl Webmail for Backend {
         })
     }
 
-    fn list_inbox(&self, session: Session) -> Reply<'_, MessageList> {
-        Box::pin(async move { self.inbox(session).await.map_err(report) })
+    fn list_folders(&self, session: Session) -> Reply<'_, Vec<Folder>> {
+        Box::pin(async move { self.with_imap(&session, async |imap, _| imap.folders().await).await.map_err(report) })
     }
 
-    fn read_message(&self, session: Session, uid: u32) -> Reply<'_, MessageView> {
-        Box::pin(async move { self.message(session, uid).await.map_err(report) })
+    fn list_messages(&self, session: Session, folder: String, page: u32, search: Search) -> Reply<'_, MessageList> {
+        Box::pin(async move {
+            self.with_imap(&session, async |imap, _| imap.page(&folder, page, &search, unix_now()).await).await.map_err(report)
+        })
+    }
+
+    fn read_message(&self, session: Session, folder: String, uid: u32) -> Reply<'_, MessageView> {
+        Box::pin(async move {
+            self.with_imap(&session, async |imap, _| {
+                let (raw, flags, received) = imap.raw_message(&folder, uid, true).await?;
+                Ok(message::view(&PartUrls { folder: &folder, uid }, flags, &raw, received))
+            })
+            .await
+            .map_err(report)
+        })
+    }
+
+    fn update_messages(&self, session: Session, folder: String, uids: Vec<u32>, action: MessageAction) -> Reply<'_, ()> {
+        Box::pin(async move {
+            self.with_imap(&session, async |imap, _| imap.apply(&folder, &uids, &action).await).await.map_err(report)
+        })
     }
 }

@@ -1,0 +1,55 @@
+//! The webmail's own URLs, built the same way on the server and in the browser.
+
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+
+pub fn encode(value: &str) -> String {
+    utf8_percent_encode(value, NON_ALPHANUMERIC).to_string()
+}
+
+/// A folder's list page ("/?dossier=…").
+pub fn folder(name: &str) -> String {
+    if name == "INBOX" { "/".into() } else { format!("/?dossier={}", encode(name)) }
+}
+
+/// A message's reading page.
+pub fn message(folder: &str, uid: u32) -> String {
+    format!("/messages/{uid}?dossier={}", encode(folder))
+}
+
+/// Where a message's attachments and HTML body are served (server/src/parts.rs).
+pub struct PartUrls<'a> {
+    pub folder: &'a str,
+    pub uid: u32,
+}
+
+impl PartUrls<'_> {
+    fn query(&self) -> String {
+        format!("dossier={}&uid={}", encode(self.folder), self.uid)
+    }
+
+    pub fn attachment(&self, index: usize, inline: bool) -> String {
+        format!("/messages/piece?{}&index={index}{}", self.query(), if inline { "&apercu=1" } else { "" })
+    }
+
+    pub fn xdm_document(&self, index: usize, path: &str) -> String {
+        format!("/messages/piece?{}&index={index}&xdm={}", self.query(), encode(path))
+    }
+
+    pub fn html(&self, remote_images: bool) -> String {
+        format!("/messages/contenu?{}{}", self.query(), if remote_images { "&images=1" } else { "" })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folder_names_are_encoded() {
+        assert_eq!(folder("INBOX"), "/");
+        assert_eq!(message("Shared/secretariat@h.fr/INBOX", 3), "/messages/3?dossier=Shared%2Fsecretariat%40h%2Efr%2FINBOX");
+        let urls = PartUrls { folder: "Sent", uid: 9 };
+        assert_eq!(urls.attachment(1, true), "/messages/piece?dossier=Sent&uid=9&index=1&apercu=1");
+        assert_eq!(urls.html(false), "/messages/contenu?dossier=Sent&uid=9");
+    }
+}

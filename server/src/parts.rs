@@ -1,0 +1,113 @@
+//! What a message page loads besides itself: the sanitised HTML body (for a sandboxed frame)
+//! and attachments (download, or inline preview of images and PDFs). Same session checks as
+//! the server functions; the message is fetched without marking it read.
+
+use crate::error::{Error, report};
+use crate::message::{self, PartUrls};
+use crate::{sanitize, webmail::Backend, xdm};
+use app::api::Preview;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use std::sync::Arc;
+use tower_sessions::Session;
+
+#[derive(Deserialize)]
+pub struct PartQuery {
+    dossier: String,
+    uid: u32,
+    index: Option<usize>,
+    #[serde(default)]
+    apercu: u8,
+    #[serde(default)]
+    images: u8,
+    /// A document inside an IHE_XDM.zip attachment.
+    xdm: Option<String>,
+}
+
+fn failure(e: Error) -> Response {
+    let status = match &e {
+        Error::NotSignedIn | Error::TokenExpired | Error::OperatorRefused(_) => StatusCode::UNAUTHORIZED,
+        Error::MessageNotFound(_) | Error::FolderNotFound => StatusCode::NOT_FOUND,
+        _ => StatusCode::BAD_GATEWAY,
+    };
+    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], report(e).to_string()).into_response()
+}
+
+fn private(mut response: Response, policy: &str) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    if let Ok(policy) = policy.parse() {
+        headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
+    response
+}
+
+/// GET /messages/contenu?dossier=…&uid=…[&images=1]
+pub async fn html(State(backend): State<Arc<Backend>>, session: Session, Query(q): Query<PartQuery>) -> Response {
+    let raw = match backend.raw_message(&session, &q.dossier, q.uid).await {
+        Ok(raw) => raw,
+        Err(e) => return failure(e),
+    };
+    let allow_remote = q.images == 1;
+    let Some(safe) = message::safe_html(&raw, &PartUrls { folder: &q.dossier, uid: q.uid }, allow_remote) else {
+        return failure(Error::MessageNotFound(q.uid));
+    };
+    let mut response = ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], sanitize::document(&safe.html)).into_response();
+    response.headers_mut().insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN"));
+    private(response, &sanitize::frame_policy(allow_remote))
+}
+
+/// `attachment; filename*=UTF-8''…` (RFC 6266), with a plain ASCII fallback.
+fn disposition(kind: &str, name: &str) -> String {
+    let ascii: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
+    let encoded = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
+    format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
+/// GET /messages/piece?dossier=…&uid=…&index=…[&apercu=1][&xdm=path]
+pub async fn attachment(State(backend): State<Arc<Backend>>, session: Session, Query(q): Query<PartQuery>) -> Response {
+    let raw = match backend.raw_message(&session, &q.dossier, q.uid).await {
+        Ok(raw) => raw,
+        Err(e) => return failure(e),
+    };
+    let Some((mut name, mut content_type, mut bytes)) = q.index.and_then(|i| message::attachment(&raw, i)) else {
+        return failure(Error::MessageNotFound(q.uid));
+    };
+    if let Some(path) = &q.xdm {
+        match xdm::document(&bytes, path) {
+            Some(document) => {
+                name = path.rsplit('/').next().unwrap_or(path).to_string();
+                content_type = if name.to_ascii_lowercase().ends_with(".pdf") { "application/pdf".into() } else { "application/octet-stream".into() };
+                bytes = document;
+            }
+            None => return failure(Error::MessageNotFound(q.uid)),
+        }
+    }
+    // inline only for types the browser renders without running anything of the sender's
+    let inline = q.apercu == 1 && message::preview_of(&content_type) != Preview::None;
+    let served_type = if inline { content_type.as_str() } else { "application/octet-stream" };
+    let response = (
+        [
+            (header::CONTENT_TYPE, served_type.to_string()),
+            (header::CONTENT_DISPOSITION, disposition(if inline { "inline" } else { "attachment" }, &name)),
+        ],
+        bytes,
+    )
+        .into_response();
+    private(response, "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; object-src 'self'; frame-ancestors 'self'")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::disposition;
+
+    #[test]
+    fn filenames_are_encoded_for_any_browser() {
+        assert_eq!(
+            disposition("attachment", "CR biologie é\".pdf"),
+            "attachment; filename=\"CR_biologie___.pdf\"; filename*=UTF-8''CR%20biologie%20%C3%A9%22%2Epdf"
+        );
+    }
+}
