@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! The webmail's user interface: Leptos components, routes and server functions, rendered on the
 //! server and hydrated in the browser. What the server does behind the server functions (PSC
 //! session, IMAP gateway) sits behind the [`backend::Webmail`] trait, implemented in `server/`.

@@ -110,7 +110,8 @@ fn Folders() -> impl IntoView {
                                 }).collect_view()}
                             </ul>
                         }.into_any(),
-                        Err(error) => view! { <Problem error/> }.into_any(),
+                        // the page's main part says what went wrong, once
+                        Err(_) => ().into_any(),
                     }
                 })}
             </Transition>

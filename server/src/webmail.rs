@@ -16,10 +16,6 @@ pub struct Backend {
 }
 
 impl Backend {
-    async fn signed_in(&self, session: &Session) -> Result<SignedInUser, Error> {
-        session::user(session).await?.ok_or(Error::NotSignedIn)
-    }
-
     async fn renew(&self, session: &Session, user: &mut SignedInUser) -> Result<(), Error> {
         match self.psc.refresh(&user.tokens).await {
             Ok(tokens) => {
@@ -27,7 +23,7 @@ impl Backend {
                 session::update_user(session, user).await
             }
             Err(e) => {
-                session::sign_out(session).await?;
+                session::end(session, &e).await?;
                 Err(e)
             }
         }
@@ -36,7 +32,7 @@ impl Backend {
     /// An authenticated IMAP session for the signed-in user, renewing the token when it is
     /// about to expire or when the operator refuses it once.
     async fn open_imap(&self, session: &Session) -> Result<(ImapSession, SignedInUser), Error> {
-        let mut user = self.signed_in(session).await?;
+        let mut user = session::require_user(session).await?;
         let mut renewed = false;
         if user.tokens.renew_after <= unix_now() {
             self.renew(session, &mut user).await?;
@@ -46,16 +42,16 @@ impl Backend {
             Err(Error::OperatorRefused(_)) if !renewed && user.tokens.refresh_token.is_some() => {
                 self.renew(session, &mut user).await?;
             }
-            Err(Error::OperatorRefused(reason)) => {
-                session::sign_out(session).await?;
-                return Err(Error::OperatorRefused(reason));
+            Err(e @ Error::OperatorRefused(_)) => {
+                session::end(session, &e).await?;
+                return Err(e);
             }
             other => return other.map(|imap| (imap, user)),
         }
         match self.imap.open(&user.mailbox, &user.tokens.access_token).await {
-            Err(Error::OperatorRefused(reason)) => {
-                session::sign_out(session).await?;
-                Err(Error::OperatorRefused(reason))
+            Err(e @ Error::OperatorRefused(_)) => {
+                session::end(session, &e).await?;
+                Err(e)
             }
             other => other.map(|imap| (imap, user)),
         }
@@ -82,7 +78,11 @@ impl Backend {
 impl Webmail for Backend {
     fn current_user(&self, session: Session) -> Reply<'_, Option<Me>> {
         Box::pin(async move {
-            let user = session::user(&session).await.map_err(report)?;
+            let user = match session::require_user(&session).await {
+                Ok(user) => Some(user),
+                Err(Error::NotSignedIn) => None,
+                Err(e) => return Err(report(e)),
+            };
             Ok(user.map(|u| Me {
                 display_name: format!("{} {}", u.given_name, u.family_name).trim().to_string(),
                 professional_id: ProfessionalId::from_subject_name_id(&u.subject_name_id).label(),
