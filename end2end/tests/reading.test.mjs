@@ -1,0 +1,121 @@
+// Reading mail: folders, search, selection actions, paging, the sanitised HTML frame, attachments
+// and IHE XDM documents, and the phone layout.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchBrowser, newContext, signIn, startWebmail, watchProblems } from './harness.mjs';
+
+let browser, webmail;
+before(async () => {
+  browser = await launchBrowser();
+  webmail = await startWebmail(8080);
+});
+after(async () => {
+  await browser?.close();
+  await webmail?.stop();
+});
+
+async function signedInPage(rpps = '10100000017', options = {}) {
+  const page = await (await newContext(browser, options)).newPage();
+  await signIn(page, webmail.url, rpps);
+  return page;
+}
+const rows = (page) => page.getByTestId('messages').locator('li');
+
+test('the HTML mail is shown sanitised in a sandboxed frame, remote images blocked until allowed', async () => {
+  const page = await signedInPage();
+  const problems = watchProblems(page, webmail.url);
+  let dialogs = 0;
+  page.on('dialog', (d) => { dialogs += 1; d.dismiss(); });
+  await page.getByRole('link', { name: /bisoprolol/ }).click();
+  const frame = page.getByTestId('corps-html');
+  await frame.waitFor();
+  assert.equal(await frame.getAttribute('sandbox'), 'allow-popups allow-popups-to-escape-sandbox');
+  const body = page.frameLocator('[data-testid=corps-html]').locator('body');
+  assert.match(await body.innerText(), /Nébivolol 5 mg/);
+  assert.equal(await page.frameLocator('[data-testid=corps-html]').locator('table').count(), 1);
+  assert.equal(await page.frameLocator('[data-testid=corps-html]').locator('script').count(), 0);
+  assert.match(await page.getByTestId('images-bloquees').innerText(), /1 image\(s\) distante\(s\) bloquée\(s\)/);
+  assert.equal(await page.frameLocator('[data-testid=corps-html]').locator('img[src^="https:"]').count(), 0);
+  await page.getByRole('button', { name: 'Afficher les images' }).click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=corps-html]').src.includes('images=1'));
+  await page.frameLocator('[data-testid=corps-html]').locator('img[src^="https://pharmacie.example.invalid/"]').waitFor({ state: 'attached' });
+  assert.equal(dialogs, 0, 'the mail\'s script never ran');
+  assert.deepEqual(problems.filter((p) => !p.includes('pharmacie.example.invalid')), []);
+  await page.context().close();
+});
+
+test('attachments download, and an IHE_XDM.zip shows its documents', async () => {
+  const page = await signedInPage();
+  await page.getByRole('link', { name: /XDM\/1\.0\/DDM/ }).click();
+  const pdf = page.getByRole('link', { name: 'CR_biologie_VIDAL.pdf' });
+  const response = await page.context().request.get(new URL(await pdf.getAttribute('href'), webmail.url).toString());
+  assert.equal(response.headers()['content-type'], 'application/octet-stream');
+  assert.match(response.headers()['content-disposition'], /^attachment; filename="CR_biologie_VIDAL\.pdf"/);
+  assert.equal((await response.body()).subarray(0, 5).toString(), '%PDF-');
+  const xdm = page.getByTestId('xdm');
+  assert.match(await xdm.innerText(), /CR d'examens biologiques — VIDAL Hélène · \d\d\/\d\d\/\d{4} · text\/xml/);
+  const cda = await page.context().request.get(new URL(await xdm.getByRole('link').getAttribute('href'), webmail.url).toString());
+  assert.match(await cda.text(), /<ClinicalDocument/);
+  // without the session cookie, nothing is served
+  const anonymous = await fetch(new URL(await pdf.getAttribute('href'), webmail.url));
+  assert.equal(anonymous.status, 401);
+  await page.context().close();
+});
+
+test('search runs on the server, and selected messages are marked read', async () => {
+  const page = await signedInPage();
+  await page.getByPlaceholder('Rechercher dans les messages').fill('vertiges');
+  await page.getByRole('button', { name: 'Rechercher' }).click();
+  await page.waitForURL(/texte=vertiges/);
+  await page.getByText('Résultats de la recherche').waitFor();
+  assert.equal(await rows(page).count(), 1);
+  assert.match(await rows(page).first().innerText(), /Question sur mon traitement/);
+  await page.getByRole('link', { name: 'Effacer la recherche' }).click();
+  await page.waitForURL(`${webmail.url}/`);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=messages] li').length === 6);
+
+  const unread = async () => Number((await page.locator('.compteur').innerText()).match(/(\d+) non lu/)[1]);
+  const before = await unread();
+  assert.ok(before >= 2);
+  const boxes = page.locator('.message.non-lu .choix');
+  await boxes.nth(0).check();
+  await boxes.nth(1).check();
+  await page.getByRole('button', { name: 'Marquer lu' }).click();
+  await page.waitForFunction((n) => document.querySelector('.compteur').innerText.includes(`${n} non lu`), before - 2);
+  await page.context().close();
+});
+
+test('the organisational mailbox is in the folder list', async () => {
+  const page = await signedInPage();
+  const nav = page.getByRole('navigation', { name: 'Dossiers' });
+  assert.match(await nav.innerText(), /Boîte de réception[\s\S]*Envoyés[\s\S]*Corbeille/);
+  await nav.getByRole('link', { name: /secretariat-cardio@hopital-demo\.mssante\.fr › Boîte de réception/ }).click();
+  await page.waitForURL(/dossier=Shared%2Fsecretariat/);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=messages] li').length === 3);
+  assert.match(await rows(page).first().innerText(), /Demande de rendez-vous/);
+  await page.context().close();
+});
+
+test('a 1 000-message inbox is paged', async () => {
+  const page = await signedInPage('10100000058');
+  assert.equal(await rows(page).count(), 50);
+  assert.match(await page.locator('.pagination').innerText(), /Page 1 sur 20/);
+  await page.getByRole('link', { name: 'Plus anciens →' }).click();
+  await page.waitForURL(/page=1$/);
+  await page.locator('.pagination').getByText('Page 2 sur 20').waitFor();
+  assert.match(await rows(page).first().innerText(), /n° 950/);
+  await page.context().close();
+});
+
+test('at phone width nothing overflows sideways', async () => {
+  const page = await signedInPage('10100000017', { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  for (const path of ['/', '/?dossier=INBOX&texte=PETIT']) {
+    await page.goto(webmail.url + path);
+    await rows(page).first().waitFor();
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), path);
+  }
+  await page.getByRole('link', { name: /Adressage/ }).click();
+  await page.getByTestId('objet').waitFor();
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
+  await page.context().close();
+});
