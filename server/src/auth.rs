@@ -13,6 +13,7 @@ use tower_sessions::Session;
 #[derive(Clone)]
 pub struct AuthState {
     pub psc: Arc<Psc>,
+    pub imap: Arc<crate::pool::ImapPool>,
     pub public_url: Arc<str>,
 }
 
@@ -73,7 +74,10 @@ pub async fn logout(State(auth): State<AuthState>, session: Session, headers: He
         return to_sign_in_page(e);
     }
     let psc_logout = match user {
-        Some(user) => auth.psc.logout_url(&user.tokens.id_token).await,
+        Some(user) => {
+            auth.imap.forget(&user.mailbox).await;
+            auth.psc.logout_url(&user.tokens.id_token).await
+        }
         None => None,
     };
     Redirect::to(psc_logout.as_deref().unwrap_or("/")).into_response()

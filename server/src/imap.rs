@@ -282,6 +282,11 @@ impl ImapSession {
         timed(async { self.inner.append(folder, flags, None, raw).await.map_err(protocol) }).await
     }
 
+    /// Is the connection still alive?
+    pub async fn noop(&mut self) -> Result<(), Error> {
+        timed(async { self.inner.noop().await.map_err(protocol) }).await
+    }
+
     pub async fn logout(mut self) {
         let _ = tokio::time::timeout(Duration::from_secs(2), self.inner.logout()).await;
     }

@@ -8,6 +8,7 @@ pub mod folders;
 pub mod imap;
 pub mod message;
 pub mod parts;
+pub mod pool;
 pub mod psc;
 pub mod sanitize;
 pub mod search;
@@ -48,7 +49,8 @@ async fn session_store(config: &config::Config) -> Result<SqliteStore, BoxError>
 /// Build the whole application (used by `main` and by the integration tests).
 pub async fn router(config: config::Config, leptos_options: LeptosOptions) -> Result<Router, BoxError> {
     let psc = Arc::new(psc::Psc::new(config.psc.clone(), &config.public_url)?);
-    let backend = Arc::new(webmail::Backend { psc: psc.clone(), imap: imap::ImapGateway::new(config.imap.clone())? });
+    let imap = pool::ImapPool::new(imap::ImapGateway::new(config.imap.clone())?);
+    let backend = Arc::new(webmail::Backend { psc: psc.clone(), imap: imap.clone() });
     let webmail: Arc<dyn Webmail> = backend.clone();
     let psc_origin = security::origin_of(&config.psc.issuer);
 
@@ -75,7 +77,7 @@ pub async fn router(config: config::Config, leptos_options: LeptosOptions) -> Re
 
     let state = AppState {
         leptos_options: leptos_options.clone(),
-        auth: auth::AuthState { psc, public_url: config.public_url.clone().into() },
+        auth: auth::AuthState { psc, imap, public_url: config.public_url.clone().into() },
         backend,
     };
     let routes = generate_route_list(App);

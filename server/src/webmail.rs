@@ -1,7 +1,8 @@
 //! The server side of the server functions: session checks, token renewal, IMAP.
 
 use crate::error::{Error, report};
-use crate::imap::{ImapGateway, ImapSession};
+use crate::imap::ImapSession;
+use crate::pool::{ImapPool, Lent};
 use crate::psc::{Psc, ProfessionalId, unix_now};
 use crate::session::{self, SignedInUser};
 use crate::message::{self, PartUrls};
@@ -12,7 +13,7 @@ use tower_sessions::Session;
 
 pub struct Backend {
     pub psc: Arc<Psc>,
-    pub imap: ImapGateway,
+    pub imap: Arc<ImapPool>,
 }
 
 impl Backend {
@@ -29,16 +30,16 @@ impl Backend {
         }
     }
 
-    /// An authenticated IMAP session for the signed-in user, renewing the token when it is
-    /// about to expire or when the operator refuses it once.
-    async fn open_imap(&self, session: &Session) -> Result<(ImapSession, SignedInUser), Error> {
+    /// An authenticated IMAP connection for the signed-in user (pooled, or new when `fresh`),
+    /// renewing the token when it is about to expire or when the operator refuses it once.
+    async fn open_imap(&self, session: &Session, fresh: bool) -> Result<(Lent, SignedInUser), Error> {
         let mut user = session::require_user(session).await?;
         let mut renewed = false;
         if user.tokens.renew_after <= unix_now() {
             self.renew(session, &mut user).await?;
             renewed = true;
         }
-        match self.imap.open(&user.mailbox, &user.tokens.access_token).await {
+        match self.imap.take(&user.mailbox, &user.tokens.access_token, fresh).await {
             Err(Error::OperatorRefused(_)) if !renewed && user.tokens.refresh_token.is_some() => {
                 self.renew(session, &mut user).await?;
             }
@@ -48,7 +49,7 @@ impl Backend {
             }
             other => return other.map(|imap| (imap, user)),
         }
-        match self.imap.open(&user.mailbox, &user.tokens.access_token).await {
+        match self.imap.take(&user.mailbox, &user.tokens.access_token, fresh).await {
             Err(e @ Error::OperatorRefused(_)) => {
                 session::end(session, &e).await?;
                 Err(e)
@@ -57,15 +58,23 @@ impl Backend {
         }
     }
 
-    /// Run `work` on an authenticated IMAP session, then log out whatever happened.
+    /// Run `work` on the user's IMAP connection, then return the connection to the pool. A pooled
+    /// connection the server has dropped (restart, timeout) gets one retry on a new connection.
     async fn with_imap<T>(
         &self,
         session: &Session,
-        work: impl AsyncFnOnce(&mut ImapSession, &SignedInUser) -> Result<T, Error>,
+        work: impl AsyncFnOnce(&mut ImapSession, &SignedInUser) -> Result<T, Error> + Clone,
     ) -> Result<T, Error> {
-        let (mut imap, user) = self.open_imap(session).await?;
-        let result = work(&mut imap, &user).await;
-        imap.logout().await;
+        let (mut lent, user) = self.open_imap(session, false).await?;
+        let mut result = work.clone()(&mut lent.session, &user).await;
+        if lent.reused && matches!(result, Err(Error::OperatorUnreachable(_))) {
+            (lent, _) = self.open_imap(session, true).await?;
+            result = work(&mut lent.session, &user).await;
+        }
+        match result {
+            Err(Error::OperatorUnreachable(_) | Error::Imap(_)) => {} // the connection is not reused
+            _ => self.imap.give_back(lent),
+        }
         result
     }
 
