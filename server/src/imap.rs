@@ -282,6 +282,11 @@ impl ImapSession {
         timed(async { self.inner.append(folder, flags, None, raw).await.map_err(protocol) }).await
     }
 
+    /// The protocol session itself, for the benchmark's raw-IMAP floor.
+    pub fn protocol(&mut self) -> &mut async_imap::Session<TlsStream<TcpStream>> {
+        &mut self.inner
+    }
+
     /// Is the connection still alive?
     pub async fn noop(&mut self) -> Result<(), Error> {
         timed(async { self.inner.noop().await.map_err(protocol) }).await
