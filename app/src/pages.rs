@@ -63,8 +63,27 @@ fn SignedIn(children: ChildrenFn) -> impl IntoView {
     }
 }
 
+/// In the browser: reload lists and counts whenever the server pushes a change (/evenements).
+fn listen_for_new_mail(changes: Changes) {
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        use wasm_bindgen::{JsCast, closure::Closure};
+        let Ok(source) = web_sys::EventSource::new("/evenements") else { return };
+        let Changes(counter) = changes;
+        let on_change = Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |_| counter.update(|n| *n += 1));
+        let _ = source.add_event_listener_with_callback("changement", on_change.as_ref().unchecked_ref());
+        on_change.forget();
+        let source = send_wrapper::SendWrapper::new(source);
+        on_cleanup(move || source.close());
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = changes;
+}
+
 #[component]
 fn Header(me: Me) -> impl IntoView {
+    // only once someone is signed in
+    listen_for_new_mail(expect_context());
     view! {
         <header class="bandeau">
             <a class="marque" href="/">"Messagerie "<strong>"MSSanté"</strong></a>

@@ -2,7 +2,8 @@
 // and IHE XDM documents, and the phone layout.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, newContext, signIn, startWebmail, watchProblems } from './harness.mjs';
+import { execFileSync } from 'node:child_process';
+import { launchBrowser, newContext, signIn, startWebmail, waitForHydration, watchProblems } from './harness.mjs';
 
 let browser, webmail;
 before(async () => {
@@ -117,5 +118,23 @@ test('at phone width nothing overflows sideways', async () => {
   await page.getByRole('link', { name: /Adressage/ }).click();
   await page.getByTestId('objet').waitFor();
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
+  await page.context().close();
+});
+
+test('new mail is pushed to the open page, without reloading it', async () => {
+  const page = await signedInPage('10100000025'); // Julien
+  await waitForHydration(page);
+  await page.evaluate(() => { window.sameDocument = true; });
+  const before = await rows(page).count();
+  await page.waitForTimeout(1500); // the push stream (/evenements) opens after hydration
+  const state = process.env.OPERATOR_STATE || '/var/tmp/mssante-operator';
+  const subject = `Résultat urgent ${Date.now()}`;
+  execFileSync('doveadm', ['-c', `${state}/etc/dovecot/dovecot.conf`, 'save', '-u', 'julien.moreau@hopital-demo.mssante.fr', '-m', 'INBOX'], {
+    input: `From: Laboratoire <biologie@hopital-demo.mssante.fr>\r\nTo: julien.moreau@hopital-demo.mssante.fr\r\nSubject: ${subject}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nKaliémie à 6,1 mmol/L.\r\n`,
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  await page.getByText(subject).waitFor({ timeout: 15000 });
+  assert.equal(await rows(page).count(), before + 1);
+  assert.equal(await page.evaluate(() => window.sameDocument), true, 'no reload');
   await page.context().close();
 });

@@ -39,7 +39,7 @@ async fn main() {
     let (psc, user, config) = common::signed_in("webmail", "10100000058").await;
     let session = Session::new(None, Arc::new(MemoryStore::default()), None);
     server::session::sign_in(&session, &user).await.unwrap();
-    let backend = Backend { psc: Arc::new(psc), imap: ImapPool::new(ImapGateway::new(config.imap.clone()).unwrap()) };
+    let backend = Backend::new(Arc::new(psc), ImapPool::new(ImapGateway::new(config.imap.clone()).unwrap()));
     let first = backend.list_messages(session.clone(), "INBOX".into(), 0, Search::default()).await.unwrap();
     println!("INBOX of {}: {} messages, {} pages of {}\n", user.mailbox, first.total, first.pages, first.messages.len());
     let uids: Vec<u32> = first.messages.iter().map(|m| m.uid).collect();

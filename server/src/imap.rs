@@ -282,6 +282,18 @@ impl ImapSession {
         timed(async { self.inner.append(folder, flags, None, raw).await.map_err(protocol) }).await
     }
 
+    /// IDLE on `folder` (RFC 2177) until the server reports a change or `max` passes; says which.
+    pub async fn wait_for_change(self, folder: &str, max: Duration) -> Result<(ImapSession, bool), Error> {
+        let mut this = self;
+        this.select(folder).await?;
+        let mut idle = this.inner.idle();
+        idle.init().await.map_err(protocol)?;
+        let (wait, _stop) = idle.wait_with_timeout(max);
+        let changed = matches!(wait.await.map_err(protocol)?, async_imap::extensions::idle::IdleResponse::NewData(_));
+        let inner = timed(async { idle.done().await.map_err(protocol) }).await?;
+        Ok((ImapSession { inner }, changed))
+    }
+
     /// The protocol session itself, for the benchmark's raw-IMAP floor.
     pub fn protocol(&mut self) -> &mut async_imap::Session<TlsStream<TcpStream>> {
         &mut self.inner

@@ -9,6 +9,7 @@ pub mod imap;
 pub mod message;
 pub mod parts;
 pub mod pool;
+pub mod push;
 pub mod psc;
 pub mod sanitize;
 pub mod search;
@@ -50,7 +51,7 @@ async fn session_store(config: &config::Config) -> Result<SqliteStore, BoxError>
 pub async fn router(config: config::Config, leptos_options: LeptosOptions) -> Result<Router, BoxError> {
     let psc = Arc::new(psc::Psc::new(config.psc.clone(), &config.public_url)?);
     let imap = pool::ImapPool::new(imap::ImapGateway::new(config.imap.clone())?);
-    let backend = Arc::new(webmail::Backend { psc: psc.clone(), imap: imap.clone() });
+    let backend = Arc::new(webmail::Backend::new(psc.clone(), imap.clone()));
     let webmail: Arc<dyn Webmail> = backend.clone();
     let psc_origin = security::origin_of(&config.psc.issuer);
 
@@ -87,6 +88,7 @@ pub async fn router(config: config::Config, leptos_options: LeptosOptions) -> Re
         .route("/auth/logout", post(auth::logout))
         .route("/messages/contenu", get(parts::html))
         .route("/messages/piece", get(parts::attachment))
+        .route("/evenements", get(push::events))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = leptos_options.clone();
             move || shell(options.clone())

@@ -14,9 +14,34 @@ use tower_sessions::Session;
 pub struct Backend {
     pub psc: Arc<Psc>,
     pub imap: Arc<ImapPool>,
+    /// Push streams open per mailbox (browser tabs), each holding an IDLE connection.
+    push_streams: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Semaphore>>>,
 }
 
+/// Push streams one user may have open at once.
+pub const PUSH_PER_USER: usize = 3;
+
 impl Backend {
+    pub fn new(psc: Arc<Psc>, imap: Arc<ImapPool>) -> Self {
+        Self { psc, imap, push_streams: Default::default() }
+    }
+
+    /// A connection of its own for IMAP IDLE (not from the pool), with the user and a permit
+    /// that bounds the user's push streams.
+    pub async fn idle_connection(&self, session: &Session) -> Result<(ImapSession, SignedInUser, tokio::sync::OwnedSemaphorePermit), Error> {
+        let mut user = session::require_user(session).await?;
+        if user.tokens.renew_after <= unix_now() {
+            self.renew(session, &mut user).await?;
+        }
+        let limit = self.push_streams.lock().unwrap().entry(user.mailbox.clone())
+            .or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(PUSH_PER_USER))).clone();
+        let permit = limit.try_acquire_owned().map_err(|_| Error::InvalidInput(
+            "Trop d'onglets de la messagerie sont ouverts : les nouveaux messages n'y arrivent plus automatiquement.".into(),
+        ))?;
+        let connection = self.imap.gateway().open(&user.mailbox, &user.tokens.access_token).await?;
+        Ok((connection, user, permit))
+    }
+
     async fn renew(&self, session: &Session, user: &mut SignedInUser) -> Result<(), Error> {
         match self.psc.refresh(&user.tokens).await {
             Ok(tokens) => {

@@ -39,7 +39,7 @@ async fn connections_are_reused_and_replaced_after_an_imap_restart() {
     let session = Session::new(None, Arc::new(MemoryStore::default()), None);
     server::session::sign_in(&session, &user).await.unwrap();
     let imap = ImapPool::new(ImapGateway::new(config.imap).unwrap());
-    let backend = Backend { psc: Arc::new(psc), imap: imap.clone() };
+    let backend = Backend::new(Arc::new(psc), imap.clone());
     let inbox = async || backend.list_messages(session.clone(), "INBOX".into(), 0, Search::default()).await;
 
     assert_eq!(inbox().await.unwrap().total, 6);

@@ -1,0 +1,50 @@
+//! New mail pushed to the open page: the server IDLEs on the user's INBOX (RFC 2177) and tells
+//! the browser through server-sent events; the page then reloads its list and counts.
+//! A stream ends when the access token does; the browser's EventSource reconnects by itself,
+//! which re-authenticates with the renewed token.
+
+use crate::error::report;
+use crate::psc::unix_now;
+use crate::webmail::Backend;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures::{SinkExt, channel::mpsc};
+use std::{convert::Infallible, sync::Arc, time::Duration};
+use tower_sessions::Session;
+
+/// How long one IDLE lasts before checking that the browser is still there.
+const IDLE_ROUND: Duration = Duration::from_secs(25);
+
+/// GET /evenements
+pub async fn events(State(backend): State<Arc<Backend>>, session: Session) -> Response {
+    let (mut imap, user, permit) = match backend.idle_connection(&session).await {
+        Ok(opened) => opened,
+        Err(e) => {
+            let status = if matches!(e, crate::error::Error::InvalidInput(_)) { StatusCode::TOO_MANY_REQUESTS } else { StatusCode::UNAUTHORIZED };
+            return (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], report(e).to_string()).into_response();
+        }
+    };
+    let (mut tx, rx) = mpsc::channel::<Result<Event, Infallible>>(4);
+    tokio::spawn(async move {
+        let _permit = permit;
+        let _ = tx.send(Ok(Event::default().retry(Duration::from_secs(5)).event("pret").data("INBOX"))).await;
+        while !tx.is_closed() && unix_now() < user.tokens.access_expires_at {
+            match imap.wait_for_change("INBOX", IDLE_ROUND).await {
+                Ok((again, changed)) => {
+                    imap = again;
+                    if changed && tx.send(Ok(Event::default().event("changement").data("INBOX"))).await.is_err() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    tracing::info!("push stream ended: {e}");
+                    return;
+                }
+            }
+        }
+        imap.logout().await;
+    });
+    Sse::new(rx).keep_alive(KeepAlive::default()).into_response()
+}
