@@ -99,7 +99,8 @@ pub async fn router(config: config::Config, leptos_options: LeptosOptions) -> Re
     for layer in security::layers() {
         router = router.layer(layer);
     }
-    Ok(router)
+    // brotli/gzip for pages and the WASM bundle (server-sent events are left uncompressed)
+    Ok(router.layer(tower_http::compression::CompressionLayer::new()))
 }
 
 pub async fn run() -> Result<(), BoxError> {
