@@ -29,10 +29,7 @@ impl Backend {
     /// A connection of its own for IMAP IDLE (not from the pool), with the user and a permit
     /// that bounds the user's push streams.
     pub async fn idle_connection(&self, session: &Session) -> Result<(ImapSession, SignedInUser, tokio::sync::OwnedSemaphorePermit), Error> {
-        let mut user = session::require_user(session).await?;
-        if user.tokens.renew_after <= unix_now() {
-            self.renew(session, &mut user).await?;
-        }
+        let (user, _) = self.user_with_fresh_token(session).await?;
         let limit = self.push_streams.lock().unwrap().entry(user.mailbox.clone())
             .or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(PUSH_PER_USER))).clone();
         let permit = limit.try_acquire_owned().map_err(|_| Error::InvalidInput(
@@ -55,15 +52,21 @@ impl Backend {
         }
     }
 
+    /// The signed-in user, with the access token renewed first when it is close to expiry
+    /// (and whether it was).
+    async fn user_with_fresh_token(&self, session: &Session) -> Result<(SignedInUser, bool), Error> {
+        let mut user = session::require_user(session).await?;
+        let renew = user.tokens.renew_after <= unix_now();
+        if renew {
+            self.renew(session, &mut user).await?;
+        }
+        Ok((user, renew))
+    }
+
     /// An authenticated IMAP connection for the signed-in user (pooled, or new when `fresh`),
     /// renewing the token when it is about to expire or when the operator refuses it once.
     async fn open_imap(&self, session: &Session, fresh: bool) -> Result<(Lent, SignedInUser), Error> {
-        let mut user = session::require_user(session).await?;
-        let mut renewed = false;
-        if user.tokens.renew_after <= unix_now() {
-            self.renew(session, &mut user).await?;
-            renewed = true;
-        }
+        let (mut user, renewed) = self.user_with_fresh_token(session).await?;
         match self.imap.take(&user.mailbox, &user.tokens.access_token, fresh).await {
             Err(Error::OperatorRefused(_)) if !renewed && user.tokens.refresh_token.is_some() => {
                 self.renew(session, &mut user).await?;
