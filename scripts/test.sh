@@ -6,16 +6,17 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 scripts/install-deps.sh
 T0=$(date +%s)
+# demo mailboxes as seeded, plus a 1 000-message one for paging
+fresh_operator() { operator/start.sh; python3 operator/seed/seed.py bench 1000; }
 
 echo "==> test operator"
-operator/start.sh
-python3 operator/seed/seed.py bench 1000
+fresh_operator
 echo "==> unit and integration tests"
 cargo test -p app --features ssr
 cargo test -p server
 echo "==> release build (server + WASM)"
 cargo leptos build --release
 echo "==> browser tests (fresh demo mailboxes)"
-operator/start.sh >/dev/null
+fresh_operator >/dev/null
 (cd end2end && npm test)
 echo "==> all tests passed in $(( $(date +%s) - T0 )) s"
