@@ -132,17 +132,22 @@ fn uid_set(uids: &[u32]) -> String {
 const SUMMARY_ITEMS: &str = "(UID FLAGS INTERNALDATE BODY.PEEK[HEADER.FIELDS (FROM TO SUBJECT DATE CONTENT-TYPE)])";
 
 impl ImapSession {
+    /// Selectable folders and their roles, special ones first (LIST only).
+    async fn list(&mut self) -> Result<Vec<(String, FolderRole)>, Error> {
+        let names: Vec<_> = self.inner.list(Some(""), Some("*")).await.map_err(protocol)?.try_collect().await.map_err(protocol)?;
+        let mut listed: Vec<(String, FolderRole)> = names
+            .iter()
+            .filter(|n| !n.attributes().contains(&NameAttribute::NoSelect))
+            .map(|n| (n.name().to_string(), role_of(n.name(), n.attributes())))
+            .collect();
+        listed.sort_by_key(|(name, role)| (name.starts_with("Shared/"), *role as u8, name.clone()));
+        Ok(listed)
+    }
+
     /// Every selectable folder, special ones first, with message and unread counts.
     pub async fn folders(&mut self) -> Result<Vec<Folder>, Error> {
         timed(async {
-            let names: Vec<_> = self.inner.list(Some(""), Some("*")).await.map_err(protocol)?.try_collect().await.map_err(protocol)?;
-            let mut listed: Vec<(String, FolderRole)> = names
-                .iter()
-                .filter(|n| !n.attributes().contains(&NameAttribute::NoSelect))
-                .map(|n| (n.name().to_string(), role_of(n.name(), n.attributes())))
-                .collect();
-            drop(names);
-            listed.sort_by_key(|(name, role)| (name.starts_with("Shared/"), *role as u8, name.clone()));
+            let listed = self.list().await?;
             let mut folders = Vec::with_capacity(listed.len());
             for (name, role) in listed {
                 let status = self.inner.status(&name, "(MESSAGES UNSEEN)").await.map_err(protocol)?;
@@ -243,7 +248,10 @@ impl ImapSession {
         let store = |query: &'static str| (set.clone(), query);
         timed(async {
             let trash = match action {
-                MessageAction::Delete => self.folders().await?.into_iter().find(|f| f.role == FolderRole::Trash).map(|f| f.name),
+                // the user's own Trash (not one inside a shared mailbox)
+                MessageAction::Delete => {
+                    self.list().await?.into_iter().find(|(name, role)| *role == FolderRole::Trash && !name.starts_with("Shared/")).map(|(name, _)| name)
+                }
                 _ => None,
             };
             self.select(folder).await?;
