@@ -95,7 +95,10 @@ pub fn attachment(raw: &[u8], index: usize) -> Option<(String, String, Vec<u8>)>
 
 /// The sanitised HTML version of the message, with its inline images pointing at the webmail.
 pub fn safe_html(raw: &[u8], urls: &PartUrls, allow_remote_images: bool) -> Option<sanitize::SafeHtml> {
-    let message = parse(raw)?;
+    sanitized(&parse(raw)?, urls, allow_remote_images)
+}
+
+fn sanitized(message: &Message, urls: &PartUrls, allow_remote_images: bool) -> Option<sanitize::SafeHtml> {
     // mail-parser renders text-only mail as HTML too: only a real text/html part counts
     if !message.html_part(0).is_some_and(|part| part.is_content_type("text", "html")) {
         return None;
@@ -144,7 +147,7 @@ pub fn view(urls: &PartUrls, flags: Flags, raw: &[u8], fallback_date: i64) -> Me
             }
         })
         .collect();
-    let html = safe_html(raw, urls, false);
+    let html = sanitized(&message, urls, false); // the message is parsed once
     MessageView {
         has_html: html.is_some(),
         remote_images: html.map(|h| h.remote_images).unwrap_or(0),
