@@ -53,6 +53,7 @@ render "$HERE/dovecot/oauth2.conf.ext.in" "$STATE/etc/dovecot/oauth2.conf.ext"
 cp "$HERE/dovecot/users" "$STATE/etc/dovecot/users"
 render "$HERE/postfix/main.cf.in" "$STATE/etc/postfix/main.cf"
 cp "$HERE/postfix/master.cf" "$HERE/postfix/vmailbox" "$HERE/postfix/valias" "$HERE/postfix/sender_login" "$STATE/etc/postfix/"
+cp "$HERE/listeblanche.xml" "$STATE/listeblanche.xml"   # the trust space the webmail checks recipients against
 if [ "${DEBUG:-}" = 1 ]; then
   printf 'auth_debug = yes\nauth_debug_passwords = no\nmail_debug = yes\n' > "$STATE/etc/dovecot/debug.conf"
 fi

@@ -81,6 +81,8 @@ pub struct MessageSummary {
     pub seen: bool,
     pub flagged: bool,
     pub has_attachments: bool,
+    /// A draft (\\Draft): opening it goes back to writing it.
+    pub draft: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -146,6 +148,8 @@ pub struct MessageView {
     pub seen: bool,
     pub flagged: bool,
     pub attachments: Vec<Attachment>,
+    /// The sender asks for a read receipt and none was sent or declined yet.
+    pub receipt_requested: bool,
 }
 
 #[server(endpoint = "moi")]

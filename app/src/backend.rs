@@ -3,6 +3,7 @@
 
 use crate::api::{Folder, Me, MessageAction, MessageList, MessageView, Search};
 use crate::error::WebmailError;
+use crate::sending::{Compose, ComposeStart, Draft, RecipientCheck, Sent};
 use std::{future::Future, pin::Pin, sync::Arc};
 use tower_sessions::Session;
 
@@ -14,6 +15,12 @@ pub trait Webmail: Send + Sync + 'static {
     fn list_messages(&self, session: Session, folder: String, page: u32, search: Search) -> Reply<'_, MessageList>;
     fn read_message(&self, session: Session, folder: String, uid: u32) -> Reply<'_, MessageView>;
     fn update_messages(&self, session: Session, folder: String, uids: Vec<u32>, action: MessageAction) -> Reply<'_, ()>;
+    fn start_compose(&self, session: Session, start: ComposeStart) -> Reply<'_, Compose>;
+    fn check_recipients(&self, session: Session, addresses: Vec<String>) -> Reply<'_, Vec<RecipientCheck>>;
+    fn save_draft(&self, session: Session, draft: Draft) -> Reply<'_, ()>;
+    fn discard_draft(&self, session: Session, id: String) -> Reply<'_, ()>;
+    fn send_message(&self, session: Session, draft: Draft) -> Reply<'_, Sent>;
+    fn answer_receipt(&self, session: Session, folder: String, uid: u32, send: bool) -> Reply<'_, ()>;
 }
 
 /// The webmail backend and the caller's session, for a server function.

@@ -31,6 +31,9 @@ pub enum WebmailError {
     /// The operator's IMAP/SMTP servers are unreachable.
     #[error("Le serveur de messagerie de votre opérateur est momentanément injoignable. Réessayez dans quelques instants ; rien n'a été perdu.")]
     OperatorUnavailable,
+    /// The operator's SMTP submission server is unreachable: nothing was sent.
+    #[error("Le serveur d'envoi de votre opérateur est injoignable : le message n'a pas été envoyé. Il est conservé dans vos brouillons ; réessayez dans quelques instants.")]
+    SendUnavailable,
     /// The folder does not exist (any more), or may not be used so.
     #[error("Ce dossier n'existe pas ou n'est pas accessible.")]
     FolderNotFound,
@@ -59,6 +62,7 @@ impl WebmailError {
             Self::OperatorUnavailable => "operateur-indisponible",
             Self::MessageNotFound => "message-introuvable",
             Self::FolderNotFound => "dossier-introuvable",
+            Self::SendUnavailable => "envoi-indisponible",
             Self::InvalidInput(_) => "saisie-invalide",
             Self::Internal => "erreur-interne",
         }
@@ -76,6 +80,7 @@ impl WebmailError {
             Self::OperatorUnavailable,
             Self::MessageNotFound,
             Self::FolderNotFound,
+            Self::SendUnavailable,
             Self::Internal,
         ]
         .into_iter()

@@ -8,6 +8,7 @@ pub mod api;
 pub mod backend;
 pub mod error;
 pub mod format;
+pub mod sending;
 pub mod urls;
 mod pages;
 

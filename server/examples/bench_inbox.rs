@@ -11,11 +11,7 @@ use app::api::Search;
 use app::backend::Webmail;
 use futures::TryStreamExt;
 use server::imap::ImapGateway;
-use server::pool::ImapPool;
-use server::webmail::Backend;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tower_sessions::{MemoryStore, Session};
 
 fn report(name: &str, mut samples: Vec<Duration>) {
     samples.sort();
@@ -36,10 +32,8 @@ async fn time<T, E: std::fmt::Debug>(n: usize, mut f: impl AsyncFnMut(usize) -> 
 #[tokio::main]
 async fn main() {
     let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(50);
-    let (psc, user, config) = common::signed_in("webmail", "10100000058").await;
-    let session = Session::new(None, Arc::new(MemoryStore::default()), None);
-    server::session::sign_in(&session, &user).await.unwrap();
-    let backend = Backend::new(Arc::new(psc), ImapPool::new(ImapGateway::new(config.imap.clone()).unwrap()));
+    let (backend, session, _, config) = common::backend_for("10100000058").await;
+    let user = server::session::require_user(&session).await.unwrap();
     let first = backend.list_messages(session.clone(), "INBOX".into(), 0, Search::default()).await.unwrap();
     println!("INBOX of {}: {} messages, {} pages of {}\n", user.mailbox, first.total, first.pages, first.messages.len());
     let uids: Vec<u32> = first.messages.iter().map(|m| m.uid).collect();

@@ -63,11 +63,20 @@ pub async fn callback(State(auth): State<AuthState>, session: Session, Query(q):
     }
 }
 
+/// Whether a state-changing request comes from the webmail's own pages (or sends no Origin).
+pub fn same_origin(auth: &AuthState, headers: &HeaderMap) -> bool {
+    let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok());
+    origin.is_none_or(|o| o == &*auth.public_url)
+}
+
+pub fn foreign_origin() -> Response {
+    (StatusCode::FORBIDDEN, "Requête refusée : origine inconnue.").into_response()
+}
+
 /// POST only, same origin only (the session cookie is SameSite=Lax too).
 pub async fn logout(State(auth): State<AuthState>, session: Session, headers: HeaderMap) -> Response {
-    let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok());
-    if origin.is_some_and(|o| o != &*auth.public_url) {
-        return (StatusCode::FORBIDDEN, "Requête refusée : origine inconnue.").into_response();
+    if !same_origin(&auth, &headers) {
+        return foreign_origin();
     }
     let user = session::user(&session).await.ok().flatten();
     if let Err(e) = session::sign_out(&session).await {

@@ -9,6 +9,8 @@ pub struct Config {
     pub public_url: String,
     pub psc: PscConfig,
     pub imap: ImapConfig,
+    pub smtp: SmtpConfig,
+    pub sending: SendingConfig,
     /// SQLite file holding the server-side sessions.
     pub session_db: PathBuf,
     /// A session ends after this long without activity.
@@ -36,6 +38,24 @@ pub struct ImapConfig {
     pub ca_file: PathBuf,
 }
 
+#[derive(Clone, Debug)]
+pub struct SmtpConfig {
+    pub host: String,
+    /// Submission with STARTTLS (587).
+    pub port: u16,
+    pub ca_file: PathBuf,
+}
+
+#[derive(Clone, Debug)]
+pub struct SendingConfig {
+    /// The MSSanté liste blanche (ANS XML), reread when it changes.
+    pub liste_blanche: PathBuf,
+    /// X-MSS-NIL: the product's reference on convergence.esante.gouv.fr, on every message.
+    pub nil: String,
+    /// Largest total size of one message's attachments.
+    pub max_attachment_bytes: u64,
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error("configuration : {0}")]
 pub struct ConfigError(String);
@@ -50,6 +70,10 @@ impl Config {
         let client_secret = env::var("PSC_CLIENT_SECRET")
             .map_err(|_| ConfigError("PSC_CLIENT_SECRET manque (secret du client Pro Santé Connect)".into()))?;
         let port = var("IMAP_PORT", "143");
+        let smtp_port = var("SMTP_PORT", "587");
+        let max_mb = var("ATTACHMENTS_MAX_MB", "20");
+        let ca_file: PathBuf = var("IMAP_CA_FILE", &format!("{operator_state}/certs/ca.crt")).into();
+        let imap_host = var("IMAP_HOST", "localhost");
         let idle = var("SESSION_IDLE_MINUTES", "30");
         Ok(Self {
             public_url: var("WEBMAIL_PUBLIC_URL", "http://127.0.0.1:8080").trim_end_matches('/').to_string(),
@@ -62,9 +86,20 @@ impl Config {
                 acr: var("PSC_ACR", "eidas1"),
             },
             imap: ImapConfig {
-                host: var("IMAP_HOST", "localhost"),
+                host: imap_host.clone(),
                 port: port.parse().map_err(|_| ConfigError(format!("IMAP_PORT invalide : {port}")))?,
-                ca_file: var("IMAP_CA_FILE", &format!("{operator_state}/certs/ca.crt")).into(),
+                ca_file: ca_file.clone(),
+            },
+            smtp: SmtpConfig {
+                host: var("SMTP_HOST", &imap_host),
+                port: smtp_port.parse().map_err(|_| ConfigError(format!("SMTP_PORT invalide : {smtp_port}")))?,
+                ca_file,
+            },
+            sending: SendingConfig {
+                liste_blanche: var("LISTE_BLANCHE_FILE", &format!("{operator_state}/listeblanche.xml")).into(),
+                nil: var("MSS_NIL", "WEBMAIL-MSSANTE-DEMO"),
+                max_attachment_bytes: 1024 * 1024
+                    * max_mb.parse::<u64>().map_err(|_| ConfigError(format!("ATTACHMENTS_MAX_MB invalide : {max_mb}")))?,
             },
             session_db: var("SESSION_DB", "target/webmail-data/sessions.db").into(),
             session_idle: Duration::from_secs(

@@ -28,6 +28,12 @@ pub enum Error {
     MessageNotFound(u32),
     #[error("no such folder")]
     FolderNotFound,
+    #[error("SMTP unreachable: {0}")]
+    SmtpUnreachable(String),
+    #[error("SMTP refused the message: {0}")]
+    MessageRefused(String),
+    #[error("store: {0}")]
+    Store(String),
     /// User input that cannot be used; the text is French, for the user.
     #[error("invalid input: {0}")]
     InvalidInput(String),
@@ -47,7 +53,11 @@ impl From<Error> for WebmailError {
             Error::MessageNotFound(_) => Self::MessageNotFound,
             Error::FolderNotFound => Self::FolderNotFound,
             Error::InvalidInput(text) => Self::InvalidInput(text),
-            Error::Session(_) | Error::Imap(_) => Self::Internal,
+            Error::SmtpUnreachable(_) => Self::SendUnavailable,
+            Error::MessageRefused(_) => Self::InvalidInput(
+                "Le serveur d'envoi de votre opérateur a refusé ce message : il n'a pas été envoyé et reste dans vos brouillons.".into(),
+            ),
+            Error::Session(_) | Error::Imap(_) | Error::Store(_) => Self::Internal,
         }
     }
 }

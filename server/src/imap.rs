@@ -11,6 +11,8 @@ use std::{sync::Arc, time::Duration};
 use tokio::net::TcpStream;
 use tokio_rustls::{TlsConnector, client::TlsStream, rustls};
 
+/// Keyword of a message whose read receipt was sent or declined (RFC 3503).
+pub const MDN_SENT: &str = "$MDNSent";
 const TIMEOUT: Duration = Duration::from_secs(15);
 /// Messages on one page of a list.
 pub const PAGE_SIZE: u32 = 50;
@@ -102,6 +104,8 @@ fn flags_of(fetch: &async_imap::types::Fetch) -> message::Flags {
         match flag {
             Flag::Seen => flags.seen = true,
             Flag::Flagged => flags.flagged = true,
+            Flag::Draft => flags.draft = true,
+            Flag::Custom(keyword) if keyword.eq_ignore_ascii_case(MDN_SENT) => flags.receipt_handled = true,
             _ => {}
         }
     }
@@ -248,10 +252,7 @@ impl ImapSession {
         let store = |query: &'static str| (set.clone(), query);
         timed(async {
             let trash = match action {
-                // the user's own Trash (not one inside a shared mailbox)
-                MessageAction::Delete => {
-                    self.list().await?.into_iter().find(|(name, role)| *role == FolderRole::Trash && !name.starts_with("Shared/")).map(|(name, _)| name)
-                }
+                MessageAction::Delete => self.own_folder(FolderRole::Trash).await?,
                 _ => None,
             };
             self.select(folder).await?;
@@ -273,13 +274,70 @@ impl ImapSession {
                     _ => Some(store("+FLAGS.SILENT (\\Deleted)")),
                 },
             };
-            if let Some((set, query)) = stored {
-                let _: Vec<_> = self.inner.uid_store(&set, query).await.map_err(protocol)?.try_collect().await.map_err(protocol)?;
-                if matches!(action, MessageAction::Delete) {
-                    let _: Vec<_> = self.inner.uid_expunge(&set).await.map_err(protocol)?.try_collect().await.map_err(protocol)?;
-                }
+            match stored {
+                Some((set, _)) if matches!(action, MessageAction::Delete) => self.expunge(&set).await,
+                Some((set, query)) => self.store(&set, query).await,
+                None => Ok(()),
             }
-            Ok(())
+        })
+        .await
+    }
+
+    async fn store(&mut self, set: &str, query: &str) -> Result<(), Error> {
+        let _: Vec<_> = self.inner.uid_store(set, query).await.map_err(protocol)?.try_collect().await.map_err(protocol)?;
+        Ok(())
+    }
+
+    /// Delete the messages of the selected folder for good (these UIDs only: UIDPLUS).
+    async fn expunge(&mut self, set: &str) -> Result<(), Error> {
+        self.store(set, "+FLAGS.SILENT (\\Deleted)").await?;
+        let _: Vec<_> = self.inner.uid_expunge(set).await.map_err(protocol)?.try_collect().await.map_err(protocol)?;
+        Ok(())
+    }
+
+    /// The user's own folder with that special use (not one inside a shared mailbox).
+    pub async fn own_folder(&mut self, role: FolderRole) -> Result<Option<String>, Error> {
+        Ok(self.list().await?.into_iter().find(|(name, r)| *r == role && !name.starts_with("Shared/")).map(|(name, _)| name))
+    }
+
+    /// UIDs of the messages of `folder` with that Message-ID (without the angle brackets).
+    pub async fn find_message_id(&mut self, folder: &str, message_id: &str) -> Result<Vec<u32>, Error> {
+        if message_id.chars().any(|c| c.is_control() || c == '<' || c == '>') {
+            return Err(Error::InvalidInput("Identifiant de message invalide.".into()));
+        }
+        timed(async {
+            self.select(folder).await?;
+            let query = format!("HEADER Message-ID {}", search::literal(&format!("<{message_id}>")));
+            Ok(self.inner.uid_search(query).await.map_err(protocol)?.into_iter().collect())
+        })
+        .await
+    }
+
+    /// Replace the messages of `folder` with that Message-ID by `raw` (a draft saved again):
+    /// the new version is stored before the old ones go, so a failure loses nothing.
+    pub async fn replace(&mut self, folder: &str, message_id: &str, flags: &str, raw: &[u8]) -> Result<(), Error> {
+        let old = self.find_message_id(folder, message_id).await?;
+        self.append(folder, Some(flags), raw).await?;
+        self.remove(folder, &old).await
+    }
+
+    /// Delete these messages of `folder` for good.
+    pub async fn remove(&mut self, folder: &str, uids: &[u32]) -> Result<(), Error> {
+        if uids.is_empty() {
+            return Ok(());
+        }
+        timed(async {
+            self.select(folder).await?;
+            self.expunge(&uid_set(uids)).await
+        })
+        .await
+    }
+
+    /// Mark that the read receipt of a message was sent or declined.
+    pub async fn mark_receipt_handled(&mut self, folder: &str, uid: u32) -> Result<(), Error> {
+        timed(async {
+            self.select(folder).await?;
+            self.store(&uid.to_string(), &format!("+FLAGS.SILENT ({MDN_SENT})")).await
         })
         .await
     }

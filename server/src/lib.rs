@@ -2,11 +2,13 @@
 //! tokens in a server-side session and talks IMAP to their MSSanté operator on their behalf.
 
 pub mod auth;
+pub mod compose;
 pub mod config;
 pub mod error;
 pub mod folders;
 pub mod imap;
 pub mod message;
+pub mod outbox;
 pub mod parts;
 pub mod pool;
 pub mod push;
@@ -14,7 +16,11 @@ pub mod psc;
 pub mod sanitize;
 pub mod search;
 pub mod security;
+pub mod send;
 pub mod session;
+pub mod smtp;
+pub mod trust;
+pub mod upload;
 pub mod webmail;
 pub mod xdm;
 
@@ -24,7 +30,7 @@ use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, ResponseOptions, generate_route_list};
 use std::sync::Arc;
 use tower_sessions::{Expiry, ExpiredDeletion, SessionManagerLayer, cookie::SameSite};
-use tower_sessions_sqlx_store::{SqliteStore, sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions}};
+use tower_sessions_sqlx_store::{SqliteStore, sqlx::{SqlitePool, sqlite::{SqliteConnectOptions, SqlitePoolOptions}}};
 
 #[derive(Clone, FromRef)]
 struct AppState {
@@ -35,23 +41,22 @@ struct AppState {
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-async fn session_store(config: &config::Config) -> Result<SqliteStore, BoxError> {
+async fn database(config: &config::Config) -> Result<SqlitePool, BoxError> {
     if let Some(dir) = config.session_db.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let pool = SqlitePoolOptions::new()
+    Ok(SqlitePoolOptions::new()
         .connect_with(SqliteConnectOptions::new().filename(&config.session_db).create_if_missing(true))
-        .await?;
-    let store = SqliteStore::new(pool);
-    store.migrate().await?;
-    Ok(store)
+        .await?)
 }
 
 /// Build the whole application (used by `main` and by the integration tests).
 pub async fn router(config: config::Config, leptos_options: LeptosOptions) -> Result<Router, BoxError> {
     let psc = Arc::new(psc::Psc::new(config.psc.clone(), &config.public_url)?);
     let imap = pool::ImapPool::new(imap::ImapGateway::new(config.imap.clone())?);
-    let backend = Arc::new(webmail::Backend::new(psc.clone(), imap.clone()));
+    let db = database(&config).await?;
+    let sending = Arc::new(send::Sending::new(&config, db.clone()).await?);
+    let backend = Arc::new(webmail::Backend::new(psc.clone(), imap.clone(), sending));
     let webmail: Arc<dyn Webmail> = backend.clone();
     let psc_origin = security::origin_of(&config.psc.issuer);
 
@@ -65,7 +70,8 @@ pub async fn router(config: config::Config, leptos_options: LeptosOptions) -> Re
         }
     };
 
-    let store = session_store(&config).await?;
+    let store = SqliteStore::new(db);
+    store.migrate().await?;
     tokio::spawn(store.clone().continuously_delete_expired(tokio::time::Duration::from_secs(60)));
     let sessions = SessionManagerLayer::new(store)
         .with_name("mss_session")
@@ -82,6 +88,8 @@ pub async fn router(config: config::Config, leptos_options: LeptosOptions) -> Re
         backend,
     };
     let routes = generate_route_list(App);
+    // one file may be as large as the whole allowance; the endpoint words the refusal
+    let upload_limit = config.sending.max_attachment_bytes as usize + 64 * 1024;
     let mut router = Router::new()
         .route("/auth/login", get(auth::login))
         .route("/auth/callback", get(auth::callback))
@@ -89,6 +97,7 @@ pub async fn router(config: config::Config, leptos_options: LeptosOptions) -> Re
         .route("/messages/contenu", get(parts::html))
         .route("/messages/piece", get(parts::attachment))
         .route("/evenements", get(push::events))
+        .route("/brouillons/pieces", post(upload::upload).layer(axum::extract::DefaultBodyLimit::max(upload_limit)))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = leptos_options.clone();
             move || shell(options.clone())

@@ -7,7 +7,7 @@ use app::format;
 use mail_parser::{Addr, Address, Message, MessageParser, MessagePart, MimeHeaders};
 use std::collections::HashMap;
 
-fn parse(raw: &[u8]) -> Option<Message<'_>> {
+pub(crate) fn parse(raw: &[u8]) -> Option<Message<'_>> {
     MessageParser::default().parse(raw)
 }
 
@@ -21,7 +21,7 @@ fn short_name(addr: &Addr) -> String {
 }
 
 /// "Dr Marc GARNIER <marc.garnier@cabinet-demo.mssante.fr>".
-fn full_name(addr: &Addr) -> String {
+pub(crate) fn full_name(addr: &Addr) -> String {
     match (&addr.name, &addr.address) {
         (Some(name), Some(address)) if !name.trim().is_empty() => format!("{} <{address}>", name.trim()),
         _ => short_name(addr),
@@ -32,7 +32,7 @@ fn all(address: Option<&Address>) -> Vec<String> {
     address.map(|a| a.iter().map(full_name).collect()).unwrap_or_default()
 }
 
-fn subject(message: &Message) -> String {
+pub(crate) fn subject(message: &Message) -> String {
     message.subject().map(str::trim).filter(|s| !s.is_empty()).unwrap_or("(sans objet)").to_string()
 }
 
@@ -41,6 +41,9 @@ fn subject(message: &Message) -> String {
 pub struct Flags {
     pub seen: bool,
     pub flagged: bool,
+    pub draft: bool,
+    /// $MDNSent (RFC 3503): the read receipt was sent or declined.
+    pub receipt_handled: bool,
 }
 
 /// One row of the message list, from the message's header block.
@@ -54,6 +57,7 @@ pub fn summary(uid: u32, flags: Flags, header: &[u8], fallback_date: i64, now: i
             seen: flags.seen,
             flagged: flags.flagged,
             has_attachments: false,
+            draft: flags.draft,
         };
     };
     let has_attachments = message.content_type().is_some_and(|ct| {
@@ -67,6 +71,7 @@ pub fn summary(uid: u32, flags: Flags, header: &[u8], fallback_date: i64, now: i
         seen: flags.seen,
         flagged: flags.flagged,
         has_attachments,
+        draft: flags.draft,
     }
 }
 
@@ -129,6 +134,7 @@ pub fn view(urls: &PartUrls, flags: Flags, raw: &[u8], fallback_date: i64) -> Me
         seen: flags.seen,
         flagged: flags.flagged,
         attachments: vec![],
+        receipt_requested: false,
     };
     let Some(message) = parse(raw) else { return unreadable };
     let attachments = message
@@ -158,6 +164,7 @@ pub fn view(urls: &PartUrls, flags: Flags, raw: &[u8], fallback_date: i64) -> Me
         date: format::full_date(message.date().map(|d| d.to_timestamp()).unwrap_or(fallback_date)),
         text: message.body_text(0).map(|t| t.trim_end().to_string()).unwrap_or_default(),
         attachments,
+        receipt_requested: !flags.receipt_handled && message.header("Disposition-Notification-To").is_some(),
         ..unreadable
     }
 }
@@ -196,7 +203,7 @@ Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b--\r\n";
         let now = 1_795_352_700; // 2026-11-22 13:05 UTC
         let s = summary(3, Flags::default(), LATIN1, 0, now);
         assert_eq!((s.from.as_str(), s.date.as_str(), s.has_attachments), ("Dr René FAURE", "14:05", false));
-        let s = summary(4, Flags { seen: true, flagged: false }, WITH_PDF, 0, now);
+        let s = summary(4, Flags { seen: true, ..Flags::default() }, WITH_PDF, 0, now);
         assert_eq!((s.from.as_str(), s.date.as_str(), s.has_attachments), ("labo@hopital-demo.mssante.fr", "21 nov.", true));
     }
 

@@ -6,7 +6,9 @@ use crate::pool::{ImapPool, Lent};
 use crate::psc::{Psc, ProfessionalId, unix_now};
 use crate::session::{self, SignedInUser};
 use crate::message::{self, PartUrls};
+use crate::send::Sending;
 use app::api::{Folder, Me, MessageAction, MessageList, MessageView, Search};
+use app::sending::{Compose, ComposeStart, Draft, RecipientCheck, Sent};
 use app::backend::{Reply, Webmail};
 use std::sync::Arc;
 use tower_sessions::Session;
@@ -14,6 +16,7 @@ use tower_sessions::Session;
 pub struct Backend {
     pub psc: Arc<Psc>,
     pub imap: Arc<ImapPool>,
+    pub sending: Arc<Sending>,
     /// Push streams open per mailbox (browser tabs), each holding an IDLE connection.
     push_streams: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Semaphore>>>,
 }
@@ -22,8 +25,8 @@ pub struct Backend {
 pub const PUSH_PER_USER: usize = 3;
 
 impl Backend {
-    pub fn new(psc: Arc<Psc>, imap: Arc<ImapPool>) -> Self {
-        Self { psc, imap, push_streams: Default::default() }
+    pub fn new(psc: Arc<Psc>, imap: Arc<ImapPool>, sending: Arc<Sending>) -> Self {
+        Self { psc, imap, sending, push_streams: Default::default() }
     }
 
     /// A connection of its own for IMAP IDLE (not from the pool), with the user and a permit
@@ -54,7 +57,7 @@ impl Backend {
 
     /// The signed-in user, with the access token renewed first when it is close to expiry
     /// (and whether it was).
-    async fn user_with_fresh_token(&self, session: &Session) -> Result<(SignedInUser, bool), Error> {
+    pub(crate) async fn user_with_fresh_token(&self, session: &Session) -> Result<(SignedInUser, bool), Error> {
         let mut user = session::require_user(session).await?;
         let renew = user.tokens.renew_after <= unix_now();
         if renew {
@@ -88,7 +91,7 @@ impl Backend {
 
     /// Run `work` on the user's IMAP connection, then return the connection to the pool. A pooled
     /// connection the server has dropped (restart, timeout) gets one retry on a new connection.
-    async fn with_imap<T>(
+    pub(crate) async fn with_imap<T>(
         &self,
         session: &Session,
         work: impl AsyncFnOnce(&mut ImapSession, &SignedInUser) -> Result<T, Error> + Clone,
@@ -153,5 +156,32 @@ impl Webmail for Backend {
         Box::pin(async move {
             self.with_imap(&session, async |imap, _| imap.apply(&folder, &uids, &action).await).await.map_err(report)
         })
+    }
+
+    fn start_compose(&self, session: Session, start: ComposeStart) -> Reply<'_, Compose> {
+        Box::pin(async move { self.compose(&session, start).await.map_err(report) })
+    }
+
+    fn check_recipients(&self, session: Session, addresses: Vec<String>) -> Reply<'_, Vec<RecipientCheck>> {
+        Box::pin(async move {
+            session::require_user(&session).await.map_err(report)?;
+            Ok(self.recipient_checks(&addresses))
+        })
+    }
+
+    fn save_draft(&self, session: Session, draft: Draft) -> Reply<'_, ()> {
+        Box::pin(async move { self.keep_draft(&session, &draft).await.map_err(report) })
+    }
+
+    fn discard_draft(&self, session: Session, id: String) -> Reply<'_, ()> {
+        Box::pin(async move { self.drop_draft(&session, &id).await.map_err(report) })
+    }
+
+    fn send_message(&self, session: Session, draft: Draft) -> Reply<'_, Sent> {
+        Box::pin(async move { self.send(&session, &draft).await.map_err(report) })
+    }
+
+    fn answer_receipt(&self, session: Session, folder: String, uid: u32, send: bool) -> Reply<'_, ()> {
+        Box::pin(async move { self.receipt(&session, &folder, uid, send).await.map_err(report) })
     }
 }

@@ -79,6 +79,49 @@ pub fn document(zip_bytes: &[u8], path: &str) -> Option<Vec<u8>> {
     read_entry(&mut archive, path)
 }
 
+/// What the X-MSS-CODECDA and X-MSS-INS headers say of an archive's CDA documents.
+#[derive(Debug, PartialEq, Eq)]
+pub struct CdaSummary {
+    /// The `code` of each CDA document's header.
+    pub codes: Vec<String>,
+    /// Every document identifies its patient by an INS (NIR/NIA OID) with the four identity
+    /// traits (family name, given name, birth date, sex).
+    pub qualified_ins: bool,
+}
+
+/// INS object identifiers: NIR, NIA, and their test variants.
+const INS_OIDS: [&str; 4] = ["1.2.250.1.213.1.4.8", "1.2.250.1.213.1.4.9", "1.2.250.1.213.1.4.10", "1.2.250.1.213.1.4.11"];
+
+fn child<'a, 'i>(node: roxmltree::Node<'a, 'i>, name: &str) -> Option<roxmltree::Node<'a, 'i>> {
+    node.children().find(|n| n.tag_name().name() == name)
+}
+
+/// The CDA documents of an archive (XML documents its metadata lists); None when there are none.
+pub fn cda_summary(zip_bytes: &[u8]) -> Option<CdaSummary> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(zip_bytes)).ok()?;
+    let (mut codes, mut qualified) = (Vec::new(), true);
+    for listed in documents(zip_bytes).into_iter().filter(|d| d.mime_type.ends_with("xml")) {
+        let Some(bytes) = read_entry(&mut archive, &listed.path) else { continue };
+        let Ok(text) = String::from_utf8(bytes) else { continue };
+        let Ok(doc) = roxmltree::Document::parse(&text) else { continue };
+        let root = doc.root_element();
+        if root.tag_name().name() != "ClinicalDocument" {
+            continue;
+        }
+        codes.extend(child(root, "code").and_then(|c| c.attribute("code")).map(String::from));
+        let role = child(root, "recordTarget").and_then(|r| child(r, "patientRole"));
+        let ins = role.is_some_and(|r| {
+            r.children().any(|id| id.tag_name().name() == "id" && id.attribute("root").is_some_and(|o| INS_OIDS.contains(&o)))
+        });
+        let patient = role.and_then(|r| child(r, "patient"));
+        let name = patient.and_then(|p| child(p, "name"));
+        let traits = name.is_some_and(|n| child(n, "family").is_some() && child(n, "given").is_some())
+            && patient.is_some_and(|p| child(p, "birthTime").is_some() && child(p, "administrativeGenderCode").is_some());
+        qualified &= ins && traits;
+    }
+    (!codes.is_empty()).then_some(CdaSummary { codes, qualified_ins: qualified })
+}
+
 /// "20261122143000" → "22/11/2026".
 fn french_date(hl7: &str) -> String {
     match (hl7.get(0..4), hl7.get(4..6), hl7.get(6..8)) {
@@ -92,7 +135,7 @@ mod tests {
     use super::*;
     use std::io::Write;
 
-    fn archive(metadata: &str) -> Vec<u8> {
+    fn archive(metadata: &str, cda: &str) -> Vec<u8> {
         let mut buf = Cursor::new(Vec::new());
         let mut zip = zip::ZipWriter::new(&mut buf);
         let options = zip::write::SimpleFileOptions::default();
@@ -101,7 +144,7 @@ mod tests {
         zip.start_file("IHE_XDM/SUBSET01/METADATA.XML", options).unwrap();
         zip.write_all(metadata.as_bytes()).unwrap();
         zip.start_file("IHE_XDM/SUBSET01/DOC0001.XML", options).unwrap();
-        zip.write_all(b"<ClinicalDocument/>").unwrap();
+        zip.write_all(cda.as_bytes()).unwrap();
         zip.finish().unwrap();
         buf.into_inner()
     }
@@ -117,7 +160,7 @@ mod tests {
 
     #[test]
     fn lists_documents_from_metadata() {
-        let docs = documents(&archive(METADATA));
+        let docs = documents(&archive(METADATA, "<ClinicalDocument/>"));
         assert_eq!(docs, vec![XdmDocument {
             path: "IHE_XDM/SUBSET01/DOC0001.XML".into(),
             title: "CR d'examens biologiques".into(),
@@ -129,10 +172,23 @@ mod tests {
 
     #[test]
     fn serves_only_listed_documents() {
-        let zip = archive(METADATA);
+        let zip = archive(METADATA, "<ClinicalDocument/>");
         assert_eq!(document(&zip, "IHE_XDM/SUBSET01/DOC0001.XML").unwrap(), b"<ClinicalDocument/>");
         assert!(document(&zip, "README.TXT").is_none());
         assert!(document(&zip, "../../etc/passwd").is_none());
+    }
+
+    #[test]
+    fn cda_code_and_qualified_ins_for_the_mss_headers() {
+        let cda = |gender: &str| format!(r#"<ClinicalDocument xmlns="urn:hl7-org:v3"><code code="11502-2"/>
+            <recordTarget><patientRole><id root="1.2.250.1.213.1.4.8" extension="285077511234511"/>
+            <patient><name><family>VIDAL</family><given>Hélène</given></name>{gender}<birthTime value="19850711"/></patient>
+            </patientRole></recordTarget></ClinicalDocument>"#);
+        let qualified = cda_summary(&archive(METADATA, &cda(r#"<administrativeGenderCode code="F"/>"#))).unwrap();
+        assert_eq!(qualified, CdaSummary { codes: vec!["11502-2".into()], qualified_ins: true });
+        let missing_sex = cda_summary(&archive(METADATA, &cda(""))).unwrap();
+        assert!(!missing_sex.qualified_ins);
+        assert_eq!(cda_summary(&archive(METADATA, "<autre/>")), None);
     }
 
     #[test]

@@ -52,3 +52,81 @@ pub async fn signed_in(client_id: &str, rpps: &str) -> (Psc, SignedInUser, Confi
     (psc, user, config)
 }
 
+
+/// The webmail backend as the server builds it (sessions in memory, outbox in an in-memory
+/// SQLite), with `rpps` signed in through the real PSC stand-in.
+pub async fn backend_for(rpps: &str) -> (server::webmail::Backend, tower_sessions::Session, std::sync::Arc<server::pool::ImapPool>, Config) {
+    use std::sync::Arc;
+    let (psc, user, config) = signed_in("webmail", rpps).await;
+    let session = tower_sessions::Session::new(None, Arc::new(tower_sessions::MemoryStore::default()), None);
+    server::session::sign_in(&session, &user).await.unwrap();
+    let imap = server::pool::ImapPool::new(server::imap::ImapGateway::new(config.imap.clone()).unwrap());
+    let db = tower_sessions_sqlx_store::sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
+    let sending = Arc::new(server::send::Sending::new(&config, db).await.unwrap());
+    (server::webmail::Backend::new(Arc::new(psc), imap.clone(), sending), session, imap, config)
+}
+
+fn operator_state() -> String {
+    std::env::var("OPERATOR_STATE").unwrap_or_else(|_| "/var/tmp/mssante-operator".into())
+}
+
+fn run_quietly(program: &str, args: &[&str]) {
+    // daemons must not keep the test's output open
+    let status = std::process::Command::new(program).args(args)
+        .stdin(std::process::Stdio::null()).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null())
+        .status().unwrap();
+    assert!(status.success(), "{program} {args:?}");
+}
+
+/// Run a Dovecot command (`dovecot`, `doveadm …`) against the test operator's configuration.
+pub fn dovecot(args: &[&str]) {
+    let conf = format!("{}/etc/dovecot/dovecot.conf", operator_state());
+    let (program, rest) = args.split_first().unwrap();
+    run_quietly(program, &[&["-c", conf.as_str()], rest].concat());
+}
+
+/// `postfix start` / `postfix stop` for the test operator's Postfix.
+pub fn postfix(command: &str) {
+    let conf = format!("{}/etc/postfix", operator_state());
+    run_quietly("postfix", &["-c", &conf, command]);
+}
+
+pub async fn wait_for_port(port: u16) {
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("nothing listens on port {port}");
+}
+
+/// Wait until nothing listens on `port` any more (a stopped server's processes are gone).
+pub async fn wait_for_port_closed(port: u16) {
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("port {port} still open");
+}
+
+/// UIDs of the messages of `folder` in `mailbox` whose header `name` contains `value` (doveadm).
+pub fn find(mailbox: &str, folder: &str, name: &str, value: &str) -> Vec<String> {
+    let conf = format!("{}/etc/dovecot/dovecot.conf", operator_state());
+    let out = std::process::Command::new("doveadm")
+        .args(["-c", &conf, "search", "-u", mailbox, "mailbox", folder, "header", name, value])
+        .stdin(std::process::Stdio::null()).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).lines().map(|l| l.split_whitespace().last().unwrap_or_default().to_string()).collect()
+}
+
+/// The whole message `uid` of `folder` in `mailbox` (doveadm fetch).
+pub fn fetch_text(mailbox: &str, folder: &str, uid: &str) -> String {
+    let conf = format!("{}/etc/dovecot/dovecot.conf", operator_state());
+    let out = std::process::Command::new("doveadm")
+        .args(["-c", &conf, "fetch", "-u", mailbox, "text", "mailbox", folder, "uid", uid])
+        .stdin(std::process::Stdio::null()).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

@@ -1,0 +1,164 @@
+//! The MSSanté trust space: who may receive mail from us. A professional address must be on a
+//! domain of the liste blanche (the ANS XML, read from a file and reread when it changes); a
+//! patient address (Mon Espace Santé) must be an INS/NIR with a valid key.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::{Duration, Instant, SystemTime};
+
+pub const PATIENT_DOMAIN: &str = "patient.mssante.fr";
+
+/// The domains of a liste blanche document (namespace `https://listeblanche.mssante.fr/schema`).
+pub fn parse_liste_blanche(xml: &str) -> Result<HashSet<String>, String> {
+    let doc = roxmltree::Document::parse(xml).map_err(|e| e.to_string())?;
+    let root = doc.root_element();
+    if root.tag_name().name() != "ListeBlancheMSSante" {
+        return Err(format!("unexpected root element {}", root.tag_name().name()));
+    }
+    Ok(root
+        .descendants()
+        .filter(|n| n.tag_name().name() == "Domaine")
+        .filter_map(|d| d.children().find(|c| c.tag_name().name() == "Nom")?.text())
+        .map(|name| name.trim().trim_end_matches('.').to_ascii_lowercase())
+        .filter(|name| !name.is_empty())
+        .collect())
+}
+
+/// Why a patient address is not a valid INS (15 characters: NIR of 13 + key of 2), or Ok.
+pub fn check_ins(local_part: &str) -> Result<(), String> {
+    let ins = local_part.to_ascii_uppercase();
+    if ins.len() != 15 {
+        return Err(format!("l'INS du patient doit compter 15 caractères (13 + clé), et non {}", ins.chars().count()));
+    }
+    // Corsica: 2A and 2B in the department; the key is computed with 19 and 18 in their place
+    let numeric = match &ins[5..7] {
+        "2A" => format!("{}19{}", &ins[..5], &ins[7..13]),
+        "2B" => format!("{}18{}", &ins[..5], &ins[7..13]),
+        _ => ins[..13].to_string(),
+    };
+    if !numeric.bytes().all(|b| b.is_ascii_digit()) || !ins[13..].bytes().all(|b| b.is_ascii_digit()) {
+        return Err("l'INS du patient ne doit contenir que des chiffres (2A ou 2B pour la Corse)".into());
+    }
+    if !matches!(&ins[..1], "1" | "2" | "3" | "4" | "7" | "8") {
+        return Err("l'INS du patient doit commencer par 1 ou 2 (ou 3, 4, 7, 8 pour un numéro provisoire)".into());
+    }
+    let number: u64 = numeric.parse().map_err(|_| "INS illisible".to_string())?;
+    let key: u64 = ins[13..].parse().map_err(|_| "clé illisible".to_string())?;
+    if 97 - number % 97 != key {
+        return Err("la clé de l'INS du patient est fausse : vérifiez le numéro sur la carte Vitale ou l'attestation".into());
+    }
+    Ok(())
+}
+
+/// The liste blanche file, reread when its modification time changes (checked at most every
+/// `RECHECK`), so an updated list applies without restarting the webmail.
+pub struct TrustSpace {
+    path: PathBuf,
+    cache: Mutex<Cache>,
+}
+
+struct Cache {
+    domains: HashSet<String>,
+    modified: Option<SystemTime>,
+    checked: Option<Instant>,
+}
+
+const RECHECK: Duration = Duration::from_secs(10);
+
+impl TrustSpace {
+    pub fn new(path: PathBuf) -> Self {
+        Self { path, cache: Mutex::new(Cache { domains: HashSet::new(), modified: None, checked: None }) }
+    }
+
+    fn domains(&self) -> Result<HashSet<String>, String> {
+        let mut cache = self.cache.lock().unwrap();
+        if cache.checked.is_none_or(|at| at.elapsed() >= RECHECK) {
+            cache.checked = Some(Instant::now());
+            let modified = std::fs::metadata(&self.path).and_then(|m| m.modified()).ok();
+            if modified.is_none() || modified != cache.modified {
+                match std::fs::read_to_string(&self.path).map_err(|e| e.to_string()).and_then(|xml| parse_liste_blanche(&xml)) {
+                    Ok(domains) => {
+                        tracing::info!("liste blanche {}: {} domains", self.path.display(), domains.len());
+                        *cache = Cache { domains, modified, checked: cache.checked };
+                    }
+                    // keep the last good list; with none, refuse rather than let anything through
+                    Err(e) => tracing::warn!("liste blanche {} unreadable: {e}", self.path.display()),
+                }
+            }
+        }
+        if cache.domains.is_empty() {
+            return Err("la liste blanche de l'espace de confiance n'a pas pu être chargée ; contactez votre administrateur".into());
+        }
+        Ok(cache.domains.clone())
+    }
+
+    /// Ok, or why `address` may not receive mail from the trust space, in French.
+    pub fn check(&self, address: &str) -> Result<(), String> {
+        let address = address.trim();
+        let parsed: lettre::Address = address.parse().map_err(|_| "adresse mal formée".to_string())?;
+        let domain = parsed.domain().to_ascii_lowercase();
+        if domain == PATIENT_DOMAIN {
+            return check_ins(parsed.user());
+        }
+        if self.domains()?.contains(&domain) {
+            Ok(())
+        } else {
+            Err(format!("le domaine {domain} n'appartient pas à l'espace de confiance MSSanté (liste blanche)"))
+        }
+    }
+}
+
+pub fn is_patient(address: &str) -> bool {
+    address.trim().to_ascii_lowercase().ends_with(&format!("@{PATIENT_DOMAIN}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIST: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<ListeBlancheMSSante xmlns="https://listeblanche.mssante.fr/schema">
+  <DateDeGeneration>2026-11-20T04:00:00+01:00</DateDeGeneration>
+  <ListeDomaines>
+    <Domaine><Nom>Hopital-Demo.mssante.fr</Nom><Description>CH</Description><DNCertificatOperateur>CN=a</DNCertificatOperateur></Domaine>
+    <Domaine><Nom>hopital-demo.mssante.fr</Nom><DNCertificatOperateur>CN=b</DNCertificatOperateur></Domaine>
+    <Domaine><Nom>pharmacie.mssante.fr</Nom></Domaine>
+  </ListeDomaines>
+</ListeBlancheMSSante>"#;
+
+    #[test]
+    fn domains_are_read_from_the_ans_format() {
+        let domains = parse_liste_blanche(LIST).unwrap();
+        assert_eq!(domains.len(), 2);
+        assert!(domains.contains("hopital-demo.mssante.fr") && domains.contains("pharmacie.mssante.fr"));
+        assert!(parse_liste_blanche("<autre/>").is_err());
+    }
+
+    #[test]
+    fn ins_key_is_checked_corsica_included() {
+        assert_eq!(check_ins("285077511234511"), Ok(()));
+        assert!(check_ins("285077511234512").unwrap_err().contains("clé"));
+        assert!(check_ins("28507751123451").unwrap_err().contains("15 caractères"));
+        assert!(check_ins("2850775112345AB").is_err());
+        // 1 85 05 2A 123 456 → 1850519123456: key = 97 − (1850519123456 mod 97)
+        let key = 97 - 1850519123456u64 % 97;
+        assert_eq!(check_ins(&format!("185052A123456{key:02}")), Ok(()));
+        assert!(check_ins(&format!("185052B123456{key:02}")).is_err());
+    }
+
+    #[test]
+    fn addresses_are_checked_against_the_file_and_its_updates() {
+        let path = std::env::temp_dir().join(format!("liste-blanche-{}.xml", std::process::id()));
+        std::fs::write(&path, LIST).unwrap();
+        let trust = TrustSpace::new(path.clone());
+        assert_eq!(trust.check("dr.x@hopital-demo.mssante.fr"), Ok(()));
+        assert_eq!(trust.check("285077511234511@patient.mssante.fr"), Ok(()));
+        assert!(trust.check("someone@gmail.com").unwrap_err().contains("liste blanche"));
+        assert!(trust.check("pas une adresse").unwrap_err().contains("mal formée"));
+        assert!(trust.check("285077511234599@patient.mssante.fr").unwrap_err().contains("clé"));
+        std::fs::remove_file(&path).unwrap();
+        let missing = TrustSpace::new(path);
+        assert!(missing.check("dr.x@hopital-demo.mssante.fr").unwrap_err().contains("n'a pas pu être chargée"));
+    }
+}
