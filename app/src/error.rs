@@ -43,6 +43,9 @@ pub enum WebmailError {
     /// The message does not exist (any more).
     #[error("Ce message n'existe pas ou a été supprimé.")]
     MessageNotFound,
+    /// The browser could not reach the webmail's server (connection lost).
+    #[error("Le serveur de la messagerie est injoignable : vérifiez votre connexion puis réessayez.")]
+    Unreachable,
     /// Anything else; details are in the server log (never health data).
     #[error("Une erreur inattendue s'est produite. Réessayez ; si elle persiste, contactez le support.")]
     Internal,
@@ -64,6 +67,7 @@ impl WebmailError {
             Self::FolderNotFound => "dossier-introuvable",
             Self::SendUnavailable => "envoi-indisponible",
             Self::InvalidInput(_) => "saisie-invalide",
+            Self::Unreachable => "serveur-injoignable",
             Self::Internal => "erreur-interne",
         }
     }
@@ -81,6 +85,7 @@ impl WebmailError {
             Self::MessageNotFound,
             Self::FolderNotFound,
             Self::SendUnavailable,
+            Self::Unreachable,
             Self::Internal,
         ]
         .into_iter()
@@ -96,9 +101,13 @@ impl WebmailError {
 impl FromServerFnError for WebmailError {
     type Encoder = JsonEncoding;
 
-    fn from_server_fn_error(_: ServerFnErrorErr) -> Self {
-        // transport or (de)serialisation failures: the server could not be reached properly
-        Self::Internal
+    fn from_server_fn_error(e: ServerFnErrorErr) -> Self {
+        match e {
+            // the request never got an answer: connection lost, server down
+            ServerFnErrorErr::Request(_) => Self::Unreachable,
+            // (de)serialisation and the like: a fault of ours
+            _ => Self::Internal,
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 //! session, IMAP gateway) sits behind the [`backend::Webmail`] trait, implemented in `server/`.
 
 pub mod api;
+mod compose;
 #[cfg(feature = "ssr")]
 pub mod backend;
 pub mod error;
@@ -54,6 +55,7 @@ pub fn App() -> impl IntoView {
                 // whole pages are rendered before sending: readable without JavaScript, no streaming scripts
                 <Route path=path!("/") view=pages::MailboxPage ssr=SsrMode::Async/>
                 <Route path=path!("/messages/:uid") view=pages::MessagePage ssr=SsrMode::Async/>
+                <Route path=path!("/ecrire") view=compose::ComposePage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

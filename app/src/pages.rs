@@ -5,7 +5,8 @@ use crate::api::{
     list_folders, list_messages, read_message, update_messages,
 };
 use crate::error::WebmailError;
-use crate::urls::{self, PartUrls};
+use crate::sending::answer_receipt;
+use crate::urls::{self, ComposeFrom, PartUrls};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{
@@ -39,7 +40,7 @@ fn search_of(query: &ParamsMap) -> Search {
 
 /// Signed-in frame: header, folders and the page; the sign-in page when nobody is signed in.
 #[component]
-fn SignedIn(children: ChildrenFn) -> impl IntoView {
+pub(crate) fn SignedIn(children: ChildrenFn) -> impl IntoView {
     let me = Resource::new(|| (), |_| current_user());
     let changes = Changes(RwSignal::new(0));
     provide_context(changes);
@@ -87,6 +88,7 @@ fn Header(me: Me) -> impl IntoView {
     view! {
         <header class="bandeau">
             <a class="marque" href="/">"Messagerie "<strong>"MSSanté"</strong></a>
+            <a class="ecrire" href=urls::compose(None)>"Écrire"</a>
             <div class="utilisateur">
                 <span class="nom" data-testid="utilisateur">{me.display_name}</span>
                 <span class="details">{me.professional_id}" · "{me.mailbox}</span>
@@ -159,7 +161,7 @@ fn SignInPage() -> impl IntoView {
 
 /// An error, worded for the user, with the way out.
 #[component]
-fn Problem(error: WebmailError) -> impl IntoView {
+pub(crate) fn Problem(error: WebmailError) -> impl IntoView {
     let sign_in = error.needs_sign_in();
     view! {
         <div class="alerte" role="alert">
@@ -204,8 +206,14 @@ fn Mailbox() -> impl IntoView {
     );
     let selected = RwSignal::new(BTreeSet::<u32>::new());
     let act = message_action();
+    let sent_notice = move || match query.read().get("envoye").as_deref() {
+        Some("1") => Some("Message envoyé."),
+        Some("2") => Some("Message envoyé. Sa copie dans « Envoyés » n'a pas encore pu être faite : elle le sera au prochain envoi."),
+        _ => None,
+    };
     view! {
         <Title text="Messages"/>
+        {move || sent_notice().map(|text| view! { <p class="bandeau-info" role="status" data-testid="envoye">{text}</p> })}
         <SearchForm/>
         {move || act.value().get().and_then(Result::err).map(|error| view! { <Problem error/> })}
         <Transition fallback=|| view! { <p class="chargement">"Chargement des messages…"</p> }>
@@ -293,7 +301,7 @@ fn MessageTable(
                             <input type="checkbox" class="choix" aria-label=format!("Sélectionner « {} »", m.subject)
                                 prop:checked=move || selected.with(|s| s.contains(&uid))
                                 on:change=move |_| selected.update(|s| if !s.remove(&uid) { s.insert(uid); })/>
-                            <a href=urls::message(&folder, uid)>
+                            <a href=if m.draft { urls::compose(Some((ComposeFrom::Draft, &folder, uid))) } else { urls::message(&folder, uid) }>
                                 <span class="expediteur">{m.from}</span>
                                 <span class="objet">
                                     {m.flagged.then(|| view! { <span class="drapeau" title="Suivi">"⚑ "</span> })}
@@ -473,6 +481,9 @@ fn MessageBody(message: MessageView) -> impl IntoView {
         <article class="lecture">
             <h1 data-testid="objet">{message.subject}</h1>
             <div class="actions" role="toolbar" aria-label="Actions sur le message">
+                <a class="bouton" href=urls::compose(Some((ComposeFrom::Reply, &message.folder, uid)))>"Répondre"</a>
+                <a class="bouton" href=urls::compose(Some((ComposeFrom::ReplyAll, &message.folder, uid)))>"Répondre à tous"</a>
+                <a class="bouton" href=urls::compose(Some((ComposeFrom::Forward, &message.folder, uid)))>"Transférer"</a>
                 <button type="button" on:click=leaves(MessageAction::MarkUnread)>"Marquer non lu"</button>
                 <button type="button" on:click=toggle_flag aria-pressed=move || flagged.get().to_string()>
                     {move || if flagged.get() { "Ne plus suivre" } else { "Suivre" }}
@@ -482,6 +493,7 @@ fn MessageBody(message: MessageView) -> impl IntoView {
                 <button type="button" class="supprimer" on:click=leaves(MessageAction::Delete)>"Supprimer"</button>
             </div>
             {move || act.value().get().and_then(Result::err).map(|error| view! { <Problem error/> })}
+            {message.receipt_requested.then(|| view! { <ReceiptRequest folder=message.folder.clone() uid/> })}
             <div class="entetes">
                 <p><span class="libelle">"De : "</span>{message.from}</p>
                 {recipients("À : ", message.to)}
@@ -510,6 +522,25 @@ fn MessageBody(message: MessageView) -> impl IntoView {
                 view! { <pre class="corps" data-testid="corps">{message.text}</pre> }.into_any()
             }}
         </article>
+    }
+}
+
+/// The sender asks for a read receipt: sent only if the user agrees (RFC 8098, ANS MDN).
+#[component]
+fn ReceiptRequest(folder: String, uid: u32) -> impl IntoView {
+    let answer = Action::new(move |send: &bool| answer_receipt(folder.clone(), uid, *send));
+    view! {
+        <div class="bandeau-info" role="status" data-testid="accuse">
+            {move || match answer.value().get() {
+                None => view! {
+                    <p>"L'expéditeur demande un accusé de lecture."</p>
+                    <button type="button" disabled=move || answer.pending().get() on:click=move |_| { answer.dispatch(true); }>"Envoyer l'accusé de lecture"</button>
+                    <button type="button" class="secondaire" disabled=move || answer.pending().get() on:click=move |_| { answer.dispatch(false); }>"Ne pas l'envoyer"</button>
+                }.into_any(),
+                Some(Ok(())) => view! { <p>"C'est noté : cet accusé de lecture ne vous sera plus demandé."</p> }.into_any(),
+                Some(Err(error)) => view! { <Problem error/> }.into_any(),
+            }}
+        </div>
     }
 }
 

@@ -16,6 +16,27 @@ pub fn message(folder: &str, uid: u32) -> String {
     format!("/messages/{uid}?dossier={}", encode(folder))
 }
 
+/// How the compose page starts from a message.
+#[derive(Clone, Copy)]
+pub enum ComposeFrom {
+    Reply,
+    ReplyAll,
+    Forward,
+    Draft,
+}
+
+/// The compose page: empty ("/ecrire"), or from a message of a folder.
+pub fn compose(from: Option<(ComposeFrom, &str, u32)>) -> String {
+    let Some((kind, folder, uid)) = from else { return "/ecrire".into() };
+    let key = match kind {
+        ComposeFrom::Reply | ComposeFrom::ReplyAll => "repondre",
+        ComposeFrom::Forward => "transferer",
+        ComposeFrom::Draft => "brouillon",
+    };
+    let all = if matches!(kind, ComposeFrom::ReplyAll) { "&tous=1" } else { "" };
+    format!("/ecrire?dossier={}&{key}={uid}{all}", encode(folder))
+}
+
 /// Where a message's attachments and HTML body are served (server/src/parts.rs).
 pub struct PartUrls<'a> {
     pub folder: &'a str,
@@ -51,5 +72,7 @@ mod tests {
         let urls = PartUrls { folder: "Sent", uid: 9 };
         assert_eq!(urls.attachment(1, true), "/messages/piece?dossier=Sent&uid=9&index=1&apercu=1");
         assert_eq!(urls.html(false), "/messages/contenu?dossier=Sent&uid=9");
+        assert_eq!(compose(Some((ComposeFrom::ReplyAll, "INBOX", 4))), "/ecrire?dossier=INBOX&repondre=4&tous=1");
+        assert_eq!(compose(None), "/ecrire");
     }
 }

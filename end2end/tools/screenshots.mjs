@@ -17,6 +17,12 @@ for (const [name, viewport] of [['bureau', { width: 1280, height: 800 }], ['tele
   await page.locator('.message a').nth(1).click();
   await page.waitForURL(/\/messages\//);
   await page.screenshot({ path: `${out}/${name}-message.png`, fullPage: true });
+  await page.getByRole('link', { name: 'Répondre à tous' }).click();
+  await page.getByLabel('Objet').waitFor();
+  await page.waitForLoadState('networkidle');
+  await page.getByLabel('Cc', { exact: true }).fill('dr.house@gmail.com ');
+  await page.locator('.puce.refusee .motif').waitFor();
+  await page.screenshot({ path: `${out}/${name}-reponse.png`, fullPage: true });
   await page.getByRole('button', { name: 'Se déconnecter' }).click();
   await page.getByRole('button', { name: 'Se déconnecter' }).click();
   await context.close();

@@ -149,6 +149,9 @@ impl Backend {
     /// Save the draft in the Drafts folder, replacing its previous version.
     pub async fn keep_draft(&self, session: &Session, draft: &Draft) -> Result<(), Error> {
         let user = session::require_user(session).await?;
+        if self.sending.outbox.sent(&user.mailbox, &draft.id).await?.is_some() {
+            return Ok(()); // an autosave that arrives after the send must not bring the draft back
+        }
         let raw = self.mime(&user, draft).await?.formatted();
         self.with_imap(session, async |imap, _| {
             let drafts = folder(imap, FolderRole::Drafts).await?;
