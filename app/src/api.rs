@@ -90,6 +90,8 @@ pub struct MessageList {
     pub folder: String,
     /// Messages in the folder, or matching the search.
     pub total: u32,
+    /// Whether `total` is exact: a search stops once it has found enough for the page asked.
+    pub complete: bool,
     pub unseen: u32,
     /// 0-based page shown, and how many there are.
     pub page: u32,

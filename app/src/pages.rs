@@ -64,19 +64,24 @@ pub(crate) fn SignedIn(children: ChildrenFn) -> impl IntoView {
     }
 }
 
-/// In the browser: reload lists and counts whenever the server pushes a change (/evenements).
+/// In the browser: reload lists and counts whenever the server pushes a change in the folder
+/// shown (/evenements?dossier=…); a new stream follows the user to another folder.
 fn listen_for_new_mail(changes: Changes) {
     #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
+    {
+        let query = use_query_map();
+        let folder = Memo::new(move |_| folder_of(&query.read()));
+        Effect::new(move |_| {
         use wasm_bindgen::{JsCast, closure::Closure};
-        let Ok(source) = web_sys::EventSource::new("/evenements") else { return };
+        let Ok(source) = web_sys::EventSource::new(&format!("/evenements?dossier={}", urls::encode(&folder.get()))) else { return };
         let Changes(counter) = changes;
         let on_change = Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |_| counter.update(|n| *n += 1));
         let _ = source.add_event_listener_with_callback("changement", on_change.as_ref().unchecked_ref());
         on_change.forget();
         let source = send_wrapper::SendWrapper::new(source);
         on_cleanup(move || source.close());
-    });
+        });
+    }
     #[cfg(not(feature = "hydrate"))]
     let _ = changes;
 }
@@ -288,7 +293,11 @@ fn MessageTable(
         <section class="boite" aria-labelledby="titre-boite">
             <h1 id="titre-boite">
                 {title}
-                <span class="compteur">{format!("{} message(s), {} non lu(s)", list.total, list.unseen)}</span>
+                <span class="compteur">{if list.complete {
+                    format!("{} message(s), {} non lu(s)", list.total, list.unseen)
+                } else {
+                    format!("au moins {} messages trouvés", list.total)
+                }}</span>
             </h1>
             <Toolbar folder=folder.clone() selected act select_all=uids.clone() all_selected=Signal::derive(all_selected)/>
             {empty.then(|| view! { <p class="vide">"Aucun message."</p> })}
@@ -317,7 +326,7 @@ fn MessageTable(
             {(pages > 1).then(|| view! {
                 <nav class="pagination" aria-label="Pages">
                     {(page > 0).then(|| view! { <a href=page_url(&query.read_untracked(), page - 1)>"← Plus récents"</a> })}
-                    <span>{format!("Page {} sur {}", page + 1, pages)}</span>
+                    <span>{if list.complete { format!("Page {} sur {}", page + 1, pages) } else { format!("Page {}", page + 1) }}</span>
                     {(page + 1 < pages).then(|| view! { <a href=page_url(&query.read_untracked(), page + 1)>"Plus anciens →"</a> })}
                 </nav>
             })}

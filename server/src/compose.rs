@@ -72,6 +72,12 @@ pub fn build(draft: &Draft, author: &Author, files: &[StoredFile], nil: &str) ->
             if cda.qualified_ins { "O" } else { "N" },
         ));
     }
+    if draft.recipients().next().is_none() {
+        // a draft may have no recipient yet; it is stored, not sent, so any envelope will do
+        let me = mailbox(author.from)?.email;
+        let envelope = lettre::address::Envelope::new(Some(me.clone()), vec![me]);
+        message = message.envelope(envelope.map_err(|e| Error::InvalidInput(format!("Expéditeur invalide : {e}.")))?);
+    }
     let text = SinglePart::plain(draft.body.replace("\r\n", "\n"));
     let built = if files.is_empty() {
         message.singlepart(text)
@@ -305,6 +311,14 @@ Content-Type: text/plain; charset=utf-8\r\n\r\nBonjour,\r\nmerci de le revoir.\r
         let (back, files) = read_draft(&raw).unwrap();
         assert_eq!(back, original);
         assert_eq!((files[0].name.as_str(), files[0].content_type.as_str(), files[0].data.as_slice()), ("CR.pdf", "application/pdf", &b"%PDF-1.4"[..]));
+    }
+
+    #[test]
+    fn a_draft_without_recipients_can_be_kept() {
+        let author = Author { name: "", from: ME, sender: None };
+        let empty = Draft { id: "d@hopital-demo.mssante.fr".into(), body: "Notes".into(), ..Draft::default() };
+        let (back, _) = read_draft(&build(&empty, &author, &[], "N").unwrap().formatted()).unwrap();
+        assert_eq!((back.to.len(), back.body.as_str()), (0, "Notes"));
     }
 
     #[test]

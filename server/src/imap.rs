@@ -11,6 +11,61 @@ use std::{sync::Arc, time::Duration};
 use tokio::net::TcpStream;
 use tokio_rustls::{TlsConnector, client::TlsStream, rustls};
 
+/// Sequence numbers searched at once at first, and at most, by a windowed search.
+const FIRST_SEARCH_WINDOW: u32 = 500;
+const MAX_SEARCH_WINDOW: u32 = 25_000;
+
+/// A folder's state as CONDSTORE reports it: equal versions mean nothing changed in between.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Version {
+    uid_validity: u32,
+    highest_modseq: u64,
+}
+
+impl Version {
+    fn of(mailbox: &async_imap::types::Mailbox) -> Option<Self> {
+        Some(Self { uid_validity: mailbox.uid_validity?, highest_modseq: mailbox.highest_modseq? })
+    }
+}
+
+/// Pages already built, each valid as long as its folder's [`Version`] is unchanged: a refresh
+/// after a push or a return to the list costs a SELECT, no FETCH. Keys name the user's mailbox
+/// (pages are never shared between users), the folder, page, search and hour (relative dates).
+#[derive(Default)]
+pub struct PageCache {
+    pages: std::sync::Mutex<std::collections::HashMap<String, (Version, MessageList)>>,
+    hits: std::sync::atomic::AtomicU64,
+}
+
+const PAGE_CACHE_ENTRIES: usize = 2_000;
+
+impl PageCache {
+    pub fn key(mailbox: &str, folder: &str, page: u32, search: &Search, now: i64) -> String {
+        format!("{mailbox}\0{folder}\0{page}\0{search:?}\0{}", now.div_euclid(3600))
+    }
+
+    fn get(&self, key: &str, version: Version) -> Option<MessageList> {
+        let hit = self.pages.lock().unwrap().get(key).filter(|(v, _)| *v == version).map(|(_, list)| list.clone());
+        if hit.is_some() {
+            self.hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        hit
+    }
+
+    /// Pages served from the cache so far.
+    pub fn hits(&self) -> u64 {
+        self.hits.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn put(&self, key: &str, version: Version, list: &MessageList) {
+        let mut pages = self.pages.lock().unwrap();
+        if pages.len() >= PAGE_CACHE_ENTRIES {
+            pages.clear();
+        }
+        pages.insert(key.to_string(), (version, list.clone()));
+    }
+}
+
 /// Keyword of a message whose read receipt was sent or declined (RFC 3503).
 pub const MDN_SENT: &str = "$MDNSent";
 const TIMEOUT: Duration = Duration::from_secs(15);
@@ -85,7 +140,13 @@ impl ImapGateway {
             let client = async_imap::Client::new(tls);
             let authenticator = XOAuth2 { user: mailbox, token: access_token, sent: false };
             match client.authenticate("XOAUTH2", authenticator).await {
-                Ok(session) => Ok(ImapSession { inner: session }),
+                Ok(mut session) => {
+                    // CONDSTORE (RFC 7162): SELECT then reports HIGHESTMODSEQ, which validates cached pages
+                    if session.capabilities().await.map_err(protocol)?.has_str("CONDSTORE") {
+                        session.run_command_and_check_ok("ENABLE CONDSTORE").await.map_err(protocol)?;
+                    }
+                    Ok(ImapSession { inner: session })
+                }
                 Err((async_imap::error::Error::No(reason), _)) => Err(Error::OperatorRefused(reason)),
                 Err((e, _)) => Err(protocol(e)),
             }
@@ -178,11 +239,18 @@ impl ImapSession {
 
     /// One page of a folder, newest first: a window of sequence numbers, or of the UIDs the
     /// server found for `search`. Only the page's headers and flags are fetched.
-    pub async fn page(&mut self, folder: &str, page: u32, search: &Search, now: i64) -> Result<MessageList, Error> {
+    /// With `cache`, a page the mailbox has not changed since (same UIDVALIDITY and CONDSTORE
+    /// HIGHESTMODSEQ) is answered without fetching anything more.
+    pub async fn page(&mut self, folder: &str, page: u32, search: &Search, now: i64, cache: Option<(&PageCache, &str)>) -> Result<MessageList, Error> {
         let program = if search.is_empty() { None } else { Some(search::program(search)?) };
         timed(async {
             let selected = self.select(folder).await?;
+            let version = Version::of(&selected);
+            if let Some(cached) = version.and_then(|v| cache.and_then(|(c, key)| c.get(key, v))) {
+                return Ok(cached);
+            }
             let status = self.inner.status(folder, "(UNSEEN)").await.map_err(protocol)?;
+            let mut complete = true;
             let (total, fetches) = match program {
                 None => {
                     let total = selected.exists;
@@ -199,19 +267,17 @@ impl ImapSession {
                     (total, fetches)
                 }
                 Some(program) => {
-                    let mut uids: Vec<u32> = self.inner.uid_search(format!("CHARSET UTF-8 {program}")).await.map_err(protocol)?
-                        .into_iter().collect();
-                    uids.sort_unstable_by(|a, b| b.cmp(a));
-                    let total = uids.len() as u32;
-                    let start = (page * PAGE_SIZE) as usize;
-                    let window: Vec<u32> = uids.into_iter().skip(start).take(PAGE_SIZE as usize).collect();
+                    let wanted = ((page + 1) * PAGE_SIZE + 1) as usize;
+                    let (found, all_found) = self.search_newest(selected.exists, &program, wanted).await?;
+                    complete = all_found;
+                    let window: Vec<u32> = found.iter().copied().skip((page * PAGE_SIZE) as usize).take(PAGE_SIZE as usize).collect();
                     let fetches: Vec<_> = if window.is_empty() {
                         vec![]
                     } else {
                         self.inner.uid_fetch(uid_set(&window), SUMMARY_ITEMS).await.map_err(protocol)?
                             .try_collect().await.map_err(protocol)?
                     };
-                    (total, fetches)
+                    (found.len() as u32, fetches)
                 }
             };
             let mut messages: Vec<_> = fetches
@@ -222,10 +288,45 @@ impl ImapSession {
                 })
                 .collect();
             messages.sort_unstable_by(|a, b| b.uid.cmp(&a.uid));
-            let pages = total.div_ceil(PAGE_SIZE).max(1);
-            Ok(MessageList { folder: folder.to_string(), total, unseen: status.unseen.unwrap_or(0), page: page.min(pages - 1), pages, messages })
+            // an incomplete search knows there is at least one more page, not how many
+            let pages = if complete { total.div_ceil(PAGE_SIZE).max(1) } else { page + 2 };
+            let list = MessageList {
+                folder: folder.to_string(),
+                total,
+                complete,
+                unseen: status.unseen.unwrap_or(0),
+                page: page.min(pages - 1),
+                pages,
+                messages,
+            };
+            if let (Some(v), Some((c, key))) = (version, cache) {
+                c.put(key, v, &list);
+            }
+            Ok(list)
         })
         .await
+    }
+
+    /// The UIDs matching `program`, newest first: sequence windows are searched from the newest
+    /// message back until `wanted` are found or the first message is reached (the second value
+    /// says whether it was, i.e. whether the count is complete). Each window is sized from the
+    /// matches seen so far, so that no answer carries much more than the page needs.
+    async fn search_newest(&mut self, exists: u32, program: &str, wanted: usize) -> Result<(Vec<u32>, bool), Error> {
+        let mut found = Vec::new();
+        let (mut high, mut window) = (exists, FIRST_SEARCH_WINDOW);
+        while high > 0 && found.len() < wanted {
+            let low = high.saturating_sub(window - 1).max(1);
+            let mut uids: Vec<u32> = self.inner.uid_search(format!("CHARSET UTF-8 {low}:{high} {program}")).await.map_err(protocol)?
+                .into_iter().collect();
+            uids.sort_unstable_by(|a, b| b.cmp(a));
+            found.extend(uids);
+            high = low - 1;
+            let scanned = (exists - high) as f64;
+            let density = (found.len() as f64 / scanned).max(1.0 / scanned);
+            let missing = wanted.saturating_sub(found.len()) as f64;
+            window = (1.5 * missing / density).clamp(FIRST_SEARCH_WINDOW as f64, MAX_SEARCH_WINDOW as f64) as u32;
+        }
+        Ok((found, high == 0))
     }
 
     /// A whole message by UID, with its flags before opening and its arrival time. `mark_seen`

@@ -25,6 +25,8 @@ struct Idle {
 struct Slots {
     idle: Vec<Idle>,
     limit: Option<Arc<Semaphore>>,
+    /// Bumped at sign-out, so that the user's push streams (IDLE) end too.
+    sign_outs: Option<tokio::sync::watch::Sender<u64>>,
 }
 
 pub struct ImapPool {
@@ -103,8 +105,23 @@ impl ImapPool {
     }
 
     /// Close every pooled connection of `mailbox` (at sign-out).
+    /// Told when the user of `mailbox` signs out.
+    pub fn sign_outs(&self, mailbox: &str) -> tokio::sync::watch::Receiver<u64> {
+        let mut slots = self.slots.lock().unwrap();
+        let slot = slots.entry(mailbox.to_string()).or_default();
+        slot.sign_outs.get_or_insert_with(|| tokio::sync::watch::channel(0).0).subscribe()
+    }
+
+    /// Close the user's connections at sign-out, the push streams' included.
     pub async fn forget(&self, mailbox: &str) {
-        let idle = self.slots.lock().unwrap().get_mut(mailbox).map(|s| std::mem::take(&mut s.idle)).unwrap_or_default();
+        let idle = {
+            let mut slots = self.slots.lock().unwrap();
+            let slot = slots.get_mut(mailbox);
+            if let Some(tx) = slot.as_ref().and_then(|s| s.sign_outs.as_ref()) {
+                tx.send_modify(|n| *n += 1);
+            }
+            slot.map(|s| std::mem::take(&mut s.idle)).unwrap_or_default()
+        };
         for c in idle {
             c.session.logout().await;
         }

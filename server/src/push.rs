@@ -1,12 +1,12 @@
-//! New mail pushed to the open page: the server IDLEs on the user's INBOX (RFC 2177) and tells
-//! the browser through server-sent events; the page then reloads its list and counts.
-//! A stream ends when the access token does; the browser's EventSource reconnects by itself,
-//! which re-authenticates with the renewed token.
+//! New mail pushed to the open page: the server IDLEs on the folder the page shows (RFC 2177) and
+//! tells the browser through server-sent events; the page then reloads its list and counts.
+//! A stream ends at sign-out, or when the access token does; the browser's EventSource then
+//! reconnects by itself, which re-authenticates with the renewed token.
 
 use crate::error::report;
 use crate::psc::unix_now;
 use crate::webmail::Backend;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -17,8 +17,14 @@ use tower_sessions::Session;
 /// How long one IDLE lasts before checking that the browser is still there.
 const IDLE_ROUND: Duration = Duration::from_secs(25);
 
-/// GET /evenements
-pub async fn events(State(backend): State<Arc<Backend>>, session: Session) -> Response {
+#[derive(serde::Deserialize)]
+pub struct PushQuery {
+    pub dossier: Option<String>,
+}
+
+/// GET /evenements?dossier=…
+pub async fn events(State(backend): State<Arc<Backend>>, session: Session, Query(q): Query<PushQuery>) -> Response {
+    let folder = q.dossier.filter(|f| !f.is_empty()).unwrap_or_else(|| "INBOX".into());
     let (mut imap, user, permit) = match backend.idle_connection(&session).await {
         Ok(opened) => opened,
         Err(e) => {
@@ -26,15 +32,21 @@ pub async fn events(State(backend): State<Arc<Backend>>, session: Session) -> Re
             return (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], report(e).to_string()).into_response();
         }
     };
+    let mut sign_outs = backend.imap.sign_outs(&user.mailbox);
     let (mut tx, rx) = mpsc::channel::<Result<Event, Infallible>>(4);
     tokio::spawn(async move {
         let _permit = permit;
-        let _ = tx.send(Ok(Event::default().retry(Duration::from_secs(5)).event("pret").data("INBOX"))).await;
+        let _ = tx.send(Ok(Event::default().retry(Duration::from_secs(5)).event("pret").data(folder.clone()))).await;
         while !tx.is_closed() && unix_now() < user.tokens.access_expires_at {
-            match imap.wait_for_change("INBOX", IDLE_ROUND).await {
+            let waited = tokio::select! {
+                waited = imap.wait_for_change(&folder, IDLE_ROUND) => waited,
+                // signed out: the connection is dropped in the middle of its IDLE
+                _ = sign_outs.changed() => return,
+            };
+            match waited {
                 Ok((again, changed)) => {
                     imap = again;
-                    if changed && tx.send(Ok(Event::default().event("changement").data("INBOX"))).await.is_err() {
+                    if changed && tx.send(Ok(Event::default().event("changement").data(folder.clone()))).await.is_err() {
                         break;
                     }
                 }

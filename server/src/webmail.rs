@@ -1,7 +1,7 @@
 //! The server side of the server functions: session checks, token renewal, IMAP.
 
 use crate::error::{Error, report};
-use crate::imap::ImapSession;
+use crate::imap::{ImapSession, PageCache};
 use crate::pool::{ImapPool, Lent};
 use crate::psc::{Psc, ProfessionalId, unix_now};
 use crate::session::{self, SignedInUser};
@@ -17,6 +17,8 @@ pub struct Backend {
     pub psc: Arc<Psc>,
     pub imap: Arc<ImapPool>,
     pub sending: Arc<Sending>,
+    /// List pages valid while their folder's CONDSTORE version is unchanged.
+    pages: PageCache,
     /// Push streams open per mailbox (browser tabs), each holding an IDLE connection.
     push_streams: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Semaphore>>>,
 }
@@ -26,7 +28,7 @@ pub const PUSH_PER_USER: usize = 3;
 
 impl Backend {
     pub fn new(psc: Arc<Psc>, imap: Arc<ImapPool>, sending: Arc<Sending>) -> Self {
-        Self { psc, imap, sending, push_streams: Default::default() }
+        Self { psc, imap, sending, pages: PageCache::default(), push_streams: Default::default() }
     }
 
     /// A connection of its own for IMAP IDLE (not from the pool), with the user and a permit
@@ -40,6 +42,10 @@ impl Backend {
         ))?;
         let connection = self.imap.gateway().open(&user.mailbox, &user.tokens.access_token).await?;
         Ok((connection, user, permit))
+    }
+
+    pub fn page_cache(&self) -> &PageCache {
+        &self.pages
     }
 
     async fn renew(&self, session: &Session, user: &mut SignedInUser) -> Result<(), Error> {
@@ -137,7 +143,13 @@ impl Webmail for Backend {
 
     fn list_messages(&self, session: Session, folder: String, page: u32, search: Search) -> Reply<'_, MessageList> {
         Box::pin(async move {
-            self.with_imap(&session, async |imap, _| imap.page(&folder, page, &search, unix_now()).await).await.map_err(report)
+            self.with_imap(&session, async |imap, user| {
+                let now = unix_now();
+                let key = PageCache::key(&user.mailbox, &folder, page, &search, now);
+                imap.page(&folder, page, &search, now, Some((&self.pages, &key))).await
+            })
+            .await
+            .map_err(report)
         })
     }
 

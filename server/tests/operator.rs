@@ -23,7 +23,7 @@ async fn psc_sign_in_gives_identity_and_a_token_dovecot_accepts() {
 
     let gateway = ImapGateway::new(config.imap).unwrap();
     let mut imap = gateway.open(&user.mailbox, &user.tokens.access_token).await.expect("XOAUTH2 accepted");
-    let inbox = imap.page("INBOX", 0, &Search::default(), server::psc::unix_now()).await.unwrap();
+    let inbox = imap.page("INBOX", 0, &Search::default(), server::psc::unix_now(), None).await.unwrap();
     assert_eq!((inbox.total, inbox.unseen, inbox.pages), (6, 3, 1));
     let subjects: Vec<_> = inbox.messages.iter().map(|m| m.subject.as_str()).collect();
     assert!(subjects.contains(&"Adressage : M. Bernard PETIT, dyspnée d'effort"), "{subjects:?}");
@@ -44,7 +44,7 @@ async fn psc_sign_in_gives_identity_and_a_token_dovecot_accepts() {
     assert_eq!(view.attachments[1].xdm.len(), 1);
     assert_eq!(view.attachments[1].xdm[0].patient, "VIDAL Hélène");
     assert!(matches!(imap.raw_message("INBOX", 999_999, false).await, Err(Error::MessageNotFound(999_999))));
-    assert!(matches!(imap.page("Nulle/Part", 0, &Search::default(), 0).await, Err(Error::FolderNotFound)));
+    assert!(matches!(imap.page("Nulle/Part", 0, &Search::default(), 0, None).await, Err(Error::FolderNotFound)));
     imap.logout().await;
 }
 
@@ -72,7 +72,7 @@ async fn folders_have_roles_french_names_counts_and_the_shared_mailbox() {
 async fn server_side_search_finds_by_sender_text_accents_attachments() {
     let (mut imap, _) = imap_for(CLAIRE_RPPS).await;
     let mut search = async |s: Search| {
-        imap.page("INBOX", 0, &s, 0).await.unwrap().messages.into_iter().map(|m| m.subject).collect::<Vec<_>>()
+        imap.page("INBOX", 0, &s, 0, None).await.unwrap().messages.into_iter().map(|m| m.subject).collect::<Vec<_>>()
     };
     assert_eq!(search(Search { from: "garnier".into(), ..Default::default() }).await, ["Adressage : M. Bernard PETIT, dyspnée d'effort"]);
     assert_eq!(search(Search { subject: "dyspnée".into(), ..Default::default() }).await.len(), 1);
@@ -86,7 +86,7 @@ async fn server_side_search_finds_by_sender_text_accents_attachments() {
 #[tokio::test]
 async fn html_mail_is_sanitised_with_remote_images_blocked() {
     let (mut imap, _) = imap_for(CLAIRE_RPPS).await;
-    let list = imap.page("INBOX", 0, &Search { from: "lambert".into(), ..Default::default() }, 0).await.unwrap();
+    let list = imap.page("INBOX", 0, &Search { from: "lambert".into(), ..Default::default() }, 0, None).await.unwrap();
     let uid = list.messages[0].uid;
     let (raw, _, _) = imap.raw_message("INBOX", uid, false).await.unwrap();
     let urls = PartUrls { folder: "INBOX", uid };
@@ -101,7 +101,7 @@ async fn html_mail_is_sanitised_with_remote_images_blocked() {
 async fn actions_mark_flag_move_and_delete() {
     let (mut imap, user) = imap_for("10100000033").await; // Sophie: an inbox of her own to play with
     let raw = |n: u32| format!("From: test@hopital-demo.mssante.fr\r\nTo: {}\r\nSubject: Action {n}\r\n\r\nCorps\r\n", user.mailbox);
-    let page = async |imap: &mut server::imap::ImapSession, folder: &str| imap.page(folder, 0, &Search::default(), 0).await.unwrap();
+    let page = async |imap: &mut server::imap::ImapSession, folder: &str| imap.page(folder, 0, &Search::default(), 0, None).await.unwrap();
     let (inbox_before, trash_before) = (page(&mut imap, "INBOX").await, page(&mut imap, "Trash").await);
     imap.append("INBOX", None, raw(1).as_bytes()).await.unwrap();
     imap.append("INBOX", None, raw(2).as_bytes()).await.unwrap();
@@ -143,20 +143,30 @@ async fn actions_mark_flag_move_and_delete() {
 #[tokio::test]
 async fn large_mailbox_is_paged_newest_first_and_searched_by_the_server() {
     let (mut imap, _) = imap_for("10100000058").await;
-    let first = imap.page("INBOX", 0, &Search::default(), 0).await.unwrap();
+    let first = imap.page("INBOX", 0, &Search::default(), 0, None).await.unwrap();
     assert!(first.total >= 1000, "seed the bench mailbox first: {}", first.total);
     assert_eq!(first.messages.len() as u32, PAGE_SIZE);
     assert_eq!(first.pages, first.total.div_ceil(PAGE_SIZE));
     assert!(first.messages[0].subject.ends_with(&format!("n° {}", first.total)), "{}", first.messages[0].subject);
-    let second = imap.page("INBOX", 1, &Search::default(), 0).await.unwrap();
+    let second = imap.page("INBOX", 1, &Search::default(), 0, None).await.unwrap();
     assert!(second.messages[0].subject.ends_with(&format!("n° {}", first.total - PAGE_SIZE)));
-    let last = imap.page("INBOX", first.pages - 1, &Search::default(), 0).await.unwrap();
+    let last = imap.page("INBOX", first.pages - 1, &Search::default(), 0, None).await.unwrap();
     assert!(last.messages.last().unwrap().subject.ends_with("n° 1"));
     // past the end: the last page
-    assert_eq!(imap.page("INBOX", 10_000, &Search::default(), 0).await.unwrap().page, first.pages - 1);
+    assert_eq!(imap.page("INBOX", 10_000, &Search::default(), 0, None).await.unwrap().page, first.pages - 1);
 
-    let found = imap.page("INBOX", 0, &Search { subject: "n° 777".into(), ..Default::default() }, 0).await.unwrap();
-    assert_eq!(found.total, 1);
+    let found = imap.page("INBOX", 0, &Search { subject: "n° 777".into(), ..Default::default() }, 0, None).await.unwrap();
+    assert_eq!((found.total, found.complete), (1, true), "a rare match: the whole mailbox was searched");
+
+    // a search that most messages match stops once it has the page asked for (and one more):
+    // the count is then a lower bound, and there is a next page
+    let everyone = Search { from: "cabinet-demo".into(), ..Default::default() };
+    let many = imap.page("INBOX", 0, &everyone, 0, None).await.unwrap();
+    assert!(!many.complete && many.total > PAGE_SIZE && many.total < first.total, "{} of {}", many.total, first.total);
+    assert_eq!((many.messages.len() as u32, many.pages), (PAGE_SIZE, 2));
+    assert!(many.messages[0].subject.ends_with(&format!("n° {}", first.total)));
+    let sixth = imap.page("INBOX", 5, &everyone, 0, None).await.unwrap();
+    assert!(sixth.messages[0].subject.ends_with(&format!("n° {}", first.total - 5 * PAGE_SIZE)), "{}", sixth.messages[0].subject);
     assert!(found.messages[0].subject.ends_with("n° 777"));
     imap.logout().await;
 }
