@@ -84,6 +84,9 @@ PY
   doveadm -c "$DC" acl set -u "$org" INBOX "user=$who" $rights
 done
 
+# the directory of professionals the webmail searches (Annuaire santé extraction format)
+python3 "$HERE/annuaire.py" "$HERE/directory.json" > "$STATE/annuaire.txt"
+
 # 5. demo mail
 if [ "${SEED:-1}" = 1 ] && [ "${KEEP_DATA:-}" != 1 ]; then
   python3 "$HERE/seed/seed.py" demo

@@ -152,6 +152,8 @@ pub struct MessageView {
     pub attachments: Vec<Attachment>,
     /// The sender asks for a read receipt and none was sent or declined yet.
     pub receipt_requested: bool,
+    /// Without angle brackets; empty when the message has none.
+    pub message_id: String,
 }
 
 #[server(endpoint = "moi")]

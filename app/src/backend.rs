@@ -3,6 +3,7 @@
 
 use crate::api::{Folder, Me, MessageAction, MessageList, MessageView, Search};
 use crate::error::WebmailError;
+use crate::organisation::{MailboxEntry, Member, Professional, Rights, TraceFilter, TraceReport};
 use crate::sending::{Compose, ComposeStart, Draft, RecipientCheck, Sent};
 use std::{future::Future, pin::Pin, sync::Arc};
 use tower_sessions::Session;
@@ -21,6 +22,11 @@ pub trait Webmail: Send + Sync + 'static {
     fn discard_draft(&self, session: Session, id: String) -> Reply<'_, ()>;
     fn send_message(&self, session: Session, draft: Draft) -> Reply<'_, Sent>;
     fn answer_receipt(&self, session: Session, folder: String, uid: u32, send: bool) -> Reply<'_, ()>;
+    fn my_mailboxes(&self, session: Session) -> Reply<'_, Vec<MailboxEntry>>;
+    fn members(&self, session: Session, mailbox: String) -> Reply<'_, Vec<Member>>;
+    fn set_rights(&self, session: Session, mailbox: String, member: String, rights: Rights) -> Reply<'_, ()>;
+    fn find_professionals(&self, session: Session, query: String) -> Reply<'_, Vec<Professional>>;
+    fn traces(&self, session: Session, mailbox: String, filter: TraceFilter) -> Reply<'_, TraceReport>;
 }
 
 /// The webmail backend and the caller's session, for a server function.

@@ -102,8 +102,10 @@ mod kept {
 
 #[component]
 fn ComposeForm(compose: Compose) -> impl IntoView {
-    let Compose { draft, from, max_attachment_bytes } = compose;
+    let Compose { draft, from, senders, max_attachment_bytes } = compose;
     let id = RwSignal::new(draft.id.clone());
+    let own = StoredValue::new(from.clone());
+    let sender = RwSignal::new(if draft.from.is_empty() { from.clone() } else { draft.from.clone() });
     let to = RwSignal::new(chips(&draft.to));
     let cc = RwSignal::new(chips(&draft.cc));
     let subject = RwSignal::new(draft.subject.clone());
@@ -116,6 +118,7 @@ fn ComposeForm(compose: Compose) -> impl IntoView {
         let (in_reply_to, references) = thread.get_value();
         Draft {
             id: id.get(),
+            from: if sender.get() == own.get_value() { String::new() } else { sender.get() },
             to: to.get().into_iter().map(|c| c.address).collect(),
             cc: cc.get().into_iter().map(|c| c.address).collect(),
             subject: subject.get(),
@@ -129,6 +132,7 @@ fn ComposeForm(compose: Compose) -> impl IntoView {
     });
     let restore = move |d: Draft| {
         id.set(d.id);
+        sender.set(if d.from.is_empty() { own.get_value() } else { d.from });
         to.set(chips(&d.to));
         cc.set(chips(&d.cc));
         subject.set(d.subject);
@@ -256,7 +260,22 @@ fn ComposeForm(compose: Compose) -> impl IntoView {
                     </div>
                 }
             })}
-            <p class="expediteur-redaction"><span class="libelle">"De : "</span>{from}</p>
+            {if senders.len() > 1 {
+                view! {
+                    <label class="champ">
+                        <span class="libelle">"De"</span>
+                        <select name="de" on:change=move |ev| sender.set(event_target_value(&ev))>
+                            {senders.into_iter().map(|address| {
+                                let selected = address == sender.get_untracked();
+                                let label = if address == own.get_value() { address.clone() } else { format!("{address} (boîte organisationnelle, en votre nom)") };
+                                view! { <option value=address.clone() selected=selected>{label}</option> }
+                            }).collect_view()}
+                        </select>
+                    </label>
+                }.into_any()
+            } else {
+                view! { <p class="expediteur-redaction"><span class="libelle">"De : "</span>{from}</p> }.into_any()
+            }}
             <RecipientField label="À" name="a" list=to added/>
             <RecipientField label="Cc" name="cc" list=cc added/>
             <label class="champ">

@@ -77,6 +77,23 @@ pub fn full_date(unix: i64) -> String {
     format!("{weekday} {} {} {} à {:02}:{:02}", d.day, MONTHS[d.month as usize - 1], d.year, d.hour, d.minute)
 }
 
+/// For a trace: "22/11/2026 14:05:09" (Paris time, to the second).
+pub fn timestamp(unix: i64) -> String {
+    let d = paris(unix);
+    format!("{:02}/{:02}/{} {:02}:{:02}:{:02}", d.day, d.month, d.year, d.hour, d.minute, unix.rem_euclid(60))
+}
+
+/// Unix time of 00:00 in Paris on "YYYY-MM-DD"; None when it is not such a date.
+pub fn paris_day_start(date: &str) -> Option<i64> {
+    let mut parts = date.trim().split('-').map(|p| p.parse::<i64>().ok());
+    let (y, m, d) = (parts.next()??, parts.next()??, parts.next()??);
+    if parts.next().is_some() || !(1..=12).contains(&m) || !(1..=31).contains(&d) || !(1900..=9999).contains(&y) {
+        return None;
+    }
+    let midnight_utc = days_from_civil(y, m as u32, d as u32) * 86_400;
+    Some(midnight_utc - paris_offset_seconds(midnight_utc))
+}
+
 /// "850 o", "12 Ko", "3,4 Mo" (French units, decimal comma).
 pub fn size(bytes: u64) -> String {
     match bytes {
@@ -127,6 +144,14 @@ mod tests {
         // summer: UTC+2
         let july = days_from_civil(2026, 7, 14) * 86_400 + 10 * 3_600;
         assert_eq!(full_date(july), "mardi 14 juil. 2026 à 12:00");
+    }
+
+    #[test]
+    fn trace_times_and_day_starts_are_paris_time() {
+        let start = paris_day_start("2026-11-22").unwrap();
+        assert_eq!(timestamp(start), "22/11/2026 00:00:00");
+        assert_eq!(timestamp(paris_day_start("2026-07-14").unwrap() + 3_661), "14/07/2026 01:01:01");
+        assert_eq!(paris_day_start("22/11/2026"), None);
     }
 
     #[test]

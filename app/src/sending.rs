@@ -28,6 +28,8 @@ pub struct Upload {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Draft {
     pub id: String,
+    /// The organisational mailbox it is sent from; empty: the user's own.
+    pub from: String,
     pub to: Vec<String>,
     pub cc: Vec<String>,
     pub subject: String,
@@ -51,8 +53,11 @@ impl Draft {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Compose {
     pub draft: Draft,
-    /// The address the message is sent from.
+    /// The user's own address.
     pub from: String,
+    /// Addresses the user may send from: their own first, then organisational mailboxes where
+    /// they hold the right to send.
+    pub senders: Vec<String>,
     /// Largest total size of the attachments, in bytes.
     pub max_attachment_bytes: u64,
 }

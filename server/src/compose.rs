@@ -72,12 +72,15 @@ pub fn build(draft: &Draft, author: &Author, files: &[StoredFile], nil: &str) ->
             if cda.qualified_ins { "O" } else { "N" },
         ));
     }
-    if draft.recipients().next().is_none() {
-        // a draft may have no recipient yet; it is stored, not sent, so any envelope will do
-        let me = mailbox(author.from)?.email;
-        let envelope = lettre::address::Envelope::new(Some(me.clone()), vec![me]);
-        message = message.envelope(envelope.map_err(|e| Error::InvalidInput(format!("Expéditeur invalide : {e}.")))?);
+    // MAIL FROM is the mailbox in From (the organisational one included: the operator checks
+    // the member may send as it); a draft may have no recipient yet, and is not sent anyway
+    let from = mailbox(author.from)?.email;
+    let mut recipients = draft.recipients().map(|r| mailbox(r).map(|m| m.email)).collect::<Result<Vec<_>, _>>()?;
+    if recipients.is_empty() {
+        recipients.push(from.clone());
     }
+    let envelope = lettre::address::Envelope::new(Some(from), recipients);
+    message = message.envelope(envelope.map_err(|e| Error::InvalidInput(format!("Enveloppe invalide : {e}.")))?);
     let text = SinglePart::plain(draft.body.replace("\r\n", "\n"));
     let built = if files.is_empty() {
         message.singlepart(text)
@@ -124,6 +127,8 @@ pub fn read_draft(raw: &[u8]) -> Option<(Draft, Vec<StoredFile>)> {
     let message = parse(raw)?;
     let draft = Draft {
         id: message.message_id()?.to_string(),
+        // written from an organisational mailbox when a Sender (the member) is there
+        from: message.header("Sender").and(addresses(message.from()).into_iter().next()).unwrap_or_default(),
         to: addresses(message.to()),
         cc: addresses(message.cc()),
         subject: message.subject().unwrap_or_default().to_string(),

@@ -11,6 +11,11 @@ pub struct Config {
     pub imap: ImapConfig,
     pub smtp: SmtpConfig,
     pub sending: SendingConfig,
+    /// Access traces: `sqlite://…` (default) or `postgres://…`.
+    pub trace_database: String,
+    pub trace_retention_days: i64,
+    /// The Annuaire santé extraction (Extraction_Correspondance_MSSante format).
+    pub directory_file: PathBuf,
     /// SQLite file holding the server-side sessions.
     pub session_db: PathBuf,
     /// A session ends after this long without activity.
@@ -74,6 +79,7 @@ impl Config {
         let max_mb = var("ATTACHMENTS_MAX_MB", "20");
         let ca_file: PathBuf = var("IMAP_CA_FILE", &format!("{operator_state}/certs/ca.crt")).into();
         let imap_host = var("IMAP_HOST", "localhost");
+        let retention = var("TRACE_RETENTION_DAYS", "365");
         let idle = var("SESSION_IDLE_MINUTES", "30");
         Ok(Self {
             public_url: var("WEBMAIL_PUBLIC_URL", "http://127.0.0.1:8080").trim_end_matches('/').to_string(),
@@ -101,6 +107,9 @@ impl Config {
                 max_attachment_bytes: 1024 * 1024
                     * max_mb.parse::<u64>().map_err(|_| ConfigError(format!("ATTACHMENTS_MAX_MB invalide : {max_mb}")))?,
             },
+            trace_database: var("TRACE_DATABASE_URL", "sqlite://target/webmail-data/traces.db?mode=rwc"),
+            trace_retention_days: retention.parse().map_err(|_| ConfigError(format!("TRACE_RETENTION_DAYS invalide : {retention}")))?,
+            directory_file: var("ANNUAIRE_FILE", &format!("{operator_state}/annuaire.txt")).into(),
             session_db: var("SESSION_DB", "target/webmail-data/sessions.db").into(),
             session_idle: Duration::from_secs(
                 60 * idle.parse::<u64>().map_err(|_| ConfigError(format!("SESSION_IDLE_MINUTES invalide : {idle}")))?,

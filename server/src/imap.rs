@@ -434,6 +434,75 @@ impl ImapSession {
         .await
     }
 
+    /// Run a command whose answer async-imap does not parse (ACL, RFC 4314), handing each untagged
+    /// response, as imap-proto parses it, to `collect`.
+    async fn command(&mut self, command: &str, mut collect: impl FnMut(&imap_proto::Response<'_>) + Send) -> Result<(), Error> {
+        timed(async {
+            let id = self.inner.run_command(command).await.map_err(protocol)?;
+            loop {
+                let response = self.inner.read_response().await.map_err(unreachable)?.ok_or_else(|| unreachable("connection closed"))?;
+                match response.parsed() {
+                    imap_proto::Response::Done { tag, status, information, .. } if *tag == id => {
+                        let text = information.as_deref().unwrap_or_default().to_string();
+                        return match status {
+                            imap_proto::Status::Ok => Ok(()),
+                            imap_proto::Status::No => Err(Error::OperatorRefused(text)),
+                            _ => Err(Error::Imap(text)),
+                        };
+                    }
+                    other => collect(other),
+                }
+            }
+        })
+        .await
+    }
+
+    /// The caller's rights on `folder` (MYRIGHTS), as RFC 4314 letters.
+    pub async fn my_rights(&mut self, folder: &str) -> Result<String, Error> {
+        folders::check_name(folder)?;
+        let mut letters = String::new();
+        self.command(&format!("MYRIGHTS \"{folder}\""), |r| {
+            if let imap_proto::Response::MyRights(rights) = r {
+                letters = rights.rights.iter().map(|r| char::from(*r)).collect();
+            }
+        })
+        .await?;
+        Ok(letters)
+    }
+
+    /// Who holds which rights on `folder` (GETACL; needs the administer right).
+    pub async fn acl(&mut self, folder: &str) -> Result<Vec<(String, String)>, Error> {
+        folders::check_name(folder)?;
+        let mut entries = Vec::new();
+        self.command(&format!("GETACL \"{folder}\""), |r| {
+            if let imap_proto::Response::Acl(acl) = r {
+                entries.extend(acl.acls.iter().map(|e| (e.identifier.to_string(), e.rights.iter().map(|r| char::from(*r)).collect())));
+            }
+        })
+        .await?;
+        Ok(entries)
+    }
+
+    /// Grant exactly `letters` to `identifier` on `folder` (SETACL), or remove them all (DELETEACL).
+    pub async fn set_acl(&mut self, folder: &str, identifier: &str, letters: &str) -> Result<(), Error> {
+        folders::check_name(folder)?;
+        folders::check_name(identifier)?;
+        if letters.is_empty() {
+            self.command(&format!("DELETEACL \"{folder}\" \"{identifier}\""), |_| {}).await?;
+        } else {
+            self.command(&format!("SETACL \"{folder}\" \"{identifier}\" {letters}"), |_| {}).await?;
+        }
+        Ok(())
+    }
+
+    /// The folders of the organisational mailbox `address` the caller can see (its inbox first).
+    pub async fn organisational_folders(&mut self, address: &str) -> Result<Vec<String>, Error> {
+        let inbox = format!("Shared/{address}");
+        let mut names: Vec<String> = self.list().await?.into_iter().map(|(n, _)| n).filter(|n| *n == inbox || n.starts_with(&format!("{inbox}/"))).collect();
+        names.sort_by_key(|n| *n != inbox);
+        Ok(names)
+    }
+
     /// Mark that the read receipt of a message was sent or declined.
     pub async fn mark_receipt_handled(&mut self, folder: &str, uid: u32) -> Result<(), Error> {
         timed(async {

@@ -4,14 +4,17 @@
 pub mod auth;
 pub mod compose;
 pub mod config;
+pub mod directory;
 pub mod error;
 pub mod folders;
 pub mod imap;
 pub mod message;
+pub mod organisation;
 pub mod outbox;
 pub mod parts;
 pub mod pool;
 pub mod push;
+pub mod rights;
 pub mod psc;
 pub mod sanitize;
 pub mod search;
@@ -19,6 +22,7 @@ pub mod security;
 pub mod send;
 pub mod session;
 pub mod smtp;
+pub mod traces;
 pub mod trust;
 pub mod upload;
 pub mod webmail;
@@ -56,7 +60,11 @@ pub async fn router(config: config::Config, leptos_options: LeptosOptions) -> Re
     let imap = pool::ImapPool::new(imap::ImapGateway::new(config.imap.clone())?);
     let db = database(&config).await?;
     let sending = Arc::new(send::Sending::new(&config, db.clone()).await?);
-    let backend = Arc::new(webmail::Backend::new(psc.clone(), imap.clone(), sending));
+    let organisation = Arc::new(organisation::Organisation {
+        traces: traces::TraceStore::open(&config.trace_database, config.trace_retention_days).await?,
+        directory: directory::Directory::new(config.directory_file.clone()),
+    });
+    let backend = Arc::new(webmail::Backend::new(psc.clone(), imap.clone(), sending, organisation));
     let webmail: Arc<dyn Webmail> = backend.clone();
     let psc_origin = security::origin_of(&config.psc.issuer);
 
@@ -124,6 +132,7 @@ pub async fn run() -> Result<(), BoxError> {
     let app = router(config.clone(), leptos_options).await?;
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("webmail on {} (PSC {}, IMAP {}:{})", config.public_url, config.psc.issuer, config.imap.host, config.imap.port);
-    axum::serve(listener, app).await?;
+    // the peer address goes into the access traces
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await?;
     Ok(())
 }

@@ -135,6 +135,7 @@ pub fn view(urls: &PartUrls, flags: Flags, raw: &[u8], fallback_date: i64) -> Me
         flagged: flags.flagged,
         attachments: vec![],
         receipt_requested: false,
+        message_id: String::new(),
     };
     let Some(message) = parse(raw) else { return unreadable };
     let attachments = message
@@ -165,6 +166,7 @@ pub fn view(urls: &PartUrls, flags: Flags, raw: &[u8], fallback_date: i64) -> Me
         text: message.body_text(0).map(|t| t.trim_end().to_string()).unwrap_or_default(),
         attachments,
         receipt_requested: !flags.receipt_handled && message.header("Disposition-Notification-To").is_some(),
+        message_id: message.message_id().unwrap_or_default().to_string(),
         ..unreadable
     }
 }

@@ -4,6 +4,7 @@
 
 use crate::error::{Error, report};
 use crate::message::{self, PartUrls};
+use crate::organisation::Client;
 use crate::{sanitize, webmail::Backend, xdm};
 use app::api::Preview;
 use axum::extract::{Query, State};
@@ -67,24 +68,40 @@ fn disposition(kind: &str, name: &str) -> String {
 }
 
 /// GET /messages/piece?dossier=…&uid=…&index=…[&apercu=1][&xdm=path]
-pub async fn attachment(State(backend): State<Arc<Backend>>, session: Session, Query(q): Query<PartQuery>) -> Response {
-    let raw = match backend.raw_message(&session, &q.dossier, q.uid).await {
-        Ok(raw) => raw,
-        Err(e) => return failure(e),
-    };
-    let Some((mut name, mut content_type, mut bytes)) = q.index.and_then(|i| message::attachment(&raw, i)) else {
-        return failure(Error::MessageNotFound(q.uid));
-    };
-    if let Some(path) = &q.xdm {
-        match xdm::document(&bytes, path) {
-            Some(document) => {
-                name = path.rsplit('/').next().unwrap_or(path).to_string();
-                content_type = if name.to_ascii_lowercase().ends_with(".pdf") { "application/pdf".into() } else { "application/octet-stream".into() };
-                bytes = document;
+pub async fn attachment(
+    State(backend): State<Arc<Backend>>,
+    session: Session,
+    Query(q): Query<PartQuery>,
+    request: axum::http::request::Parts,
+) -> Response {
+    let served = async {
+        let raw = backend.raw_message(&session, &q.dossier, q.uid).await?;
+        let (name, content_type, bytes) = q.index.and_then(|i| message::attachment(&raw, i)).ok_or(Error::MessageNotFound(q.uid))?;
+        match &q.xdm {
+            None => Ok((name, content_type, bytes)),
+            Some(path) => {
+                let document = xdm::document(&bytes, path).ok_or(Error::MessageNotFound(q.uid))?;
+                let name = path.rsplit('/').next().unwrap_or(path).to_string();
+                let pdf = name.to_ascii_lowercase().ends_with(".pdf");
+                Ok((name, if pdf { "application/pdf".into() } else { "application/octet-stream".into() }, document))
             }
-            None => return failure(Error::MessageNotFound(q.uid)),
         }
     }
+    .await;
+    let detail = format!(
+        "dossier {}, UID {}, pièce {}{}{}",
+        q.dossier,
+        q.uid,
+        q.index.map(|i| i + 1).unwrap_or_default(),
+        served.as_ref().map(|(name, _, _)| format!(" « {name} »")).unwrap_or_default(),
+        if q.apercu == 1 { " (aperçu)" } else { "" }
+    );
+    let client = Client::from_request(&request.headers, &request.extensions);
+    backend.trace(&session, &q.dossier, "telechargement", detail, &served, &client).await;
+    let (name, content_type, bytes) = match served {
+        Ok(served) => served,
+        Err(e) => return failure(e),
+    };
     // inline only for types the browser renders without running anything of the sender's
     let inline = q.apercu == 1 && message::preview_of(&content_type) != Preview::None;
     let served_type = if inline { content_type.as_str() } else { "application/octet-stream" };

@@ -15,6 +15,7 @@ use crate::psc::unix_now;
 use crate::session::{self, SignedInUser};
 use crate::smtp::SmtpGateway;
 use crate::trust::TrustSpace;
+use crate::organisation::Client;
 use crate::webmail::Backend;
 use app::api::FolderRole;
 use app::format;
@@ -97,10 +98,28 @@ impl Backend {
         Ok(files)
     }
 
-    async fn mime(&self, user: &SignedInUser, draft: &Draft) -> Result<lettre::Message, Error> {
+    /// The organisational mailbox the draft is written from, checked with the operator; None
+    /// for the user's own.
+    async fn organisational_sender(&self, session: &Session, user: &SignedInUser, draft: &Draft) -> Result<Option<String>, Error> {
+        let from = draft.from.trim();
+        if from.is_empty() || from.eq_ignore_ascii_case(&user.mailbox) {
+            return Ok(None);
+        }
+        if !self.rights_on(session, from).await?.send_as {
+            return Err(Error::InvalidInput(format!("Vous n'avez pas le droit d'envoyer au nom de {from}.")));
+        }
+        Ok(Some(from.to_string()))
+    }
+
+    async fn mime(&self, session: &Session, user: &SignedInUser, draft: &Draft) -> Result<lettre::Message, Error> {
         let files = self.files(&user.mailbox, draft).await?;
-        let (name, from) = author(user);
-        compose::build(draft, &Author { name: &name, from, sender: None }, &files, &self.sending.config.nil)
+        let (name, own) = author(user);
+        let org = self.organisational_sender(session, user, draft).await?;
+        let author = match &org {
+            Some(org) => Author { name: &name, from: org, sender: Some(own) },
+            None => Author { name: &name, from: own, sender: None },
+        };
+        compose::build(draft, &author, &files, &self.sending.config.nil)
     }
 
     pub async fn compose(&self, session: &Session, start: ComposeStart) -> Result<Compose, Error> {
@@ -136,7 +155,9 @@ impl Backend {
                 draft
             }
         };
-        Ok(Compose { draft, from: me, max_attachment_bytes: self.sending.config.max_attachment_bytes })
+        let mut senders = vec![me.clone()];
+        senders.extend(self.mailboxes(session).await?.into_iter().filter(|m| m.organisational && m.rights.send_as).map(|m| m.address));
+        Ok(Compose { draft, from: me, senders, max_attachment_bytes: self.sending.config.max_attachment_bytes })
     }
 
     pub fn recipient_checks(&self, addresses: &[String]) -> Vec<RecipientCheck> {
@@ -152,7 +173,7 @@ impl Backend {
         if self.sending.outbox.sent(&user.mailbox, &draft.id).await?.is_some() {
             return Ok(()); // an autosave that arrives after the send must not bring the draft back
         }
-        let raw = self.mime(&user, draft).await?.formatted();
+        let raw = self.mime(session, &user, draft).await?.formatted();
         self.with_imap(session, async |imap, _| {
             let drafts = folder(imap, FolderRole::Drafts).await?;
             imap.replace(&drafts, &draft.id, "(\\Draft \\Seen)", &raw).await
@@ -203,7 +224,7 @@ impl Backend {
         if !refused.is_empty() {
             return Err(Error::InvalidInput(format!("Rien n'a été envoyé. Destinataire(s) refusé(s) — {}.", refused.join(" ; "))));
         }
-        let message = self.mime(&user, draft).await?;
+        let message = self.mime(session, &user, draft).await?;
         let raw = message.formatted();
         // 1. in Drafts first: if anything below fails, the message is there
         self.with_imap(session, async |imap, _| {
@@ -212,7 +233,13 @@ impl Backend {
         })
         .await?;
         // 2. submit, then remember it was, before anything else can fail
-        self.submit(session, message.envelope(), &raw).await?;
+        let submitted = self.submit(session, message.envelope(), &raw).await;
+        if let Some(org) = self.organisational_sender(session, &user, draft).await? {
+            let to: Vec<&str> = draft.recipients().map(String::as_str).collect();
+            let detail = format!("Message-ID <{}>, destinataires : {}", draft.id, to.join(", "));
+            self.trace_for(&user, &org, "envoi", detail, crate::organisation::outcome(&submitted), &Client::current()).await;
+        }
+        submitted?;
         self.sending.outbox.record_sent(&mailbox, &draft.id, &raw).await?;
         // 3. the copy in Sent; when the mail server fails now, the next send of this id finishes it
         let copied = match self.file_sent(session, &mailbox, &draft.id, &raw).await {

@@ -6,8 +6,10 @@ use crate::pool::{ImapPool, Lent};
 use crate::psc::{Psc, ProfessionalId, unix_now};
 use crate::session::{self, SignedInUser};
 use crate::message::{self, PartUrls};
+use crate::organisation::{Client, Organisation, mailbox_of};
 use crate::send::Sending;
 use app::api::{Folder, Me, MessageAction, MessageList, MessageView, Search};
+use app::organisation::{MailboxEntry, Member, Professional, Rights, TraceFilter, TraceReport};
 use app::sending::{Compose, ComposeStart, Draft, RecipientCheck, Sent};
 use app::backend::{Reply, Webmail};
 use std::sync::Arc;
@@ -17,6 +19,7 @@ pub struct Backend {
     pub psc: Arc<Psc>,
     pub imap: Arc<ImapPool>,
     pub sending: Arc<Sending>,
+    pub organisation: Arc<Organisation>,
     /// List pages valid while their folder's CONDSTORE version is unchanged.
     pages: PageCache,
     /// Push streams open per mailbox (browser tabs), each holding an IDLE connection.
@@ -27,8 +30,8 @@ pub struct Backend {
 pub const PUSH_PER_USER: usize = 3;
 
 impl Backend {
-    pub fn new(psc: Arc<Psc>, imap: Arc<ImapPool>, sending: Arc<Sending>) -> Self {
-        Self { psc, imap, sending, pages: PageCache::default(), push_streams: Default::default() }
+    pub fn new(psc: Arc<Psc>, imap: Arc<ImapPool>, sending: Arc<Sending>, organisation: Arc<Organisation>) -> Self {
+        Self { psc, imap, sending, organisation, pages: PageCache::default(), push_streams: Default::default() }
     }
 
     /// A connection of its own for IMAP IDLE (not from the pool), with the user and a permit
@@ -143,30 +146,49 @@ impl Webmail for Backend {
 
     fn list_messages(&self, session: Session, folder: String, page: u32, search: Search) -> Reply<'_, MessageList> {
         Box::pin(async move {
-            self.with_imap(&session, async |imap, user| {
-                let now = unix_now();
-                let key = PageCache::key(&user.mailbox, &folder, page, &search, now);
-                imap.page(&folder, page, &search, now, Some((&self.pages, &key))).await
-            })
-            .await
-            .map_err(report)
+            let result = self
+                .with_imap(&session, async |imap, user| {
+                    let now = unix_now();
+                    let key = PageCache::key(&user.mailbox, &folder, page, &search, now);
+                    imap.page(&folder, page, &search, now, Some((&self.pages, &key))).await
+                })
+                .await;
+            if mailbox_of(&folder).is_some() {
+                // opening the mailbox is its inbox's first page; anything else is consulting a list
+                let opening = folder.split('/').count() == 2 && page == 0 && search.is_empty();
+                let detail = format!("dossier {folder}, page {}{}", page + 1, if search.is_empty() { "" } else { ", recherche" });
+                self.trace(&session, &folder, if opening { "ouverture" } else { "liste" }, detail, &result, &Client::current()).await;
+            }
+            result.map_err(report)
         })
     }
 
     fn read_message(&self, session: Session, folder: String, uid: u32) -> Reply<'_, MessageView> {
         Box::pin(async move {
-            self.with_imap(&session, async |imap, _| {
-                let (raw, flags, received) = imap.raw_message(&folder, uid, true).await?;
-                Ok(message::view(&PartUrls { folder: &folder, uid }, flags, &raw, received))
-            })
-            .await
-            .map_err(report)
+            let result = self
+                .with_imap(&session, async |imap, _| {
+                    let (raw, flags, received) = imap.raw_message(&folder, uid, true).await?;
+                    Ok(message::view(&PartUrls { folder: &folder, uid }, flags, &raw, received))
+                })
+                .await;
+            let message_id = result.as_ref().map(|m| m.message_id.clone()).unwrap_or_default();
+            let detail = format!("dossier {folder}, UID {uid}, Message-ID <{message_id}>");
+            self.trace(&session, &folder, "lecture", detail, &result, &Client::current()).await;
+            result.map_err(report)
         })
     }
 
     fn update_messages(&self, session: Session, folder: String, uids: Vec<u32>, action: MessageAction) -> Reply<'_, ()> {
         Box::pin(async move {
-            self.with_imap(&session, async |imap, _| imap.apply(&folder, &uids, &action).await).await.map_err(report)
+            let result = self.with_imap(&session, async |imap, _| imap.apply(&folder, &uids, &action).await).await;
+            let uid_list = uids.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+            let (kind, detail) = match &action {
+                MessageAction::Move(target) => ("deplacement", format!("dossier {folder}, UID {uid_list} → {target}")),
+                MessageAction::Delete => ("suppression", format!("dossier {folder}, UID {uid_list}")),
+                other => ("marquage", format!("dossier {folder}, UID {uid_list} : {other:?}")),
+            };
+            self.trace(&session, &folder, kind, detail, &result, &Client::current()).await;
+            result.map_err(report)
         })
     }
 
@@ -195,5 +217,25 @@ impl Webmail for Backend {
 
     fn answer_receipt(&self, session: Session, folder: String, uid: u32, send: bool) -> Reply<'_, ()> {
         Box::pin(async move { self.receipt(&session, &folder, uid, send).await.map_err(report) })
+    }
+
+    fn my_mailboxes(&self, session: Session) -> Reply<'_, Vec<MailboxEntry>> {
+        Box::pin(async move { self.mailboxes(&session).await.map_err(report) })
+    }
+
+    fn members(&self, session: Session, mailbox: String) -> Reply<'_, Vec<Member>> {
+        Box::pin(async move { self.members_of(&session, &mailbox).await.map_err(report) })
+    }
+
+    fn set_rights(&self, session: Session, mailbox: String, member: String, rights: Rights) -> Reply<'_, ()> {
+        Box::pin(async move { self.change_rights(&session, &mailbox, &member, rights, &Client::current()).await.map_err(report) })
+    }
+
+    fn find_professionals(&self, session: Session, query: String) -> Reply<'_, Vec<Professional>> {
+        Box::pin(async move { self.search_directory(&session, &query).await.map_err(report) })
+    }
+
+    fn traces(&self, session: Session, mailbox: String, filter: TraceFilter) -> Reply<'_, TraceReport> {
+        Box::pin(async move { self.trace_report(&session, &mailbox, &filter).await.map_err(report) })
     }
 }

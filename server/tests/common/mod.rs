@@ -53,9 +53,31 @@ pub async fn signed_in(client_id: &str, rpps: &str) -> (Psc, SignedInUser, Confi
 }
 
 
+/// An access-trace store of its own (a fresh SQLite file) and the operator's directory.
+pub async fn organisation(config: &Config) -> std::sync::Arc<server::organisation::Organisation> {
+    let path = std::env::temp_dir().join(format!("traces-test-{}-{}.db", std::process::id(), rand::random::<u64>()));
+    let traces = server::traces::TraceStore::open(&format!("sqlite://{}?mode=rwc", path.display()), 365).await.unwrap();
+    std::sync::Arc::new(server::organisation::Organisation { traces, directory: server::directory::Directory::new(config.directory_file.clone()) })
+}
+
 /// The webmail backend as the server builds it (sessions in memory, outbox in an in-memory
 /// SQLite), with `rpps` signed in through the real PSC stand-in.
 pub async fn backend_for(rpps: &str) -> (server::webmail::Backend, tower_sessions::Session, std::sync::Arc<server::pool::ImapPool>, Config) {
+    backend_sharing(rpps, None).await
+}
+
+/// Another browser session, of `rpps`, for the same backend (as the server has one for all users).
+pub async fn session_for(rpps: &str) -> tower_sessions::Session {
+    let (_, user, _) = signed_in("webmail", rpps).await;
+    let session = tower_sessions::Session::new(None, std::sync::Arc::new(tower_sessions::MemoryStore::default()), None);
+    server::session::sign_in(&session, &user).await.unwrap();
+    session
+}
+
+async fn backend_sharing(
+    rpps: &str,
+    organisation: Option<std::sync::Arc<server::organisation::Organisation>>,
+) -> (server::webmail::Backend, tower_sessions::Session, std::sync::Arc<server::pool::ImapPool>, Config) {
     use std::sync::Arc;
     let (psc, user, config) = signed_in("webmail", rpps).await;
     let session = tower_sessions::Session::new(None, Arc::new(tower_sessions::MemoryStore::default()), None);
@@ -63,7 +85,11 @@ pub async fn backend_for(rpps: &str) -> (server::webmail::Backend, tower_session
     let imap = server::pool::ImapPool::new(server::imap::ImapGateway::new(config.imap.clone()).unwrap());
     let db = tower_sessions_sqlx_store::sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
     let sending = Arc::new(server::send::Sending::new(&config, db).await.unwrap());
-    (server::webmail::Backend::new(Arc::new(psc), imap.clone(), sending), session, imap, config)
+    let organisation = match organisation {
+        Some(shared) => shared,
+        None => self::organisation(&config).await,
+    };
+    (server::webmail::Backend::new(Arc::new(psc), imap.clone(), sending, organisation), session, imap, config)
 }
 
 fn operator_state() -> String {
