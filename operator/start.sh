@@ -12,7 +12,8 @@ STATE=${OPERATOR_STATE:-/var/tmp/mssante-operator}
 export OPERATOR_STATE=$STATE
 VMAIL_UID=5000
 
-for b in dovecot doveadm postfix node npm openssl python3; do
+PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+for b in dovecot doveadm postfix node npm openssl python3 "$PG_BIN/pg_ctl"; do
   command -v $b >/dev/null || { echo "manque : $b (scripts/install-deps.sh l'installe)"; exit 1; }
 done
 
@@ -84,6 +85,17 @@ PY
   doveadm -c "$DC" acl set -u "$org" INBOX "user=$who" $rights
 done
 
+# PostgreSQL on 127.0.0.1:5433 (the scale-out store of the access traces; tests run the trace store
+# against it too). Test-only: trust authentication on the loopback, data under $STATE/postgres.
+PG=$STATE/postgres
+mkdir -p "$PG" && chown postgres "$PG"
+if [ ! -s "$PG/data/PG_VERSION" ]; then
+  su postgres -s /bin/sh -c "'$PG_BIN/initdb' -D '$PG/data' -A trust -U webmail -E UTF8 --locale=C.UTF-8" >>"$STATE/logs/start.log" 2>&1
+fi
+su postgres -s /bin/sh -c "'$PG_BIN/pg_ctl' -D '$PG/data' -l '$PG/postgres.log' -w -o \"-p 5433 -k '$PG' -c listen_addresses=127.0.0.1\" start" </dev/null >>"$STATE/logs/start.log" 2>&1
+"$PG_BIN/psql" -h 127.0.0.1 -p 5433 -U webmail -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'traces'" | grep -q 1 \
+  || "$PG_BIN/createdb" -h 127.0.0.1 -p 5433 -U webmail traces
+
 # the directory of professionals the webmail searches (Annuaire santé extraction format)
 python3 "$HERE/annuaire.py" "$HERE/directory.json" > "$STATE/annuaire.txt"
 
@@ -94,4 +106,5 @@ fi
 
 echo "Opérateur de test prêt (état : $STATE)"
 echo "  IMAP 127.0.0.1:143 (STARTTLS) et :993 (TLS), submission :587 (STARTTLS), Pro Santé Connect (simulateur) http://127.0.0.1:9090"
-echo "  journaux : $STATE/logs/{dovecot,postfix,psc}.log   AC de test : $STATE/certs/ca.crt"
+echo "  PostgreSQL (traces, si configuré) : postgres://webmail@127.0.0.1:5433/traces"
+echo "  journaux : $STATE/logs/{dovecot,postfix,psc}.log, $PG/postgres.log   AC de test : $STATE/certs/ca.crt"

@@ -14,4 +14,8 @@ stop_pid "$STATE/run/psc.pid"
 # SIGTERM to Postfix's master is a fast stop ("postfix stop" is graceful and can take seconds)
 stop_pid "$STATE/run/postfix-spool/pid/master.pid"
 stop_pid "$STATE/run/dovecot/master.pid"
+PG_DATA=$STATE/postgres/data
+if [ -s "$PG_DATA/postmaster.pid" ]; then
+  su postgres -s /bin/sh -c "$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)/pg_ctl -D '$PG_DATA' -m fast -w stop" >/dev/null 2>&1 </dev/null
+fi
 exit 0

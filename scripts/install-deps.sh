@@ -5,7 +5,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SUDO=$([ "$(id -u)" = 0 ] && echo "" || echo sudo)
 CARGO_LEPTOS_VERSION=0.2.47   # the newest that builds on Rust 1.95 (see Cargo.toml: wasm-bindgen pin)
 
-packages=(dovecot-imapd dovecot-lmtpd dovecot-sieve dovecot-managesieved postfix chromium
+packages=(dovecot-imapd dovecot-lmtpd dovecot-sieve dovecot-managesieved postfix postgresql chromium
           openssl python3 nodejs npm ca-certificates)
 missing=()
 for p in "${packages[@]}"; do

@@ -10,6 +10,7 @@ pub mod backend;
 pub mod error;
 pub mod format;
 pub mod organisation;
+mod organisation_pages;
 pub mod sending;
 pub mod urls;
 mod pages;
@@ -57,6 +58,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=pages::MailboxPage ssr=SsrMode::Async/>
                 <Route path=path!("/messages/:uid") view=pages::MessagePage ssr=SsrMode::Async/>
                 <Route path=path!("/ecrire") view=compose::ComposePage ssr=SsrMode::Async/>
+                <Route path=path!("/boites/membres") view=organisation_pages::MembersPage ssr=SsrMode::Async/>
+                <Route path=path!("/boites/traces") view=organisation_pages::TracesPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

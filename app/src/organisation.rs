@@ -5,6 +5,14 @@ use crate::error::WebmailError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+/// Where Dovecot shows other users' mailboxes (the operator's shared namespace prefix).
+pub const SHARED_PREFIX: &str = "Shared/";
+
+/// The organisational mailbox a folder belongs to ("Shared/<address>[/…]"), if it is one.
+pub fn mailbox_of(folder: &str) -> Option<&str> {
+    folder.strip_prefix(SHARED_PREFIX).map(|rest| rest.split('/').next().unwrap_or(rest)).filter(|a| a.contains('@'))
+}
+
 /// What a member may do in an organisational mailbox, as readable sets (each one a set of
 /// RFC 4314 rights, see `server/src/rights.rs`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,6 +5,8 @@ use crate::api::{
     list_folders, list_messages, read_message, update_messages,
 };
 use crate::error::WebmailError;
+use crate::organisation::{MailboxEntry, mailbox_of, my_mailboxes};
+use crate::organisation_pages::OrganisationNav;
 use crate::sending::answer_receipt;
 use crate::urls::{self, ComposeFrom, PartUrls};
 use leptos::prelude::*;
@@ -44,6 +46,8 @@ pub(crate) fn SignedIn(children: ChildrenFn) -> impl IntoView {
     let me = Resource::new(|| (), |_| current_user());
     let changes = Changes(RwSignal::new(0));
     provide_context(changes);
+    let Changes(counter) = changes;
+    provide_context(Resource::new(move || counter.get(), |_| my_mailboxes()));
     let children = StoredValue::new(children);
     view! {
         <Suspense fallback=|| view! { <p class="chargement">"Chargement…"</p> }>
@@ -86,6 +90,56 @@ fn listen_for_new_mail(changes: Changes) {
     let _ = changes;
 }
 
+type Mailboxes = Resource<Result<Vec<MailboxEntry>, WebmailError>>;
+
+/// The user's own mailbox and the organisational ones they hold rights on, with unread counts.
+#[component]
+fn MailboxSwitcher() -> impl IntoView {
+    let boxes: Mailboxes = expect_context();
+    let query = use_query_map();
+    let navigate = use_navigate();
+    let navigate = StoredValue::new(navigate);
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let list = boxes.await.unwrap_or_default();
+                let current = mailbox_of(&folder_of(&query.read_untracked())).map(String::from);
+                (list.len() > 1).then(|| view! {
+                    <label class="choix-boite">
+                        <span class="visuellement-cache">"Boîte aux lettres"</span>
+                        <select data-testid="choix-boite" on:change=move |ev| navigate.get_value()(&urls::folder(&event_target_value(&ev)), Default::default())>
+                            {list.into_iter().map(|b| {
+                                let selected = current.as_deref() == b.organisational.then_some(b.address.as_str());
+                                let unseen = if b.unseen > 0 { format!(" ({} non lus)", b.unseen) } else { String::new() };
+                                view! { <option value=b.inbox.clone() selected=selected>{format!("{}{unseen}", b.address)}</option> }
+                            }).collect_view()}
+                        </select>
+                    </label>
+                })
+            })}
+        </Transition>
+    }
+}
+
+/// Above the lists of an organisational mailbox: that every action is traced, and its pages.
+#[component]
+fn OrganisationBar(folder: String) -> impl IntoView {
+    let boxes: Mailboxes = expect_context();
+    let mailbox = mailbox_of(&folder).map(String::from);
+    view! {
+        <Transition fallback=|| ()>
+            {move || {
+                let mailbox = mailbox.clone();
+                Suspend::new(async move {
+                    let mailbox = mailbox?;
+                    let administer = boxes.await.ok()?.into_iter().any(|b| b.address == mailbox && b.rights.administer);
+                    Some(view! { <OrganisationNav mailbox administer/> })
+                })
+            }}
+        </Transition>
+    }
+}
+
 #[component]
 fn Header(me: Me) -> impl IntoView {
     // only once someone is signed in
@@ -94,6 +148,7 @@ fn Header(me: Me) -> impl IntoView {
         <header class="bandeau">
             <a class="marque" href="/">"Messagerie "<strong>"MSSanté"</strong></a>
             <a class="ecrire" href=urls::compose(None)>"Écrire"</a>
+            <MailboxSwitcher/>
             <div class="utilisateur">
                 <span class="nom" data-testid="utilisateur">{me.display_name}</span>
                 <span class="details">{me.professional_id}" · "{me.mailbox}</span>
@@ -219,6 +274,7 @@ fn Mailbox() -> impl IntoView {
     view! {
         <Title text="Messages"/>
         {move || sent_notice().map(|text| view! { <p class="bandeau-info" role="status" data-testid="envoye">{text}</p> })}
+        {move || mailbox_of(&folder_of(&query.read())).is_some().then(|| view! { <OrganisationBar folder=folder_of(&query.read_untracked())/> })}
         <SearchForm/>
         {move || act.value().get().and_then(Result::err).map(|error| view! { <Problem error/> })}
         <Transition fallback=|| view! { <p class="chargement">"Chargement des messages…"</p> }>

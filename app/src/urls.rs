@@ -16,6 +16,11 @@ pub fn message(folder: &str, uid: u32) -> String {
     format!("/messages/{uid}?dossier={}", encode(folder))
 }
 
+/// A page of an organisational mailbox: "membres" or "traces".
+pub fn organisation(page: &str, mailbox: &str) -> String {
+    format!("/boites/{page}?boite={}", encode(mailbox))
+}
+
 /// How the compose page starts from a message.
 #[derive(Clone, Copy)]
 pub enum ComposeFrom {

@@ -6,6 +6,7 @@ pub mod compose;
 pub mod config;
 pub mod directory;
 pub mod error;
+pub mod export;
 pub mod folders;
 pub mod imap;
 pub mod message;
@@ -105,6 +106,7 @@ pub async fn router(config: config::Config, leptos_options: LeptosOptions) -> Re
         .route("/messages/contenu", get(parts::html))
         .route("/messages/piece", get(parts::attachment))
         .route("/evenements", get(push::events))
+        .route("/boites/traces.csv", get(export::traces_csv))
         .route("/brouillons/pieces", post(upload::upload).layer(axum::extract::DefaultBodyLimit::max(upload_limit)))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = leptos_options.clone();

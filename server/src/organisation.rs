@@ -18,13 +18,7 @@ pub struct Organisation {
     pub directory: Directory,
 }
 
-/// Where Dovecot shows other users' mailboxes (the shared namespace's prefix).
-pub const SHARED_PREFIX: &str = "Shared/";
-
-/// The organisational mailbox a folder belongs to ("Shared/<address>[/…]"), if it is one.
-pub fn mailbox_of(folder: &str) -> Option<&str> {
-    folder.strip_prefix(SHARED_PREFIX).map(|rest| rest.split('/').next().unwrap_or(rest)).filter(|a| a.contains('@'))
-}
+pub use app::organisation::{SHARED_PREFIX, mailbox_of};
 
 fn inbox_of(mailbox: &str) -> String {
     format!("{SHARED_PREFIX}{mailbox}")
@@ -47,11 +41,12 @@ impl Client {
         Client { ip, user_agent: user_agent.chars().take(300).collect() }
     }
 
-    /// In a server function or a server render: the request Leptos is answering.
+    /// In a server function or a server render: the request Leptos is answering. Call it before
+    /// any await (Leptos' context is certain on a future's first poll only).
     pub fn current() -> Self {
         leptos::prelude::use_context::<http::request::Parts>()
             .map(|parts| Self::from_request(&parts.headers, &parts.extensions))
-            .unwrap_or_default()
+            .unwrap_or_else(|| Client { ip: "inconnue".into(), user_agent: String::new() })
     }
 }
 

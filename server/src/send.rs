@@ -205,7 +205,7 @@ impl Backend {
         self.sending.outbox.mark_copied(mailbox, id).await
     }
 
-    pub async fn send(&self, session: &Session, draft: &Draft) -> Result<Sent, Error> {
+    pub async fn send(&self, session: &Session, draft: &Draft, client: &Client) -> Result<Sent, Error> {
         let user = session::require_user(session).await?;
         let mailbox = user.mailbox.clone();
         if let Some(done) = self.sending.outbox.sent(&mailbox, &draft.id).await? {
@@ -237,7 +237,7 @@ impl Backend {
         if let Some(org) = self.organisational_sender(session, &user, draft).await? {
             let to: Vec<&str> = draft.recipients().map(String::as_str).collect();
             let detail = format!("Message-ID <{}>, destinataires : {}", draft.id, to.join(", "));
-            self.trace_for(&user, &org, "envoi", detail, crate::organisation::outcome(&submitted), &Client::current()).await;
+            self.trace_for(&user, &org, "envoi", detail, crate::organisation::outcome(&submitted), client).await;
         }
         submitted?;
         self.sending.outbox.record_sent(&mailbox, &draft.id, &raw).await?;

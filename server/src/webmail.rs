@@ -145,6 +145,8 @@ impl Webmail for Backend {
     }
 
     fn list_messages(&self, session: Session, folder: String, page: u32, search: Search) -> Reply<'_, MessageList> {
+        // read before any await: the request's context is only certain on the first poll
+        let client = Client::current();
         Box::pin(async move {
             let result = self
                 .with_imap(&session, async |imap, user| {
@@ -157,13 +159,14 @@ impl Webmail for Backend {
                 // opening the mailbox is its inbox's first page; anything else is consulting a list
                 let opening = folder.split('/').count() == 2 && page == 0 && search.is_empty();
                 let detail = format!("dossier {folder}, page {}{}", page + 1, if search.is_empty() { "" } else { ", recherche" });
-                self.trace(&session, &folder, if opening { "ouverture" } else { "liste" }, detail, &result, &Client::current()).await;
+                self.trace(&session, &folder, if opening { "ouverture" } else { "liste" }, detail, &result, &client).await;
             }
             result.map_err(report)
         })
     }
 
     fn read_message(&self, session: Session, folder: String, uid: u32) -> Reply<'_, MessageView> {
+        let client = Client::current();
         Box::pin(async move {
             let result = self
                 .with_imap(&session, async |imap, _| {
@@ -173,12 +176,13 @@ impl Webmail for Backend {
                 .await;
             let message_id = result.as_ref().map(|m| m.message_id.clone()).unwrap_or_default();
             let detail = format!("dossier {folder}, UID {uid}, Message-ID <{message_id}>");
-            self.trace(&session, &folder, "lecture", detail, &result, &Client::current()).await;
+            self.trace(&session, &folder, "lecture", detail, &result, &client).await;
             result.map_err(report)
         })
     }
 
     fn update_messages(&self, session: Session, folder: String, uids: Vec<u32>, action: MessageAction) -> Reply<'_, ()> {
+        let client = Client::current();
         Box::pin(async move {
             let result = self.with_imap(&session, async |imap, _| imap.apply(&folder, &uids, &action).await).await;
             let uid_list = uids.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
@@ -187,7 +191,7 @@ impl Webmail for Backend {
                 MessageAction::Delete => ("suppression", format!("dossier {folder}, UID {uid_list}")),
                 other => ("marquage", format!("dossier {folder}, UID {uid_list} : {other:?}")),
             };
-            self.trace(&session, &folder, kind, detail, &result, &Client::current()).await;
+            self.trace(&session, &folder, kind, detail, &result, &client).await;
             result.map_err(report)
         })
     }
@@ -212,7 +216,8 @@ impl Webmail for Backend {
     }
 
     fn send_message(&self, session: Session, draft: Draft) -> Reply<'_, Sent> {
-        Box::pin(async move { self.send(&session, &draft).await.map_err(report) })
+        let client = Client::current();
+        Box::pin(async move { self.send(&session, &draft, &client).await.map_err(report) })
     }
 
     fn answer_receipt(&self, session: Session, folder: String, uid: u32, send: bool) -> Reply<'_, ()> {
@@ -228,7 +233,8 @@ impl Webmail for Backend {
     }
 
     fn set_rights(&self, session: Session, mailbox: String, member: String, rights: Rights) -> Reply<'_, ()> {
-        Box::pin(async move { self.change_rights(&session, &mailbox, &member, rights, &Client::current()).await.map_err(report) })
+        let client = Client::current();
+        Box::pin(async move { self.change_rights(&session, &mailbox, &member, rights, &client).await.map_err(report) })
     }
 
     fn find_professionals(&self, session: Session, query: String) -> Reply<'_, Vec<Professional>> {

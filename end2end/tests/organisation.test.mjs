@@ -1,0 +1,106 @@
+// Organisational mailboxes in Chromium: the mailbox switcher, the traced actions on the trace
+// page (with its integrity check, chart and CSV export), members and rights for administrators
+// only, and revocation felt at once by a member whose page is open.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchBrowser, newContext, signIn, startWebmail, waitForHydration } from './harness.mjs';
+
+const ORG = 'secretariat-cardio@hopital-demo.mssante.fr';
+const CLAIRE = '10100000017';
+const JULIEN = { rpps: '10100000025', mailbox: 'julien.moreau@hopital-demo.mssante.fr' };
+
+let browser, webmail;
+before(async () => {
+  browser = await launchBrowser();
+  webmail = await startWebmail(8080);
+});
+after(async () => {
+  await browser?.close();
+  await webmail?.stop();
+});
+
+async function signedIn(rpps) {
+  const page = await (await newContext(browser)).newPage();
+  await signIn(page, webmail.url, rpps);
+  await waitForHydration(page);
+  return page;
+}
+
+test('a member opens the organisational mailbox from the switcher and finds the access in its trace', async () => {
+  const page = await signedIn(JULIEN.rpps);
+  await page.getByTestId('choix-boite').selectOption(`Shared/${ORG}`);
+  await page.waitForURL(/dossier=Shared%2Fsecretariat/);
+  await page.getByText('chaque action y est tracée à votre nom').waitFor();
+  assert.equal(await page.getByRole('link', { name: 'Membres et droits' }).count(), 0, 'not an administrator');
+  await page.getByRole('link', { name: "Traces d'accès" }).click();
+  await page.getByTestId('traces').waitFor();
+  const first = page.getByTestId('traces').locator('tbody tr').first();
+  assert.match(await first.innerText(), /Julien MOREAU \(RPPS 10100000025, julien\.moreau@hopital-demo\.mssante\.fr\)\s+Ouverture de la boîte/);
+  assert.match(await first.innerText(), /réussi\s+127\.0\.0\.1/);
+  assert.match(await page.getByTestId('integrite').innerText(), /Intégrité vérifiée/);
+  assert.match(await page.getByText('Vous voyez vos propres traces').innerText(), /administrateurs/);
+  await page.context().close();
+});
+
+test('an administrator manages members, exports the traces, and a revocation applies at once', async () => {
+  const julien = await signedIn(JULIEN.rpps);
+  const claire = await signedIn(CLAIRE);
+  await claire.goto(`${webmail.url}/boites/membres?boite=${encodeURIComponent(ORG)}`);
+  const row = claire.getByTestId('membre').filter({ hasText: 'Julien MOREAU' });
+  await row.waitFor();
+  await waitForHydration(claire);
+  assert.equal(await row.getByRole('checkbox', { name: /^Envoyer au nom de la boîte/ }).isChecked(), true);
+
+  // the directory finds a professional by name; adding gives reading and marking
+  await claire.getByLabel('Nom ou RPPS').fill('lambert');
+  await claire.getByRole('button', { name: "Chercher dans l'annuaire" }).click();
+  await claire.getByTestId('annuaire').getByText(/Sophie LAMBERT · RPPS 10100000033 · Pharmacien/).waitFor();
+  await claire.getByRole('button', { name: 'Ajouter (lire et marquer)' }).click();
+  const sophie = claire.getByTestId('membre').filter({ hasText: 'Sophie LAMBERT' });
+  await sophie.waitFor();
+  assert.equal(await sophie.getByRole('checkbox', { name: /^Lire/ }).isChecked(), true);
+  assert.equal(await sophie.getByRole('checkbox', { name: /^Administrer/ }).isChecked(), false);
+  await sophie.getByRole('button', { name: "Retirer l'accès" }).click();
+  await sophie.waitFor({ state: 'detached' });
+
+  // Julien's page is open on the mailbox; he is revoked, his next step is refused
+  await julien.goto(`${webmail.url}/?dossier=${encodeURIComponent(`Shared/${ORG}`)}`);
+  await julien.getByTestId('messages').waitFor();
+  await row.getByRole('button', { name: "Retirer l'accès" }).click();
+  await row.waitFor({ state: 'detached' });
+  await julien.reload();
+  await julien.getByText("Ce dossier n'existe pas ou n'est pas accessible.").waitFor();
+
+  // everything is in the trace, the administrator sees everyone's, and the CSV says the same
+  await claire.goto(`${webmail.url}/boites/traces?boite=${encodeURIComponent(ORG)}&action=droits`);
+  const rows = claire.getByTestId('traces').locator('tbody tr');
+  await rows.first().waitFor();
+  assert.match(await rows.nth(0).innerText(), /julien\.moreau@hopital-demo\.mssante\.fr : accès retiré/);
+  assert.match(await rows.nth(1).innerText(), /sophie\.lambert@hopital-demo\.mssante\.fr : accès retiré/);
+  assert.match(await rows.nth(2).innerText(), /sophie\.lambert@hopital-demo\.mssante\.fr : Lire, Marquer/);
+  const csv = await claire.context().request.get(`${webmail.url}/boites/traces.csv?boite=${encodeURIComponent(ORG)}&action=droits`);
+  assert.equal(csv.headers()['content-type'], 'text/csv; charset=utf-8');
+  const text = await csv.text();
+  assert.match(text, /^\uFEFFN°;Date \(Paris\);Membre/);
+  assert.equal(text.trim().split('\r\n').length, 1 + await rows.count());
+  // a member cannot read the export of others either
+  const denied = await julien.context().request.get(`${webmail.url}/boites/traces.csv?boite=${encodeURIComponent(ORG)}`);
+  assert.equal(denied.status(), 403);
+
+  // give Julien his access back, as the demo has it
+  await claire.goto(`${webmail.url}/boites/membres?boite=${encodeURIComponent(ORG)}`);
+  await waitForHydration(claire);
+  await claire.getByLabel('Nom ou RPPS').fill('10100000025');
+  await claire.getByRole('button', { name: "Chercher dans l'annuaire" }).click();
+  await claire.getByRole('button', { name: 'Ajouter (lire et marquer)' }).click();
+  const back = claire.getByTestId('membre').filter({ hasText: 'Julien MOREAU' });
+  await back.waitFor();
+  await back.getByRole('checkbox', { name: /^Envoyer au nom de la boîte/ }).check();
+  await back.getByRole('button', { name: 'Enregistrer' }).click();
+  await claire.waitForFunction(() => [...document.querySelectorAll('[data-testid=membre]')]
+    .some((r) => r.innerText.includes('Julien MOREAU') && r.querySelectorAll('input:checked').length === 3));
+  await julien.reload();
+  await julien.getByTestId('messages').waitFor();
+  await julien.context().close();
+  await claire.context().close();
+});
