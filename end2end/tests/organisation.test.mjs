@@ -39,6 +39,16 @@ test('a member opens the organisational mailbox from the switcher and finds the 
   assert.match(await first.innerText(), /réussi\s+127\.0\.0\.1/);
   assert.match(await page.getByTestId('integrite').innerText(), /Intégrité vérifiée/);
   assert.match(await page.getByText('Vous voyez vos propres traces').innerText(), /administrateurs/);
+
+  // a page served by the server (not hydrated navigation) is one action too: one row
+  const openings = async () => {
+    await page.goto(`${webmail.url}/boites/traces?boite=${encodeURIComponent(ORG)}&action=ouverture`);
+    return page.getByTestId('traces').locator('tbody tr').count();
+  };
+  const before = await openings();
+  await page.goto(`${webmail.url}/?dossier=${encodeURIComponent(`Shared/${ORG}`)}`);
+  await page.getByTestId('messages').waitFor();
+  assert.equal(await openings(), before + 1);
   await page.context().close();
 });
 

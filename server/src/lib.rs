@@ -72,6 +72,7 @@ pub async fn router(config: config::Config, leptos_options: LeptosOptions) -> Re
     // every server render and server function gets the backend, and every page its CSP nonce
     let context = move || {
         provide_context(webmail.clone());
+        provide_context(organisation::TracedInRequest::default());
         if let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<ResponseOptions>()) {
             if let Ok(policy) = security::page_policy(&nonce, &psc_origin).parse() {
                 response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, policy);

@@ -29,6 +29,20 @@ fn inbox_of(mailbox: &str) -> String {
 pub struct Client {
     pub ip: String,
     pub user_agent: String,
+    /// What this request traced already: a server render may run a page's data loading more
+    /// than once (each pass of a Suspense builds its children again); the user acted once.
+    pub traced: Option<TracedInRequest>,
+}
+
+/// Provided per request (Leptos context); see [`Client::traced`].
+#[derive(Debug, Clone, Default)]
+pub struct TracedInRequest(std::sync::Arc<std::sync::Mutex<std::collections::HashSet<String>>>);
+
+impl TracedInRequest {
+    /// True the first time this action is seen in the request.
+    fn first(&self, key: String) -> bool {
+        self.0.lock().unwrap().insert(key)
+    }
 }
 
 impl Client {
@@ -38,15 +52,16 @@ impl Client {
             .map(|c| c.0.ip().to_string())
             .unwrap_or_else(|| "inconnue".into());
         let user_agent = headers.get(http::header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default();
-        Client { ip, user_agent: user_agent.chars().take(300).collect() }
+        Client { ip, user_agent: user_agent.chars().take(300).collect(), traced: None }
     }
 
     /// In a server function or a server render: the request Leptos is answering. Call it before
     /// any await (Leptos' context is certain on a future's first poll only).
     pub fn current() -> Self {
-        leptos::prelude::use_context::<http::request::Parts>()
+        let client = leptos::prelude::use_context::<http::request::Parts>()
             .map(|parts| Self::from_request(&parts.headers, &parts.extensions))
-            .unwrap_or_else(|| Client { ip: "inconnue".into(), user_agent: String::new() })
+            .unwrap_or_else(|| Client { ip: "inconnue".into(), ..Client::default() });
+        Client { traced: leptos::prelude::use_context::<TracedInRequest>(), ..client }
     }
 }
 
@@ -75,6 +90,11 @@ impl Backend {
     }
 
     pub async fn trace_for(&self, user: &SignedInUser, mailbox: &str, action: &str, detail: String, outcome: String, client: &Client) {
+        if let Some(traced) = &client.traced {
+            if !traced.first(format!("{mailbox}\0{action}\0{detail}\0{outcome}")) {
+                return;
+            }
+        }
         let trace = Trace {
             mailbox: mailbox.to_string(),
             at: unix_now(),
