@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
+import { before, after } from 'node:test';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 export const CLAIRE = { rpps: '10100000017', name: 'Claire DUBOIS', mailbox: 'claire.dubois@hopital-demo.mssante.fr' };
@@ -55,6 +56,21 @@ export async function startWebmail(port, env = {}) {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** For a test file: Chromium and a webmail on `port`, started before its tests and stopped after;
+ * read them as `run.browser` and `run.webmail` inside the tests. */
+export function browserAndWebmail(port, env = {}) {
+  const run = {};
+  before(async () => {
+    run.browser = await launchBrowser();
+    run.webmail = await startWebmail(port, env);
+  });
+  after(async () => {
+    await run.browser?.close();
+    await run.webmail?.stop();
+  });
+  return run;
 }
 
 /** Collects the webmail's CSP violations and script errors, so a test can assert there were none

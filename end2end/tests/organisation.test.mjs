@@ -1,27 +1,19 @@
 // Organisational mailboxes in Chromium: the mailbox switcher, the traced actions on the trace
 // page (with its integrity check, chart and CSV export), members and rights for administrators
 // only, and revocation felt at once by a member whose page is open.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, newContext, signIn, startWebmail, waitForHydration } from './harness.mjs';
+import { browserAndWebmail, newContext, signIn, waitForHydration } from './harness.mjs';
 
 const ORG = 'secretariat-cardio@hopital-demo.mssante.fr';
 const CLAIRE = '10100000017';
 const JULIEN = { rpps: '10100000025', mailbox: 'julien.moreau@hopital-demo.mssante.fr' };
 
-let browser, webmail;
-before(async () => {
-  browser = await launchBrowser();
-  webmail = await startWebmail(8080);
-});
-after(async () => {
-  await browser?.close();
-  await webmail?.stop();
-});
+const run = browserAndWebmail(8080);
 
 async function signedIn(rpps) {
-  const page = await (await newContext(browser)).newPage();
-  await signIn(page, webmail.url, rpps);
+  const page = await (await newContext(run.browser)).newPage();
+  await signIn(page, run.webmail.url, rpps);
   await waitForHydration(page);
   return page;
 }
@@ -42,11 +34,11 @@ test('a member opens the organisational mailbox from the switcher and finds the 
 
   // a page served by the server (not hydrated navigation) is one action too: one row
   const openings = async () => {
-    await page.goto(`${webmail.url}/boites/traces?boite=${encodeURIComponent(ORG)}&action=ouverture`);
+    await page.goto(`${run.webmail.url}/boites/traces?boite=${encodeURIComponent(ORG)}&action=ouverture`);
     return page.getByTestId('traces').locator('tbody tr').count();
   };
   const before = await openings();
-  await page.goto(`${webmail.url}/?dossier=${encodeURIComponent(`Shared/${ORG}`)}`);
+  await page.goto(`${run.webmail.url}/?dossier=${encodeURIComponent(`Shared/${ORG}`)}`);
   await page.getByTestId('messages').waitFor();
   assert.equal(await openings(), before + 1);
   await page.context().close();
@@ -55,7 +47,7 @@ test('a member opens the organisational mailbox from the switcher and finds the 
 test('an administrator manages members, exports the traces, and a revocation applies at once', async () => {
   const julien = await signedIn(JULIEN.rpps);
   const claire = await signedIn(CLAIRE);
-  await claire.goto(`${webmail.url}/boites/membres?boite=${encodeURIComponent(ORG)}`);
+  await claire.goto(`${run.webmail.url}/boites/membres?boite=${encodeURIComponent(ORG)}`);
   const row = claire.getByTestId('membre').filter({ hasText: 'Julien MOREAU' });
   await row.waitFor();
   await waitForHydration(claire);
@@ -74,7 +66,7 @@ test('an administrator manages members, exports the traces, and a revocation app
   await sophie.waitFor({ state: 'detached' });
 
   // Julien's page is open on the mailbox; he is revoked, his next step is refused
-  await julien.goto(`${webmail.url}/?dossier=${encodeURIComponent(`Shared/${ORG}`)}`);
+  await julien.goto(`${run.webmail.url}/?dossier=${encodeURIComponent(`Shared/${ORG}`)}`);
   await julien.getByTestId('messages').waitFor();
   await row.getByRole('button', { name: "Retirer l'accès" }).click();
   await row.waitFor({ state: 'detached' });
@@ -82,23 +74,23 @@ test('an administrator manages members, exports the traces, and a revocation app
   await julien.getByText("Ce dossier n'existe pas ou n'est pas accessible.").waitFor();
 
   // everything is in the trace, the administrator sees everyone's, and the CSV says the same
-  await claire.goto(`${webmail.url}/boites/traces?boite=${encodeURIComponent(ORG)}&action=droits`);
+  await claire.goto(`${run.webmail.url}/boites/traces?boite=${encodeURIComponent(ORG)}&action=droits`);
   const rows = claire.getByTestId('traces').locator('tbody tr');
   await rows.first().waitFor();
   assert.match(await rows.nth(0).innerText(), /julien\.moreau@hopital-demo\.mssante\.fr : accès retiré/);
   assert.match(await rows.nth(1).innerText(), /sophie\.lambert@hopital-demo\.mssante\.fr : accès retiré/);
   assert.match(await rows.nth(2).innerText(), /sophie\.lambert@hopital-demo\.mssante\.fr : Lire, Marquer/);
-  const csv = await claire.context().request.get(`${webmail.url}/boites/traces.csv?boite=${encodeURIComponent(ORG)}&action=droits`);
+  const csv = await claire.context().request.get(`${run.webmail.url}/boites/traces.csv?boite=${encodeURIComponent(ORG)}&action=droits`);
   assert.equal(csv.headers()['content-type'], 'text/csv; charset=utf-8');
   const text = await csv.text();
   assert.match(text, /^\uFEFFN°;Date \(Paris\);Membre/);
   assert.equal(text.trim().split('\r\n').length, 1 + await rows.count());
   // a member cannot read the export of others either
-  const denied = await julien.context().request.get(`${webmail.url}/boites/traces.csv?boite=${encodeURIComponent(ORG)}`);
+  const denied = await julien.context().request.get(`${run.webmail.url}/boites/traces.csv?boite=${encodeURIComponent(ORG)}`);
   assert.equal(denied.status(), 403);
 
   // give Julien his access back, as the demo has it
-  await claire.goto(`${webmail.url}/boites/membres?boite=${encodeURIComponent(ORG)}`);
+  await claire.goto(`${run.webmail.url}/boites/membres?boite=${encodeURIComponent(ORG)}`);
   await waitForHydration(claire);
   await claire.getByLabel('Nom ou RPPS').fill('10100000025');
   await claire.getByRole('button', { name: "Chercher dans l'annuaire" }).click();

@@ -1,30 +1,22 @@
 // Reading mail: folders, search, selection actions, paging, the sanitised HTML frame, attachments
 // and IHE XDM documents, and the phone layout.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { launchBrowser, newContext, signIn, startWebmail, waitForHydration, watchProblems } from './harness.mjs';
+import { browserAndWebmail, newContext, signIn, waitForHydration, watchProblems } from './harness.mjs';
 
-let browser, webmail;
-before(async () => {
-  browser = await launchBrowser();
-  webmail = await startWebmail(8080);
-});
-after(async () => {
-  await browser?.close();
-  await webmail?.stop();
-});
+const run = browserAndWebmail(8080);
 
 async function signedInPage(rpps = '10100000017', options = {}) {
-  const page = await (await newContext(browser, options)).newPage();
-  await signIn(page, webmail.url, rpps);
+  const page = await (await newContext(run.browser, options)).newPage();
+  await signIn(page, run.webmail.url, rpps);
   return page;
 }
 const rows = (page) => page.getByTestId('messages').locator('li');
 
 test('the HTML mail is shown sanitised in a sandboxed frame, remote images blocked until allowed', async () => {
   const page = await signedInPage();
-  const problems = watchProblems(page, webmail.url);
+  const problems = watchProblems(page, run.webmail.url);
   let dialogs = 0;
   page.on('dialog', (d) => { dialogs += 1; d.dismiss(); });
   await page.getByRole('link', { name: /bisoprolol/ }).click();
@@ -49,16 +41,16 @@ test('attachments download, and an IHE_XDM.zip shows its documents', async () =>
   const page = await signedInPage();
   await page.getByRole('link', { name: /XDM\/1\.0\/DDM/ }).click();
   const pdf = page.getByRole('link', { name: 'CR_biologie_VIDAL.pdf' });
-  const response = await page.context().request.get(new URL(await pdf.getAttribute('href'), webmail.url).toString());
+  const response = await page.context().request.get(new URL(await pdf.getAttribute('href'), run.webmail.url).toString());
   assert.equal(response.headers()['content-type'], 'application/octet-stream');
   assert.match(response.headers()['content-disposition'], /^attachment; filename="CR_biologie_VIDAL\.pdf"/);
   assert.equal((await response.body()).subarray(0, 5).toString(), '%PDF-');
   const xdm = page.getByTestId('xdm');
   assert.match(await xdm.innerText(), /CR d'examens biologiques — VIDAL Hélène · \d\d\/\d\d\/\d{4} · text\/xml/);
-  const cda = await page.context().request.get(new URL(await xdm.getByRole('link').getAttribute('href'), webmail.url).toString());
+  const cda = await page.context().request.get(new URL(await xdm.getByRole('link').getAttribute('href'), run.webmail.url).toString());
   assert.match(await cda.text(), /<ClinicalDocument/);
   // without the session cookie, nothing is served
-  const anonymous = await fetch(new URL(await pdf.getAttribute('href'), webmail.url));
+  const anonymous = await fetch(new URL(await pdf.getAttribute('href'), run.webmail.url));
   assert.equal(anonymous.status, 401);
   await page.context().close();
 });
@@ -72,7 +64,7 @@ test('search runs on the server, and selected messages are marked read', async (
   assert.equal(await rows(page).count(), 1);
   assert.match(await rows(page).first().innerText(), /Question sur mon traitement/);
   await page.getByRole('link', { name: 'Effacer la recherche' }).click();
-  await page.waitForURL(`${webmail.url}/`);
+  await page.waitForURL(`${run.webmail.url}/`);
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=messages] li').length === 6);
 
   const unread = async () => Number((await page.locator('.compteur').innerText()).match(/(\d+) non lu/)[1]);
@@ -111,7 +103,7 @@ test('a 1 000-message inbox is paged', async () => {
 test('at phone width nothing overflows sideways', async () => {
   const page = await signedInPage('10100000017', { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   for (const path of ['/', '/?dossier=INBOX&texte=PETIT']) {
-    await page.goto(webmail.url + path);
+    await page.goto(run.webmail.url + path);
     await rows(page).first().waitFor();
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), path);
   }

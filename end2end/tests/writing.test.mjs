@@ -1,10 +1,10 @@
 // Writing and sending in Chromium against the real operator: recipient chips checked against the
 // trust space, an attachment with its progress bar, closing a patient exchange, drafts that save
 // themselves and come back after a lost connection, replies and read receipts with consent.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { launchBrowser, newContext, signIn, startWebmail, waitForHydration, watchProblems } from './harness.mjs';
+import { browserAndWebmail, newContext, signIn, waitForHydration, watchProblems } from './harness.mjs';
 
 const SOPHIE = { rpps: '10100000033', mailbox: 'sophie.lambert@hopital-demo.mssante.fr' };
 const MARC = 'marc.garnier@cabinet-demo.mssante.fr';
@@ -24,19 +24,11 @@ async function until(check, what, timeout = 15000) {
   assert.fail(`timed out waiting for ${what}`);
 }
 
-let browser, webmail;
-before(async () => {
-  browser = await launchBrowser();
-  webmail = await startWebmail(8080);
-});
-after(async () => {
-  await browser?.close();
-  await webmail?.stop();
-});
+const run = browserAndWebmail(8080);
 
 async function compose(options = {}) {
-  const page = await (await newContext(browser, options)).newPage();
-  await signIn(page, webmail.url, SOPHIE.rpps);
+  const page = await (await newContext(run.browser, options)).newPage();
+  await signIn(page, run.webmail.url, SOPHIE.rpps);
   await page.getByRole('link', { name: 'Écrire' }).click();
   await page.getByLabel('À', { exact: true }).waitFor();
   await waitForHydration(page);
@@ -45,7 +37,7 @@ async function compose(options = {}) {
 
 test('a message to a colleague and a patient: refused chip, attachment with progress, exchange closed, sent once', async () => {
   const page = await compose();
-  const problems = watchProblems(page, webmail.url);
+  const problems = watchProblems(page, run.webmail.url);
   const to = page.getByLabel('À', { exact: true });
   await to.fill(`${MARC}, dr.house@gmail.com; ${PATIENT} `);
   const refused = page.getByTestId('puce').filter({ hasText: 'dr.house@gmail.com' });
@@ -104,7 +96,7 @@ test('on a phone: the draft saves itself, and what was typed offline comes back'
   await page.getByTestId('etat-brouillon').filter({ hasText: 'Brouillon non enregistré' }).waitFor();
   assert.match(await page.getByTestId('etat-brouillon').innerText(), /gardé dans cet onglet.*injoignable/s);
   await page.context().setOffline(false);
-  await page.goto(`${webmail.url}/ecrire`);
+  await page.goto(`${run.webmail.url}/ecrire`);
   await page.getByTestId('reprise').waitFor();
   await page.getByRole('button', { name: 'Reprendre ce brouillon' }).click();
   assert.equal(await page.getByLabel('Message', { exact: true }).inputValue(), 'Patient vu ce matin. Tension 14/9, à revoir dans une semaine.');
@@ -115,12 +107,12 @@ test('on a phone: the draft saves itself, and what was typed offline comes back'
   assert.match(messageText(SOPHIE.mailbox, 'Drafts', 'Subject', subject), /Tension 14\/9/);
 
   // from the Drafts folder, the draft opens for writing again
-  await page.goto(`${webmail.url}/?dossier=Drafts`);
+  await page.goto(`${run.webmail.url}/?dossier=Drafts`);
   await page.getByRole('link', { name: new RegExp(subject) }).click();
   await page.getByLabel('Objet').waitFor();
   assert.equal(await page.getByLabel('Objet').inputValue(), subject);
   await page.getByRole('button', { name: 'Supprimer le brouillon' }).click();
-  await page.waitForURL(`${webmail.url}/`);
+  await page.waitForURL(`${run.webmail.url}/`);
   assert.equal(find(SOPHIE.mailbox, 'Drafts', 'Subject', subject).length, 0);
   await page.context().close();
 });
@@ -130,8 +122,8 @@ test('a read receipt is sent only with consent, and the reply is threaded', asyn
   doveadm(['save', '-u', SOPHIE.mailbox, '-m', 'INBOX'],
     `From: Dr Marc GARNIER <${MARC}>\r\nTo: ${SOPHIE.mailbox}\r\nSubject: ${subject}\r\nMessage-ID: <avis-${Date.now()}@cabinet-demo.mssante.fr>\r\n`
     + `Disposition-Notification-To: ${MARC}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nPouvez-vous revoir Mme Durand ?\r\n`);
-  const page = await (await newContext(browser)).newPage();
-  await signIn(page, webmail.url, SOPHIE.rpps);
+  const page = await (await newContext(run.browser)).newPage();
+  await signIn(page, run.webmail.url, SOPHIE.rpps);
   await page.getByRole('link', { name: new RegExp(subject) }).click();
   await page.getByTestId('accuse').waitFor();
   await waitForHydration(page);
