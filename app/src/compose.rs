@@ -5,14 +5,12 @@
 use crate::format;
 use crate::pages::{Problem, SignedIn};
 use crate::sending::{
-    Compose, ComposeStart, Draft, Upload, check_recipients, discard_draft, save_draft, send_message, start_compose,
+    Compose, ComposeStart, Draft, Upload, check_recipients, is_patient, discard_draft, save_draft, send_message, start_compose,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::params::ParamsMap;
-
-const PATIENT_DOMAIN: &str = "@patient.mssante.fr";
 
 /// A recipient, and why the trust space refuses it once the server has checked it.
 #[derive(Clone, Debug, PartialEq)]
@@ -235,7 +233,7 @@ fn ComposeForm(compose: Compose) -> impl IntoView {
 
     let refused = move || to.with(|l| l.iter().any(|c| c.refusal.is_some())) || cc.with(|l| l.iter().any(|c| c.refusal.is_some()));
     let uploading = RwSignal::new(Vec::<(u32, String, u32)>::new());
-    let has_patient = move || current.with(|d| d.recipients().any(|r| r.to_lowercase().ends_with(PATIENT_DOMAIN)));
+    let has_patient = move || current.with(|d| d.recipients().any(|r| is_patient(r)));
     let on_send = move |_| {
         leaving.set(true);
         send.dispatch(current.get_untracked());

@@ -5,6 +5,13 @@ use crate::error::WebmailError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+/// The domain of patients' mailboxes (Mon Espace Santé): `<INS>@patient.mssante.fr`.
+pub const PATIENT_DOMAIN: &str = "patient.mssante.fr";
+
+pub fn is_patient(address: &str) -> bool {
+    address.trim().to_ascii_lowercase().ends_with(&format!("@{PATIENT_DOMAIN}"))
+}
+
 /// Where a new message starts from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ComposeStart {

@@ -72,3 +72,18 @@ pub fn report(e: Error) -> WebmailError {
     }
     e.into()
 }
+
+/// The answer of a plain HTTP endpoint (attachments, upload, CSV) that failed: the status says
+/// what kind of failure, the body says it in French. `invalid_input` is the status of a refused
+/// request, `other` that of a failure on the operator's side or ours.
+pub fn http_failure(e: Error, invalid_input: axum::http::StatusCode, other: axum::http::StatusCode) -> axum::response::Response {
+    use axum::http::{StatusCode, header};
+    use axum::response::IntoResponse;
+    let status = match &e {
+        Error::NotSignedIn | Error::TokenExpired | Error::OperatorRefused(_) => StatusCode::UNAUTHORIZED,
+        Error::MessageNotFound(_) | Error::FolderNotFound => StatusCode::NOT_FOUND,
+        Error::InvalidInput(_) => invalid_input,
+        _ => other,
+    };
+    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], report(e).to_string()).into_response()
+}

@@ -1,7 +1,7 @@
 //! GET /boites/traces.csv?boite=…[&membre=&action=&du=&au=]: the access traces the caller may
 //! read (same checks as the trace page), as CSV for a spreadsheet.
 
-use crate::error::{Error, report};
+use crate::error::http_failure;
 use crate::webmail::Backend;
 use app::organisation::{TraceFilter, TraceReport};
 use axum::extract::{Query, State};
@@ -55,14 +55,7 @@ pub async fn traces_csv(State(backend): State<Arc<Backend>>, session: Session, Q
             csv(&report),
         )
             .into_response(),
-        Err(e) => {
-            let status = match &e {
-                Error::NotSignedIn | Error::TokenExpired | Error::OperatorRefused(_) => StatusCode::UNAUTHORIZED,
-                Error::InvalidInput(_) => StatusCode::FORBIDDEN,
-                _ => StatusCode::BAD_GATEWAY,
-            };
-            (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], report(e).to_string()).into_response()
-        }
+        Err(e) => http_failure(e, StatusCode::FORBIDDEN, StatusCode::BAD_GATEWAY),
     }
 }
 

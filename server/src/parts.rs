@@ -2,7 +2,7 @@
 //! and attachments (download, or inline preview of images and PDFs). Same session checks as
 //! the server functions; the message is fetched without marking it read.
 
-use crate::error::{Error, report};
+use crate::error::{Error, http_failure};
 use crate::message::{self, PartUrls};
 use crate::organisation::Client;
 use crate::{sanitize, webmail::Backend, xdm};
@@ -28,12 +28,7 @@ pub struct PartQuery {
 }
 
 fn failure(e: Error) -> Response {
-    let status = match &e {
-        Error::NotSignedIn | Error::TokenExpired | Error::OperatorRefused(_) => StatusCode::UNAUTHORIZED,
-        Error::MessageNotFound(_) | Error::FolderNotFound => StatusCode::NOT_FOUND,
-        _ => StatusCode::BAD_GATEWAY,
-    };
-    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], report(e).to_string()).into_response()
+    http_failure(e, StatusCode::BAD_GATEWAY, StatusCode::BAD_GATEWAY)
 }
 
 fn private(mut response: Response, policy: &str) -> Response {

@@ -111,11 +111,11 @@ impl Backend {
         Ok(Some(from.to_string()))
     }
 
-    async fn mime(&self, session: &Session, user: &SignedInUser, draft: &Draft) -> Result<lettre::Message, Error> {
+    /// The draft as MIME, from `org` (checked by [`Self::organisational_sender`]) or the user's own mailbox.
+    async fn mime(&self, user: &SignedInUser, draft: &Draft, org: Option<&str>) -> Result<lettre::Message, Error> {
         let files = self.files(&user.mailbox, draft).await?;
         let (name, own) = author(user);
-        let org = self.organisational_sender(session, user, draft).await?;
-        let author = match &org {
+        let author = match org {
             Some(org) => Author { name: &name, from: org, sender: Some(own) },
             None => Author { name: &name, from: own, sender: None },
         };
@@ -173,7 +173,8 @@ impl Backend {
         if self.sending.outbox.sent(&user.mailbox, &draft.id).await?.is_some() {
             return Ok(()); // an autosave that arrives after the send must not bring the draft back
         }
-        let raw = self.mime(session, &user, draft).await?.formatted();
+        let org = self.organisational_sender(session, &user, draft).await?;
+        let raw = self.mime(&user, draft, org.as_deref()).await?.formatted();
         self.with_imap(session, async |imap, _| {
             let drafts = folder(imap, FolderRole::Drafts).await?;
             imap.replace(&drafts, &draft.id, "(\\Draft \\Seen)", &raw).await
@@ -224,7 +225,9 @@ impl Backend {
         if !refused.is_empty() {
             return Err(Error::InvalidInput(format!("Rien n'a été envoyé. Destinataire(s) refusé(s) — {}.", refused.join(" ; "))));
         }
-        let message = self.mime(session, &user, draft).await?;
+        // the right to send as an organisational mailbox is asked once, before anything is sent
+        let org = self.organisational_sender(session, &user, draft).await?;
+        let message = self.mime(&user, draft, org.as_deref()).await?;
         let raw = message.formatted();
         // 1. in Drafts first: if anything below fails, the message is there
         self.with_imap(session, async |imap, _| {
@@ -234,10 +237,10 @@ impl Backend {
         .await?;
         // 2. submit, then remember it was, before anything else can fail
         let submitted = self.submit(session, message.envelope(), &raw).await;
-        if let Some(org) = self.organisational_sender(session, &user, draft).await? {
+        if let Some(org) = &org {
             let to: Vec<&str> = draft.recipients().map(String::as_str).collect();
             let detail = format!("Message-ID <{}>, destinataires : {}", draft.id, to.join(", "));
-            self.trace_for(&user, &org, "envoi", detail, crate::organisation::outcome(&submitted), client).await;
+            self.trace_for(&user, org, "envoi", detail, crate::organisation::outcome(&submitted), client).await;
         }
         submitted?;
         self.sending.outbox.record_sent(&mailbox, &draft.id, &raw).await?;

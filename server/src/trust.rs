@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
 
-pub const PATIENT_DOMAIN: &str = "patient.mssante.fr";
+pub use app::sending::{PATIENT_DOMAIN, is_patient};
 
 /// The domains of a liste blanche document (namespace `https://listeblanche.mssante.fr/schema`).
 pub fn parse_liste_blanche(xml: &str) -> Result<HashSet<String>, String> {
@@ -109,9 +109,6 @@ impl TrustSpace {
     }
 }
 
-pub fn is_patient(address: &str) -> bool {
-    address.trim().to_ascii_lowercase().ends_with(&format!("@{PATIENT_DOMAIN}"))
-}
 
 #[cfg(test)]
 mod tests {

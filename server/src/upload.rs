@@ -2,7 +2,7 @@
 //! browser shows the upload's progress). Answers the kept file as JSON, or a French refusal.
 
 use crate::auth::{self, AuthState};
-use crate::error::{Error, report};
+use crate::error::http_failure;
 use crate::webmail::Backend;
 use axum::Json;
 use axum::body::Bytes;
@@ -36,13 +36,6 @@ pub async fn upload(
         .unwrap_or("application/octet-stream");
     match backend.upload(&session, &q.nom, content_type, &body).await {
         Ok(kept) => Json(kept).into_response(),
-        Err(e) => {
-            let status = match &e {
-                Error::NotSignedIn | Error::TokenExpired | Error::OperatorRefused(_) => StatusCode::UNAUTHORIZED,
-                Error::InvalidInput(_) => StatusCode::PAYLOAD_TOO_LARGE,
-                _ => StatusCode::INTERNAL_SERVER_ERROR,
-            };
-            (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], report(e).to_string()).into_response()
-        }
+        Err(e) => http_failure(e, StatusCode::PAYLOAD_TOO_LARGE, StatusCode::INTERNAL_SERVER_ERROR),
     }
 }
