@@ -3,14 +3,12 @@
 //! server and hydrated in the browser. What the server does behind the server functions (PSC
 //! session, IMAP gateway) sits behind the [`backend::Webmail`] trait, implemented in `server/`.
 
-pub mod api;
-mod compose;
+pub mod reading;
 #[cfg(feature = "ssr")]
 pub mod backend;
 pub mod error;
 pub mod format;
 pub mod organisation;
-mod organisation_pages;
 pub mod sending;
 pub mod urls;
 mod pages;
@@ -57,9 +55,9 @@ pub fn App() -> impl IntoView {
                 // whole pages are rendered before sending: readable without JavaScript, no streaming scripts
                 <Route path=path!("/") view=pages::MailboxPage ssr=SsrMode::Async/>
                 <Route path=path!("/messages/:uid") view=pages::MessagePage ssr=SsrMode::Async/>
-                <Route path=path!("/ecrire") view=compose::ComposePage ssr=SsrMode::Async/>
-                <Route path=path!("/boites/membres") view=organisation_pages::MembersPage ssr=SsrMode::Async/>
-                <Route path=path!("/boites/traces") view=organisation_pages::TracesPage ssr=SsrMode::Async/>
+                <Route path=path!("/ecrire") view=pages::ComposePage ssr=SsrMode::Async/>
+                <Route path=path!("/boites/membres") view=pages::MembersPage ssr=SsrMode::Async/>
+                <Route path=path!("/boites/traces") view=pages::TracesPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

@@ -8,6 +8,16 @@ use serde::{Deserialize, Serialize};
 /// Where Dovecot shows other users' mailboxes (the operator's shared namespace prefix).
 pub const SHARED_PREFIX: &str = "Shared/";
 
+/// The IMAP name of an organisational mailbox's inbox.
+pub fn shared_inbox(address: &str) -> String {
+    format!("{SHARED_PREFIX}{address}")
+}
+
+/// Whether an IMAP folder name lies in the shared namespace (another mailbox's folder).
+pub fn is_shared(folder: &str) -> bool {
+    folder.starts_with(SHARED_PREFIX)
+}
+
 /// The organisational mailbox a folder belongs to ("Shared/<address>[/…]"), if it is one.
 pub fn mailbox_of(folder: &str) -> Option<&str> {
     folder.strip_prefix(SHARED_PREFIX).map(|rest| rest.split('/').next().unwrap_or(rest)).filter(|a| a.contains('@'))
@@ -81,28 +91,81 @@ pub struct Professional {
 pub struct TraceFilter {
     /// The member's address.
     pub member: String,
-    /// An action code (see [`TRACE_ACTIONS`]).
+    /// An action code (see [`TraceAction::code`]).
     pub action: String,
     /// YYYY-MM-DD, inclusive (Paris time).
     pub since: String,
     pub until: String,
 }
 
-/// Action codes as stored, and their French names.
-pub const TRACE_ACTIONS: [(&str, &str); 9] = [
-    ("ouverture", "Ouverture de la boîte"),
-    ("liste", "Consultation d'une liste"),
-    ("lecture", "Lecture d'un message"),
-    ("telechargement", "Téléchargement d'une pièce jointe"),
-    ("envoi", "Envoi au nom de la boîte"),
-    ("marquage", "Marquage"),
-    ("deplacement", "Déplacement"),
-    ("suppression", "Suppression"),
-    ("droits", "Modification des droits"),
-];
+/// What a member did in an organisational mailbox, as the access traces record it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TraceAction {
+    Open,
+    List,
+    Read,
+    Download,
+    Send,
+    Mark,
+    Move,
+    Delete,
+    Rights,
+}
 
+impl TraceAction {
+    pub const ALL: [TraceAction; 9] = [
+        Self::Open,
+        Self::List,
+        Self::Read,
+        Self::Download,
+        Self::Send,
+        Self::Mark,
+        Self::Move,
+        Self::Delete,
+        Self::Rights,
+    ];
+
+    /// The code stored in the trace (and used in filters): never changes once written.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Open => "ouverture",
+            Self::List => "liste",
+            Self::Read => "lecture",
+            Self::Download => "telechargement",
+            Self::Send => "envoi",
+            Self::Mark => "marquage",
+            Self::Move => "deplacement",
+            Self::Delete => "suppression",
+            Self::Rights => "droits",
+        }
+    }
+
+    /// Its French name, as pages and exports show it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Open => "Ouverture de la boîte",
+            Self::List => "Consultation d'une liste",
+            Self::Read => "Lecture d'un message",
+            Self::Download => "Téléchargement d'une pièce jointe",
+            Self::Send => "Envoi au nom de la boîte",
+            Self::Mark => "Marquage",
+            Self::Move => "Déplacement",
+            Self::Delete => "Suppression",
+            Self::Rights => "Modification des droits",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.code() == code)
+    }
+}
+
+/// The French name of a stored action code (the code itself if unknown).
 pub fn action_label(code: &str) -> &str {
-    TRACE_ACTIONS.iter().find(|(c, _)| *c == code).map(|(_, l)| *l).unwrap_or(code)
+    match TraceAction::from_code(code) {
+        Some(action) => action.label(),
+        None => code,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -144,31 +207,47 @@ pub struct TraceReport {
 
 #[server(endpoint = "boites")]
 pub async fn my_mailboxes() -> Result<Vec<MailboxEntry>, WebmailError> {
-    let (webmail, session) = crate::backend::from_request().await?;
-    webmail.my_mailboxes(session).await
+    let (webmail, request) = crate::backend::from_request().await?;
+    webmail.my_mailboxes(request).await
 }
 
 #[server(endpoint = "membres")]
 pub async fn members(mailbox: String) -> Result<Vec<Member>, WebmailError> {
-    let (webmail, session) = crate::backend::from_request().await?;
-    webmail.members(session, mailbox).await
+    let (webmail, request) = crate::backend::from_request().await?;
+    webmail.members(request, mailbox).await
 }
 
 /// Give `member` these rights on the organisational `mailbox` (no right at all: revoke).
 #[server(endpoint = "droits", input = leptos::server_fn::codec::Json)]
 pub async fn set_rights(mailbox: String, member: String, rights: Rights) -> Result<(), WebmailError> {
-    let (webmail, session) = crate::backend::from_request().await?;
-    webmail.set_rights(session, mailbox, member, rights).await
+    let (webmail, request) = crate::backend::from_request().await?;
+    webmail.set_rights(request, mailbox, member, rights).await
 }
 
 #[server(endpoint = "annuaire")]
 pub async fn find_professionals(query: String) -> Result<Vec<Professional>, WebmailError> {
-    let (webmail, session) = crate::backend::from_request().await?;
-    webmail.find_professionals(session, query).await
+    let (webmail, request) = crate::backend::from_request().await?;
+    webmail.find_professionals(request, query).await
 }
 
 #[server(endpoint = "traces", input = leptos::server_fn::codec::Json)]
 pub async fn traces(mailbox: String, filter: TraceFilter) -> Result<TraceReport, WebmailError> {
-    let (webmail, session) = crate::backend::from_request().await?;
-    webmail.traces(session, mailbox, filter).await
+    let (webmail, request) = crate::backend::from_request().await?;
+    webmail.traces(request, mailbox, filter).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trace_actions_keep_their_stored_codes() {
+        let codes: Vec<&str> = TraceAction::ALL.iter().map(|a| a.code()).collect();
+        assert_eq!(codes, ["ouverture", "liste", "lecture", "telechargement", "envoi", "marquage", "deplacement", "suppression", "droits"]);
+        assert!(TraceAction::ALL.iter().all(|a| TraceAction::from_code(a.code()) == Some(*a)));
+        assert_eq!(action_label("lecture"), "Lecture d'un message");
+        assert_eq!(action_label("inconnue"), "inconnue");
+        assert_eq!(mailbox_of(&shared_inbox("secretariat@h.fr")), Some("secretariat@h.fr"));
+        assert!(is_shared("Shared/secretariat@h.fr/Archives") && !is_shared("INBOX"));
+    }
 }

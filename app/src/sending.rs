@@ -84,37 +84,37 @@ pub struct Sent {
 
 #[server(endpoint = "ecrire", input = leptos::server_fn::codec::Json)]
 pub async fn start_compose(start: ComposeStart) -> Result<Compose, WebmailError> {
-    let (webmail, session) = crate::backend::from_request().await?;
-    webmail.start_compose(session, start).await
+    let (webmail, request) = crate::backend::from_request().await?;
+    webmail.start_compose(request, start).await
 }
 
 #[server(endpoint = "destinataires", input = leptos::server_fn::codec::Json)]
 pub async fn check_recipients(addresses: Vec<String>) -> Result<Vec<RecipientCheck>, WebmailError> {
-    let (webmail, session) = crate::backend::from_request().await?;
-    webmail.check_recipients(session, addresses).await
+    let (webmail, request) = crate::backend::from_request().await?;
+    webmail.check_recipients(request, addresses).await
 }
 
 #[server(endpoint = "brouillon", input = leptos::server_fn::codec::Json)]
 pub async fn save_draft(draft: Draft) -> Result<(), WebmailError> {
-    let (webmail, session) = crate::backend::from_request().await?;
-    webmail.save_draft(session, draft).await
+    let (webmail, request) = crate::backend::from_request().await?;
+    webmail.save_draft(request, draft).await
 }
 
 #[server(endpoint = "abandon", input = leptos::server_fn::codec::Json)]
 pub async fn discard_draft(id: String) -> Result<(), WebmailError> {
-    let (webmail, session) = crate::backend::from_request().await?;
-    webmail.discard_draft(session, id).await
+    let (webmail, request) = crate::backend::from_request().await?;
+    webmail.discard_draft(request, id).await
 }
 
 #[server(endpoint = "envoyer", input = leptos::server_fn::codec::Json)]
 pub async fn send_message(draft: Draft) -> Result<Sent, WebmailError> {
-    let (webmail, session) = crate::backend::from_request().await?;
-    webmail.send_message(session, draft).await
+    let (webmail, request) = crate::backend::from_request().await?;
+    webmail.send_message(request, draft).await
 }
 
 /// Send the read receipt a message asks for (`send`), or decline it; it is not asked again.
 #[server(endpoint = "accuse", input = leptos::server_fn::codec::Json)]
 pub async fn answer_receipt(folder: String, uid: u32, send: bool) -> Result<(), WebmailError> {
-    let (webmail, session) = crate::backend::from_request().await?;
-    webmail.answer_receipt(session, folder, uid, send).await
+    let (webmail, request) = crate::backend::from_request().await?;
+    webmail.answer_receipt(request, folder, uid, send).await
 }

@@ -7,10 +7,10 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use app::api::Search;
+use app::reading::Search;
 use app::backend::Webmail;
 use futures::TryStreamExt;
-use server::imap::ImapGateway;
+use server::gateway::imap::ImapGateway;
 use std::time::{Duration, Instant};
 
 fn report(name: &str, mut samples: Vec<Duration>) {
@@ -33,23 +33,23 @@ async fn time<T, E: std::fmt::Debug>(n: usize, mut f: impl AsyncFnMut(usize) -> 
 async fn main() {
     let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(50);
     let (backend, session, _, config) = common::backend_for("10100000058").await;
-    let user = server::session::require_user(&session).await.unwrap();
-    let first = backend.list_messages(session.clone(), "INBOX".into(), 0, Search::default()).await.unwrap();
-    println!("INBOX of {}: {} messages, {} pages of {}\n", user.mailbox, first.total, first.pages, first.messages.len());
+    let user = server::store::session::require_user(&session).await.unwrap();
+    let first = backend.list_messages(common::req(&session), "INBOX".into(), 0, Search::default()).await.unwrap();
+    println!("INBOX of {}: {} messages, {} pages of {}\n", user.identity.mailbox, first.total, first.pages, first.messages.len());
     let uids: Vec<u32> = first.messages.iter().map(|m| m.uid).collect();
     let by_subject = Search { subject: format!("n° {}", first.total / 2), ..Default::default() };
     let by_sender = Search { from: "moreau.42".into(), ..Default::default() };
 
     println!("webmail server path (session, token check, pooled IMAP, MIME parsing, French formatting):");
     let s = &session;
-    report("first page (50 newest)", time(n, async |_| backend.list_messages(s.clone(), "INBOX".into(), 0, Search::default()).await).await);
-    report("next page", time(n, async |i| backend.list_messages(s.clone(), "INBOX".into(), 1 + (i as u32 % 50), Search::default()).await).await);
-    report("open a message", time(n, async |i| backend.read_message(s.clone(), "INBOX".into(), uids[i % uids.len()]).await).await);
-    report("search: subject", time(n, async |_| backend.list_messages(s.clone(), "INBOX".into(), 0, by_subject.clone()).await).await);
-    report("search: sender", time(n, async |_| backend.list_messages(s.clone(), "INBOX".into(), 0, by_sender.clone()).await).await);
+    report("first page (50 newest)", time(n, async |_| backend.list_messages(common::req(s), "INBOX".into(), 0, Search::default()).await).await);
+    report("next page", time(n, async |i| backend.list_messages(common::req(s), "INBOX".into(), 1 + (i as u32 % 50), Search::default()).await).await);
+    report("open a message", time(n, async |i| backend.read_message(common::req(s), "INBOX".into(), uids[i % uids.len()]).await).await);
+    report("search: subject", time(n, async |_| backend.list_messages(common::req(s), "INBOX".into(), 0, by_subject.clone()).await).await);
+    report("search: sender", time(n, async |_| backend.list_messages(common::req(s), "INBOX".into(), 0, by_sender.clone()).await).await);
 
     println!("\nraw IMAP floor (same commands, one bare connection, no parsing of the messages):");
-    let mut imap = ImapGateway::new(config.imap).unwrap().open(&user.mailbox, &user.tokens.access_token).await.unwrap();
+    let mut imap = ImapGateway::new(config.imap).unwrap().open(&user.identity.mailbox, &user.tokens.access_token).await.unwrap();
     let raw = imap.protocol();
     let total = first.total;
     let items = "(UID FLAGS INTERNALDATE BODY.PEEK[HEADER.FIELDS (FROM TO SUBJECT DATE CONTENT-TYPE)])";
@@ -64,7 +64,7 @@ async fn main() {
         let _: Vec<_> = raw.uid_fetch(uids[i % uids.len()].to_string(), "(UID FLAGS INTERNALDATE BODY[])").await?.try_collect().await?;
         Ok(())
     }).await);
-    let subject = format!("CHARSET UTF-8 SUBJECT {}", server::search::literal(&by_subject.subject));
+    let subject = format!("CHARSET UTF-8 SUBJECT {}", server::mail::search::literal(&by_subject.subject));
     report("SELECT + UID SEARCH subject", time(n, async |_| -> Result<(), async_imap::error::Error> {
         raw.select("INBOX").await?;
         raw.uid_search(&subject).await?;

@@ -1,13 +1,21 @@
-//! The server layer's error, and its one mapping to what the user is told ([`WebmailError`]).
+//! The server's one error type: each variant says what happened. It is mapped here, once, to the
+//! HTTP status of any endpoint and to what the user is told ([`WebmailError`], worded in French).
 
 use app::error::WebmailError;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    // --- the caller
     #[error("no signed-in user")]
     NotSignedIn,
+    #[error("access token expired and cannot be renewed")]
+    TokenExpired,
     #[error("session store: {0}")]
     Session(#[from] tower_sessions::session::Error),
+
+    // --- Pro Santé Connect
     #[error("PSC unreachable: {0}")]
     PscUnreachable(String),
     #[error("PSC sign-in refused: {0}")]
@@ -16,27 +24,72 @@ pub enum Error {
     StateMismatch,
     #[error("PSC identity carries no mailbox")]
     NoMailbox,
-    #[error("access token expired and cannot be renewed")]
-    TokenExpired,
+
+    // --- the operator (IMAP, SMTP)
     #[error("operator refused the token: {0}")]
     OperatorRefused(String),
     #[error("operator unreachable: {0}")]
     OperatorUnreachable(String),
     #[error("IMAP protocol: {0}")]
     Imap(String),
-    #[error("no message with UID {0}")]
-    MessageNotFound(u32),
-    #[error("no such folder")]
-    FolderNotFound,
     #[error("SMTP unreachable: {0}")]
     SmtpUnreachable(String),
     #[error("SMTP refused the message: {0}")]
     MessageRefused(String),
+
+    // --- what was asked (the texts are French, for the user)
+    #[error("no message with UID {0}")]
+    MessageNotFound(u32),
+    #[error("no such folder")]
+    FolderNotFound,
+    /// Something else asked for is not there (any more).
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// The request cannot be used as it is (a bad date, a malformed address…).
+    #[error("bad input: {0}")]
+    BadInput(String),
+    /// The caller may not do this (not an administrator, no right to send as the mailbox…).
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// More bytes than allowed.
+    #[error("too large: {0}")]
+    TooLarge(String),
+    /// More at once than one user may have (push streams).
+    #[error("too many: {0}")]
+    TooMany(String),
+
+    // --- our own storage
     #[error("store: {0}")]
     Store(String),
-    /// User input that cannot be used; the text is French, for the user.
-    #[error("invalid input: {0}")]
-    InvalidInput(String),
+}
+
+impl Error {
+    /// The HTTP status this failure is answered with, on every endpoint.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::NotSignedIn | Self::TokenExpired | Self::OperatorRefused(_) => StatusCode::UNAUTHORIZED,
+            Self::PscRefused(_) | Self::StateMismatch | Self::NoMailbox | Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::MessageNotFound(_) | Self::FolderNotFound | Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::BadInput(_) => StatusCode::BAD_REQUEST,
+            Self::MessageRefused(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::PscUnreachable(_) | Self::OperatorUnreachable(_) | Self::SmtpUnreachable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Imap(_) => StatusCode::BAD_GATEWAY,
+            Self::Session(_) | Self::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// How a traced action ended, in French (the access traces' "résultat").
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            Self::OperatorRefused(_) | Self::FolderNotFound => "refusé par l'opérateur",
+            Self::Forbidden(_) => "refusé (droits insuffisants)",
+            Self::MessageNotFound(_) | Self::NotFound(_) => "message introuvable",
+            Self::BadInput(_) | Self::TooLarge(_) | Self::TooMany(_) => "refusé (saisie invalide)",
+            _ => "échec technique",
+        }
+    }
 }
 
 impl From<Error> for WebmailError {
@@ -52,7 +105,9 @@ impl From<Error> for WebmailError {
             Error::OperatorUnreachable(_) => Self::OperatorUnavailable,
             Error::MessageNotFound(_) => Self::MessageNotFound,
             Error::FolderNotFound => Self::FolderNotFound,
-            Error::InvalidInput(text) => Self::InvalidInput(text),
+            Error::NotFound(text) | Error::BadInput(text) | Error::Forbidden(text) | Error::TooLarge(text) | Error::TooMany(text) => {
+                Self::InvalidInput(text)
+            }
             Error::SmtpUnreachable(_) => Self::SendUnavailable,
             Error::MessageRefused(_) => Self::InvalidInput(
                 "Le serveur d'envoi de votre opérateur a refusé ce message : il n'a pas été envoyé et reste dans vos brouillons.".into(),
@@ -65,25 +120,51 @@ impl From<Error> for WebmailError {
 /// Log a failure for operators (no message content, no health data) and word it for the user.
 pub fn report(e: Error) -> WebmailError {
     match &e {
-        Error::NotSignedIn | Error::MessageNotFound(_) | Error::TokenExpired | Error::InvalidInput(_) | Error::FolderNotFound => {
-            tracing::debug!("{e}")
-        }
+        // what the user did or asked: nothing for the operators to act on
+        Error::NotSignedIn | Error::TokenExpired | Error::MessageNotFound(_) | Error::FolderNotFound | Error::NotFound(_)
+        | Error::BadInput(_) | Error::Forbidden(_) | Error::TooLarge(_) | Error::TooMany(_) => tracing::debug!("{e}"),
         _ => tracing::warn!("{e}"),
     }
     e.into()
 }
 
-/// The answer of a plain HTTP endpoint (attachments, upload, CSV) that failed: the status says
-/// what kind of failure, the body says it in French. `invalid_input` is the status of a refused
-/// request, `other` that of a failure on the operator's side or ours.
-pub fn http_failure(e: Error, invalid_input: axum::http::StatusCode, other: axum::http::StatusCode) -> axum::response::Response {
-    use axum::http::{StatusCode, header};
-    use axum::response::IntoResponse;
-    let status = match &e {
-        Error::NotSignedIn | Error::TokenExpired | Error::OperatorRefused(_) => StatusCode::UNAUTHORIZED,
-        Error::MessageNotFound(_) | Error::FolderNotFound => StatusCode::NOT_FOUND,
-        Error::InvalidInput(_) => invalid_input,
-        _ => other,
-    };
-    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], report(e).to_string()).into_response()
+/// For a server function: as [`report`], and the HTTP status when the request is the server
+/// function's own call (`response`; none for a page rendered on the server).
+pub fn report_to_server_fn(e: Error, response: Option<&leptos_axum::ResponseOptions>) -> WebmailError {
+    if let Some(response) = response {
+        response.set_status(e.status());
+    }
+    report(e)
+}
+
+/// A plain endpoint's failure (attachments, upload, CSV, push): its status, the French text.
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], report(self).to_string()).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_of_failure_has_its_status_and_french_text() {
+        let text = "La date « 31/02 » (du) n'est pas valide.";
+        let cases = [
+            (Error::BadInput(text.into()), StatusCode::BAD_REQUEST),
+            (Error::Forbidden(text.into()), StatusCode::FORBIDDEN),
+            (Error::TooLarge(text.into()), StatusCode::PAYLOAD_TOO_LARGE),
+            (Error::NotFound(text.into()), StatusCode::NOT_FOUND),
+            (Error::TooMany(text.into()), StatusCode::TOO_MANY_REQUESTS),
+        ];
+        for (e, status) in cases {
+            assert_eq!(e.status(), status, "{e}");
+            assert_eq!(WebmailError::from(e).to_string(), text);
+        }
+        assert_eq!(Error::OperatorUnreachable("x".into()).status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(Error::MessageNotFound(3).status(), StatusCode::NOT_FOUND);
+        assert_eq!(Error::NotSignedIn.status(), StatusCode::UNAUTHORIZED);
+    }
 }

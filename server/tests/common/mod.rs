@@ -1,9 +1,15 @@
-//! Shared by the integration tests: sign in at the real PSC stand-in as a browser would.
+//! Shared by the integration tests: sign in at the real PSC stand-in as a browser would, and
+//! build the backend as the server does.
 #![allow(dead_code)]
 
+use app::backend::Request;
+use server::backend::{Backend, Caller};
 use server::config::{Config, PscConfig};
-use server::psc::Psc;
-use server::session::SignedInUser;
+use server::gateway::pool::ImapPool;
+use server::gateway::psc::Psc;
+use server::identity::SignedInUser;
+use std::sync::Arc;
+use tower_sessions::Session;
 
 pub const CLAIRE_RPPS: &str = "10100000017";
 pub const CLAIRE: &str = "claire.dubois@hopital-demo.mssante.fr";
@@ -53,43 +59,39 @@ pub async fn signed_in(client_id: &str, rpps: &str) -> (Psc, SignedInUser, Confi
 }
 
 
-/// An access-trace store of its own (a fresh SQLite file) and the operator's directory.
-pub async fn organisation(config: &Config) -> std::sync::Arc<server::organisation::Organisation> {
-    let path = std::env::temp_dir().join(format!("traces-test-{}-{}.db", std::process::id(), rand::random::<u64>()));
-    let traces = server::traces::TraceStore::open(&format!("sqlite://{}?mode=rwc", path.display()), 365).await.unwrap();
-    std::sync::Arc::new(server::organisation::Organisation { traces, directory: server::directory::Directory::new(config.directory_file.clone()) })
+/// A server function's request from this browser session (outside HTTP: no headers).
+pub fn req(session: &Session) -> Request {
+    Request::new(session.clone(), None)
 }
 
-/// The webmail backend as the server builds it (sessions in memory, outbox in an in-memory
-/// SQLite), with `rpps` signed in through the real PSC stand-in.
-pub async fn backend_for(rpps: &str) -> (server::webmail::Backend, tower_sessions::Session, std::sync::Arc<server::pool::ImapPool>, Config) {
-    backend_sharing(rpps, None).await
+/// The caller of a plain endpoint, for the backend calls those endpoints make.
+pub async fn caller(backend: &Backend, session: &Session) -> Caller {
+    Caller::resolve(&backend.psc, req(session)).await.expect("signed in")
 }
 
-/// Another browser session, of `rpps`, for the same backend (as the server has one for all users).
-pub async fn session_for(rpps: &str) -> tower_sessions::Session {
+/// The request parts of an endpoint called outside HTTP.
+pub fn no_request() -> axum::http::request::Parts {
+    axum::http::Request::new(()).into_parts().0
+}
+
+/// A browser session of `rpps`, signed in through the real PSC stand-in.
+pub async fn session_for(rpps: &str) -> Session {
     let (_, user, _) = signed_in("webmail", rpps).await;
-    let session = tower_sessions::Session::new(None, std::sync::Arc::new(tower_sessions::MemoryStore::default()), None);
-    server::session::sign_in(&session, &user).await.unwrap();
+    let session = Session::new(None, Arc::new(tower_sessions::MemoryStore::default()), None);
+    server::store::session::sign_in(&session, &user).await.unwrap();
     session
 }
 
-async fn backend_sharing(
-    rpps: &str,
-    organisation: Option<std::sync::Arc<server::organisation::Organisation>>,
-) -> (server::webmail::Backend, tower_sessions::Session, std::sync::Arc<server::pool::ImapPool>, Config) {
-    use std::sync::Arc;
-    let (psc, user, config) = signed_in("webmail", rpps).await;
-    let session = tower_sessions::Session::new(None, Arc::new(tower_sessions::MemoryStore::default()), None);
-    server::session::sign_in(&session, &user).await.unwrap();
-    let imap = server::pool::ImapPool::new(server::imap::ImapGateway::new(config.imap.clone()).unwrap());
+/// The webmail backend as the server builds it ([`Backend::build`]; access traces in a SQLite
+/// file of its own, uploads and sent Message-IDs in an in-memory SQLite), with `rpps` signed in.
+pub async fn backend_for(rpps: &str) -> (Backend, Session, Arc<ImapPool>, Config) {
+    let mut config = config("webmail");
+    let traces = std::env::temp_dir().join(format!("traces-test-{}-{}.db", std::process::id(), rand::random::<u64>()));
+    config.trace_database = format!("sqlite://{}?mode=rwc", traces.display());
     let db = tower_sessions_sqlx_store::sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
-    let sending = Arc::new(server::send::Sending::new(&config, db).await.unwrap());
-    let organisation = match organisation {
-        Some(shared) => shared,
-        None => self::organisation(&config).await,
-    };
-    (server::webmail::Backend::new(Arc::new(psc), imap.clone(), sending, organisation), session, imap, config)
+    let backend = Backend::build(&config, db).await.expect("backend");
+    let pool = backend.imap.clone();
+    (backend, session_for(rpps).await, pool, config)
 }
 
 fn operator_state() -> String {

@@ -1,0 +1,405 @@
+//! The compose page: recipients as chips checked against the trust space as they are typed,
+//! attachments uploaded with a progress bar, the draft saved by itself (to the Drafts folder, and
+//! in this tab while the server cannot be reached), and send.
+
+use crate::format;
+use super::frame::{Problem, SignedIn};
+use crate::sending::{
+    Compose, ComposeStart, Draft, Upload, check_recipients, is_patient, discard_draft, save_draft, send_message, start_compose,
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::params::ParamsMap;
+use state::{Chip, DraftState, chips, kept};
+
+mod state;
+
+fn start_of(query: &ParamsMap) -> ComposeStart {
+    let folder = query.get("dossier").filter(|f| !f.is_empty()).unwrap_or_else(|| "INBOX".into());
+    let uid = |key: &str| query.get(key).and_then(|v| v.parse::<u32>().ok());
+    if let Some(uid) = uid("repondre") {
+        ComposeStart::Reply { folder, uid, all: query.get("tous").is_some() }
+    } else if let Some(uid) = uid("transferer") {
+        ComposeStart::Forward { folder, uid }
+    } else if let Some(uid) = uid("brouillon") {
+        ComposeStart::Draft { folder, uid }
+    } else {
+        ComposeStart::New
+    }
+}
+
+#[component]
+pub fn ComposePage() -> impl IntoView {
+    view! {
+        <SignedIn>
+            <ComposeLoader/>
+        </SignedIn>
+    }
+}
+
+#[component]
+fn ComposeLoader() -> impl IntoView {
+    let query = use_query_map();
+    let start = Resource::new(move || start_of(&query.read()), start_compose);
+    view! {
+        <Title text="Nouveau message"/>
+        <noscript><p class="alerte">"L'écriture des messages nécessite JavaScript."</p></noscript>
+        <Suspense fallback=|| view! { <p class="chargement">"Préparation du message…"</p> }>
+            {move || Suspend::new(async move {
+                match start.await {
+                    Ok(compose) => view! { <ComposeForm compose/> }.into_any(),
+                    Err(error) => view! { <Problem error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ComposeForm(compose: Compose) -> impl IntoView {
+    let Compose { draft, from, senders, max_attachment_bytes } = compose;
+    let state = DraftState::new(draft, from.clone());
+    let DraftState { id, sender, to, cc, subject, body, attachments, receipt, close_exchange, .. } = state;
+    let current = Memo::new(move |_| state.draft());
+    let restore = move |d: Draft| state.restore(d);
+
+    // recipients: each one checked by the server (liste blanche, INS key) as soon as it is added
+    let check = Action::new(|addresses: &Vec<String>| check_recipients(addresses.clone()));
+    Effect::new(move |_| {
+        if let Some(Ok(results)) = check.value().get() {
+            state.apply_checks(&results);
+        }
+    });
+    let check_all = move || {
+        let all = current.get_untracked().recipients().cloned().collect::<Vec<_>>();
+        if !all.is_empty() {
+            check.dispatch(all);
+        }
+    };
+    Effect::new(move |_| check_all());
+    let added = Callback::new(move |addresses: Vec<String>| {
+        check.dispatch(addresses);
+    });
+
+    // the draft saves itself two seconds after the last change; meanwhile it is kept in this tab
+    let save = Action::new(|d: &Draft| save_draft(d.clone()));
+    let send = Action::new(|d: &Draft| send_message(d.clone()));
+    let leaving = RwSignal::new(false);
+    let restorable = RwSignal::new(None::<Draft>);
+    #[cfg(feature = "hydrate")]
+    {
+        let timer = StoredValue::new(None::<TimeoutHandle>);
+        Effect::new(move |previous: Option<Draft>| {
+            let now = current.get();
+            if previous.is_some_and(|p| p != now) && !leaving.get_untracked() {
+                kept::put(&now);
+                if let Some(t) = timer.get_value() {
+                    t.clear();
+                }
+                let handle = set_timeout_with_handle(
+                    move || {
+                        if !leaving.get_untracked() {
+                            save.dispatch(current.get_untracked());
+                        }
+                    },
+                    std::time::Duration::from_secs(2),
+                );
+                timer.set_value(handle.ok());
+            }
+            now
+        });
+        // an unsaved draft left in this tab (connection lost, page closed): offer it back
+        Effect::new(move |_| {
+            if let Some(kept) = kept::get().filter(|k| *k != current.get_untracked()) {
+                restorable.set(Some(kept));
+            }
+        });
+    }
+    Effect::new(move |_| {
+        if let Some(Ok(())) = save.value().get() {
+            if kept::get().is_some_and(|k| k == current.get_untracked()) {
+                kept::clear();
+            }
+        }
+    });
+    let save_status = move || match save.value().get() {
+        _ if save.pending().get() => Some(("etat", "Enregistrement du brouillon…".to_string())),
+        Some(Ok(())) => Some(("etat", "Brouillon enregistré dans « Brouillons ».".to_string())),
+        Some(Err(e)) => Some(("alerte", format!("Brouillon non enregistré sur le serveur, gardé dans cet onglet. {e}"))),
+        None => None,
+    };
+
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(sent)) = send.value().get() {
+            kept::clear();
+            navigate(if sent.copied_to_sent { "/?envoye=1" } else { "/?envoye=2" }, Default::default());
+        }
+    });
+    let discard = Action::new(|id: &String| discard_draft(id.clone()));
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = discard.value().get() {
+            kept::clear();
+            navigate("/", Default::default());
+        }
+    });
+
+    let refused = move || state.has_refused();
+    let uploading = RwSignal::new(Vec::<(u32, String, u32)>::new());
+    let has_patient = move || current.with(|d| d.recipients().any(|r| is_patient(r)));
+    let on_send = move |_| {
+        leaving.set(true);
+        send.dispatch(current.get_untracked());
+    };
+    Effect::new(move |_| {
+        // a failed send leaves the page editable and saving again
+        if matches!(send.value().get(), Some(Err(_))) {
+            leaving.set(false);
+        }
+    });
+
+    view! {
+        <section class="redaction" aria-labelledby="titre-redaction">
+            <h1 id="titre-redaction">{move || if subject.with(String::is_empty) { "Nouveau message".to_string() } else { subject.get() }}</h1>
+            {move || restorable.get().map(|kept| {
+                let kept_again = kept.clone();
+                view! {
+                    <div class="bandeau-info" role="status" data-testid="reprise">
+                        <p>{format!("Un brouillon non enregistré a été retrouvé dans cet onglet (« {} »).", if kept.subject.is_empty() { "sans objet" } else { &kept.subject })}</p>
+                        <button type="button" on:click=move |_| { restore(kept_again.clone()); restorable.set(None); }>"Reprendre ce brouillon"</button>
+                        <button type="button" class="secondaire" on:click=move |_| { kept::clear(); restorable.set(None); }>"Ignorer"</button>
+                    </div>
+                }
+            })}
+            {if senders.len() > 1 {
+                view! {
+                    <label class="champ">
+                        <span class="libelle">"De"</span>
+                        <select name="de" on:change=move |ev| sender.set(event_target_value(&ev))>
+                            {senders.into_iter().map(|address| {
+                                let selected = address == sender.get_untracked();
+                                let label = if state.is_own(&address) { address.clone() } else { format!("{address} (boîte organisationnelle, en votre nom)") };
+                                view! { <option value=address.clone() selected=selected>{label}</option> }
+                            }).collect_view()}
+                        </select>
+                    </label>
+                }.into_any()
+            } else {
+                view! { <p class="expediteur-redaction"><span class="libelle">"De : "</span>{from}</p> }.into_any()
+            }}
+            <RecipientField label="À" name="a" list=to added/>
+            <RecipientField label="Cc" name="cc" list=cc added/>
+            <label class="champ">
+                <span class="libelle">"Objet"</span>
+                <input type="text" name="objet" maxlength="250" prop:value=subject on:input=move |ev| subject.set(event_target_value(&ev))/>
+            </label>
+            <label class="champ corps-redaction">
+                <span class="visuellement-cache">"Message"</span>
+                <textarea name="corps" rows="14" prop:value=body on:input=move |ev| body.set(event_target_value(&ev))></textarea>
+            </label>
+            <Attachments attachments uploading max_bytes=max_attachment_bytes/>
+            <fieldset class="options">
+                <legend class="visuellement-cache">"Options"</legend>
+                <label><input type="checkbox" prop:checked=receipt on:change=move |ev| receipt.set(event_target_checked(&ev))/>" Demander un accusé de lecture"</label>
+                <Show when=has_patient>
+                    <label class="cloture">
+                        <input type="checkbox" name="cloture" prop:checked=close_exchange on:change=move |ev| close_exchange.set(event_target_checked(&ev))/>
+                        " Clôturer l'échange : le patient ne pourra pas répondre à ce message (Mon espace santé)"
+                    </label>
+                </Show>
+            </fieldset>
+            {move || send.value().get().and_then(Result::err).map(|error| view! {
+                <div class="alerte" role="alert" data-testid="erreur-envoi">
+                    <p><strong>"Le message n'a pas été envoyé."</strong></p>
+                    <p>{error.to_string()}</p>
+                    {error.needs_sign_in().then(|| view! { <a href="/auth/login" rel="external">"Se reconnecter avec Pro Santé Connect"</a> })}
+                </div>
+            })}
+            {move || refused().then(|| view! {
+                <p class="alerte" role="alert">"Retirez ou corrigez les destinataires refusés pour pouvoir envoyer."</p>
+            })}
+            <div class="actions-redaction">
+                <button type="button" class="principal" on:click=on_send
+                    disabled=move || send.pending().get() || refused() || !uploading.with(Vec::is_empty)>
+                    {move || if send.pending().get() { "Envoi…" } else { "Envoyer" }}
+                </button>
+                <button type="button" class="secondaire" on:click=move |_| { save.dispatch(current.get_untracked()); }>"Enregistrer le brouillon"</button>
+                <button type="button" class="secondaire supprimer" on:click=move |_| { leaving.set(true); discard.dispatch(id.get_untracked()); }>"Supprimer le brouillon"</button>
+                {move || save_status().map(|(class, text)| view! { <span class=class role="status" data-testid="etat-brouillon">{text}</span> })}
+            </div>
+            {move || discard.value().get().and_then(Result::err).map(|error| view! { <Problem error/> })}
+        </section>
+    }
+}
+
+/// "a@x, b@y; c@z" → the addresses in it.
+fn split_addresses(text: &str) -> Vec<String> {
+    text.split([',', ';', ' ', '\n']).map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
+}
+
+/// A recipient field: typed addresses become chips on Enter, comma, semicolon, space or leaving
+/// the field; a refused one shows why.
+#[component]
+fn RecipientField(label: &'static str, name: &'static str, list: RwSignal<Vec<Chip>>, added: Callback<Vec<String>>) -> impl IntoView {
+    let text = RwSignal::new(String::new());
+    let commit = move || {
+        let new: Vec<String> = split_addresses(&text.get_untracked())
+            .into_iter()
+            .filter(|a| !list.with_untracked(|l| l.iter().any(|c| c.address.eq_ignore_ascii_case(a))))
+            .collect();
+        text.set(String::new());
+        if !new.is_empty() {
+            list.update(|l| l.extend(chips(&new)));
+            added.run(new);
+        }
+    };
+    let input_id = format!("destinataires-{name}");
+    view! {
+        <div class="champ destinataires">
+            <label class="libelle" for=input_id.clone()>{label}</label>
+            <ul class="puces" aria-label=format!("Destinataires {label}")>
+                <For each=move || list.get() key=|c| (c.address.clone(), c.refusal.clone()) let:chip>
+                    {
+                        let address = chip.address.clone();
+                        view! {
+                            <li class="puce" class:refusee=chip.refusal.is_some() data-testid="puce">
+                                <span class="adresse">{chip.address.clone()}</span>
+                                {chip.refusal.clone().map(|why| view! { <span class="motif">{format!("Refusé : {why}")}</span> })}
+                                <button type="button" class="retirer" aria-label=format!("Retirer {}", chip.address)
+                                    on:click=move |_| list.update(|l| l.retain(|c| c.address != address))>"×"</button>
+                            </li>
+                        }
+                    }
+                </For>
+            </ul>
+            <input id=input_id type="text" name=name autocomplete="off" inputmode="email" spellcheck="false"
+                placeholder="adresse MSSanté ou INS@patient.mssante.fr"
+                prop:value=text
+                on:input=move |ev| {
+                    let value = event_target_value(&ev);
+                    let ends = value.ends_with([',', ';', ' ']);
+                    text.set(value);
+                    if ends { commit() }
+                }
+                on:keydown=move |ev| if ev.key() == "Enter" { ev.prevent_default(); commit() }
+                on:blur=move |_| commit()/>
+        </div>
+    }
+}
+
+/// The draft's files: add (uploaded at once, with a progress bar), list with sizes, remove.
+#[component]
+fn Attachments(attachments: RwSignal<Vec<Upload>>, uploading: RwSignal<Vec<(u32, String, u32)>>, max_bytes: u64) -> impl IntoView {
+    let problem = RwSignal::new(None::<String>);
+    let total = move || attachments.with(|a| a.iter().map(|u| u.bytes).sum::<u64>());
+    let on_files = move |ev: leptos::ev::Event| {
+        problem.set(None);
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
+            let Some(files) = input.files() else { return };
+            let mut planned = total();
+            for i in 0..files.length() {
+                let Some(file) = files.get(i) else { continue };
+                planned += file.size() as u64;
+                if planned > max_bytes {
+                    problem.set(Some(format!(
+                        "« {} » n'a pas été ajouté : les pièces jointes dépasseraient la taille autorisée ({} au total).",
+                        file.name(),
+                        format::size(max_bytes)
+                    )));
+                    break;
+                }
+                upload::start(file, attachments, uploading, problem);
+            }
+            input.set_value("");
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (ev, max_bytes);
+    };
+    view! {
+        <div class="pieces-redaction">
+            <ul class="pieces-jointes" aria-label="Pièces jointes">
+                <For each=move || attachments.get() key=|u| u.id.clone() let:file>
+                    {
+                        let id = file.id.clone();
+                        view! {
+                            <li class="piece" data-testid="piece-ajoutee">
+                                <span class="nom-pj">{file.name.clone()}</span>
+                                <span class="taille">{format::size(file.bytes)}</span>
+                                <button type="button" class="retirer" aria-label=format!("Retirer {}", file.name)
+                                    on:click=move |_| attachments.update(|a| a.retain(|u| u.id != id))>"×"</button>
+                            </li>
+                        }
+                    }
+                </For>
+                <For each=move || uploading.get() key=|(key, _, percent)| (*key, *percent) let:progress>
+                    <li class="piece en-cours">
+                        <span class="nom-pj">{progress.1.clone()}</span>
+                        <progress max="100" value=progress.2 aria-label=format!("Envoi de {}", progress.1)></progress>
+                        <span class="taille">{format!("{} %", progress.2)}</span>
+                    </li>
+                </For>
+            </ul>
+            <label class="ajouter-pj">
+                <span>"Joindre des fichiers"</span>
+                <input type="file" multiple on:change=on_files/>
+            </label>
+            <span class="aide">{move || format!("{} utilisés sur {} autorisés", format::size(total()), format::size(max_bytes))}</span>
+            {move || problem.get().map(|p| view! { <p class="alerte" role="alert">{p}</p> })}
+        </div>
+    }
+}
+
+/// Uploading one file with XMLHttpRequest, whose upload events drive the progress bar.
+#[cfg(feature = "hydrate")]
+mod upload {
+    use super::Upload;
+    use leptos::prelude::*;
+    use wasm_bindgen::{JsCast, closure::Closure};
+
+    pub fn start(file: web_sys::File, attachments: RwSignal<Vec<Upload>>, uploading: RwSignal<Vec<(u32, String, u32)>>, problem: RwSignal<Option<String>>) {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let key = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = file.name();
+        uploading.update(|u| u.push((key, name.clone(), 0)));
+        let Ok(xhr) = web_sys::XmlHttpRequest::new() else { return };
+        if xhr.open("POST", &format!("/brouillons/pieces?nom={}", crate::urls::encode(&name))).is_err() {
+            return;
+        }
+        if !file.type_().is_empty() {
+            let _ = xhr.set_request_header("Content-Type", &file.type_());
+        }
+        let progress = Closure::<dyn Fn(web_sys::ProgressEvent)>::new(move |e: web_sys::ProgressEvent| {
+            if e.length_computable() && e.total() > 0.0 {
+                let percent = (e.loaded() / e.total() * 100.0) as u32;
+                uploading.update(|u| u.iter_mut().filter(|p| p.0 == key).for_each(|p| p.2 = percent));
+            }
+        });
+        if let Ok(target) = xhr.upload() {
+            target.set_onprogress(Some(progress.as_ref().unchecked_ref()));
+        }
+        progress.forget();
+        let request = xhr.clone();
+        let done = Closure::<dyn Fn()>::new(move || {
+            uploading.update(|u| u.retain(|p| p.0 != key));
+            let status = request.status().unwrap_or(0);
+            let text = request.response_text().ok().flatten().unwrap_or_default();
+            match (status, serde_json::from_str::<Upload>(&text)) {
+                (200, Ok(kept)) => attachments.update(|a| a.push(kept)),
+                (0, _) => problem.set(Some(format!("La connexion a été perdue pendant l'envoi de « {name} » : ajoutez-le de nouveau."))),
+                (413, _) if !text.starts_with("Les pièces") => {
+                    problem.set(Some(format!("« {name} » dépasse la taille autorisée pour les pièces jointes.")))
+                }
+                (_, _) if !text.is_empty() && !text.starts_with('{') => problem.set(Some(format!("« {name} » n'a pas été ajouté : {text}"))),
+                _ => problem.set(Some(format!("« {name} » n'a pas été ajouté : réessayez."))),
+            }
+        });
+        xhr.set_onloadend(Some(done.as_ref().unchecked_ref()));
+        done.forget();
+        let _ = xhr.send_with_opt_blob(Some(&file));
+    }
+}

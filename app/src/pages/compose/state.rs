@@ -1,0 +1,144 @@
+//! What the compose page holds, apart from how it shows it: the draft being written as signals,
+//! its recipients as checked chips, and the copy kept in this tab while the server is out of reach.
+
+use crate::sending::{Draft, RecipientCheck, Upload};
+use leptos::prelude::*;
+
+/// A recipient, and why the trust space refuses it once the server has checked it.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct Chip {
+    pub address: String,
+    pub refusal: Option<String>,
+}
+
+pub(super) fn chips(addresses: &[String]) -> Vec<Chip> {
+    addresses.iter().map(|a| Chip { address: a.clone(), refusal: None }).collect()
+}
+
+/// The draft, field by field, as the form binds to it.
+#[derive(Clone, Copy)]
+pub(super) struct DraftState {
+    pub id: RwSignal<String>,
+    /// The user's own mailbox: From stays empty in the draft when it is this one.
+    own: StoredValue<String>,
+    pub sender: RwSignal<String>,
+    pub to: RwSignal<Vec<Chip>>,
+    pub cc: RwSignal<Vec<Chip>>,
+    pub subject: RwSignal<String>,
+    pub body: RwSignal<String>,
+    pub attachments: RwSignal<Vec<Upload>>,
+    pub receipt: RwSignal<bool>,
+    pub close_exchange: RwSignal<bool>,
+    /// In-Reply-To and References, carried unchanged.
+    thread: StoredValue<(Option<String>, Vec<String>)>,
+}
+
+impl DraftState {
+    pub fn new(draft: Draft, own: String) -> Self {
+        let state = Self {
+            id: RwSignal::new(String::new()),
+            own: StoredValue::new(own),
+            sender: RwSignal::new(String::new()),
+            to: RwSignal::new(Vec::new()),
+            cc: RwSignal::new(Vec::new()),
+            subject: RwSignal::new(String::new()),
+            body: RwSignal::new(String::new()),
+            attachments: RwSignal::new(Vec::new()),
+            receipt: RwSignal::new(false),
+            close_exchange: RwSignal::new(false),
+            thread: StoredValue::new((None, Vec::new())),
+        };
+        state.restore(draft);
+        state
+    }
+
+    /// Every field from `d` (a draft opened, or one found again in this tab).
+    pub fn restore(&self, d: Draft) {
+        self.id.set(d.id);
+        self.sender.set(if d.from.is_empty() { self.own.get_value() } else { d.from });
+        self.to.set(chips(&d.to));
+        self.cc.set(chips(&d.cc));
+        self.subject.set(d.subject);
+        self.body.set(d.body);
+        self.attachments.set(d.attachments);
+        self.receipt.set(d.receipt);
+        self.close_exchange.set(d.close_exchange);
+        self.thread.set_value((d.in_reply_to, d.references));
+    }
+
+    /// The draft as the fields hold it now (tracked: use it in a memo).
+    pub fn draft(&self) -> Draft {
+        let (in_reply_to, references) = self.thread.get_value();
+        let sender = self.sender.get();
+        Draft {
+            id: self.id.get(),
+            from: if self.is_own(&sender) { String::new() } else { sender },
+            to: self.to.get().into_iter().map(|c| c.address).collect(),
+            cc: self.cc.get().into_iter().map(|c| c.address).collect(),
+            subject: self.subject.get(),
+            body: self.body.get(),
+            attachments: self.attachments.get(),
+            in_reply_to,
+            references,
+            receipt: self.receipt.get(),
+            close_exchange: self.close_exchange.get(),
+        }
+    }
+
+    pub fn is_own(&self, address: &str) -> bool {
+        self.own.with_value(|own| own == address)
+    }
+
+    /// The server's verdicts on recipients, onto the chips they are about.
+    pub fn apply_checks(&self, results: &[RecipientCheck]) {
+        for list in [self.to, self.cc] {
+            list.update(|chips| {
+                for chip in chips.iter_mut() {
+                    if let Some(r) = results.iter().find(|r| r.address.eq_ignore_ascii_case(&chip.address)) {
+                        chip.refusal = r.refusal.clone();
+                    }
+                }
+            })
+        }
+    }
+
+    /// Whether a recipient is refused (tracked): nothing is sent while one is.
+    pub fn has_refused(&self) -> bool {
+        let refused = |list: &Vec<Chip>| list.iter().any(|c| c.refusal.is_some());
+        self.to.with(refused) || self.cc.with(refused)
+    }
+}
+
+/// The draft kept in this tab (sessionStorage) while it is not saved on the server: it survives
+/// a lost connection and a reload, and goes when the browser closes (shared workstations).
+pub(super) mod kept {
+    use crate::sending::Draft;
+    #[cfg(feature = "hydrate")]
+    const KEY: &str = "mss-brouillon-non-enregistre";
+
+    #[cfg(feature = "hydrate")]
+    fn storage() -> Option<web_sys::Storage> {
+        web_sys::window()?.session_storage().ok()?
+    }
+
+    #[cfg(feature = "hydrate")]
+    pub fn put(draft: &Draft) {
+        if let (Some(storage), Ok(json)) = (storage(), serde_json::to_string(draft)) {
+            let _ = storage.set_item(KEY, &json);
+        }
+    }
+
+    pub fn get() -> Option<Draft> {
+        #[cfg(feature = "hydrate")]
+        return serde_json::from_str(&storage()?.get_item(KEY).ok()??).ok();
+        #[cfg(not(feature = "hydrate"))]
+        None
+    }
+
+    pub fn clear() {
+        #[cfg(feature = "hydrate")]
+        if let Some(storage) = storage() {
+            let _ = storage.remove_item(KEY);
+        }
+    }
+}

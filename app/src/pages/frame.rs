@@ -1,0 +1,206 @@
+//! The frame of every signed-in page: header with the mailbox switcher, folder tree, new-mail
+//! push; the sign-in page, error and not-found pages.
+
+use crate::error::WebmailError;
+use crate::organisation::{MailboxEntry, mailbox_of, my_mailboxes};
+use crate::reading::{Me, current_user, list_folders};
+use crate::urls;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{
+    hooks::{use_navigate, use_params_map, use_query_map},
+    params::ParamsMap,
+};
+
+/// Bumped after every change made to messages, so that lists and counts reload.
+#[derive(Clone, Copy)]
+pub(crate) struct Changes(pub RwSignal<u32>);
+
+pub(crate) fn folder_of(query: &ParamsMap) -> String {
+    query.get("dossier").filter(|f| !f.is_empty()).unwrap_or_else(|| "INBOX".into())
+}
+
+/// Signed-in frame: header, folders and the page; the sign-in page when nobody is signed in.
+#[component]
+pub(crate) fn SignedIn(children: ChildrenFn) -> impl IntoView {
+    let me = Resource::new(|| (), |_| current_user());
+    let changes = Changes(RwSignal::new(0));
+    provide_context(changes);
+    let Changes(counter) = changes;
+    provide_context(Resource::new(move || counter.get(), |_| my_mailboxes()));
+    let children = StoredValue::new(children);
+    view! {
+        <Suspense fallback=|| view! { <p class="chargement">"Chargement…"</p> }>
+            {move || Suspend::new(async move {
+                match me.await {
+                    Ok(Some(me)) => view! {
+                        <Header me/>
+                        <div class="espace">
+                            <Folders/>
+                            <main id="contenu">{children.read_value()()}</main>
+                        </div>
+                    }.into_any(),
+                    Ok(None) => view! { <SignInPage/> }.into_any(),
+                    Err(e) => view! { <main id="contenu"><Problem error=e/></main> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// In the browser: reload lists and counts whenever the server pushes a change in the folder
+/// shown (/evenements?dossier=…); a new stream follows the user to another folder.
+fn listen_for_new_mail(changes: Changes) {
+    #[cfg(feature = "hydrate")]
+    {
+        let query = use_query_map();
+        let folder = Memo::new(move |_| folder_of(&query.read()));
+        Effect::new(move |_| {
+        use wasm_bindgen::{JsCast, closure::Closure};
+        let Ok(source) = web_sys::EventSource::new(&format!("/evenements?dossier={}", urls::encode(&folder.get()))) else { return };
+        let Changes(counter) = changes;
+        let on_change = Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |_| counter.update(|n| *n += 1));
+        let _ = source.add_event_listener_with_callback("changement", on_change.as_ref().unchecked_ref());
+        on_change.forget();
+        let source = send_wrapper::SendWrapper::new(source);
+        on_cleanup(move || source.close());
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = changes;
+}
+
+pub(crate) type Mailboxes = Resource<Result<Vec<MailboxEntry>, WebmailError>>;
+
+/// The user's own mailbox and the organisational ones they hold rights on, with unread counts.
+#[component]
+fn MailboxSwitcher() -> impl IntoView {
+    let boxes: Mailboxes = expect_context();
+    let query = use_query_map();
+    let navigate = use_navigate();
+    let navigate = StoredValue::new(navigate);
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let list = boxes.await.unwrap_or_default();
+                let current = mailbox_of(&folder_of(&query.read_untracked())).map(String::from);
+                (list.len() > 1).then(|| view! {
+                    <label class="choix-boite">
+                        <span class="visuellement-cache">"Boîte aux lettres"</span>
+                        <select data-testid="choix-boite" on:change=move |ev| navigate.get_value()(&urls::folder(&event_target_value(&ev)), Default::default())>
+                            {list.into_iter().map(|b| {
+                                let selected = current.as_deref() == b.organisational.then_some(b.address.as_str());
+                                let unseen = if b.unseen > 0 { format!(" ({} non lus)", b.unseen) } else { String::new() };
+                                view! { <option value=b.inbox.clone() selected=selected>{format!("{}{unseen}", b.address)}</option> }
+                            }).collect_view()}
+                        </select>
+                    </label>
+                })
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Header(me: Me) -> impl IntoView {
+    // only once someone is signed in
+    listen_for_new_mail(expect_context());
+    view! {
+        <header class="bandeau">
+            <a class="marque" href="/">"Messagerie "<strong>"MSSanté"</strong></a>
+            <a class="ecrire" href=urls::compose(None)>"Écrire"</a>
+            <MailboxSwitcher/>
+            <div class="utilisateur">
+                <span class="nom" data-testid="utilisateur">{me.display_name}</span>
+                <span class="details">{me.professional_id}" · "{me.mailbox}</span>
+            </div>
+            <form method="post" action="/auth/logout" class="deconnexion">
+                <button type="submit">"Se déconnecter"</button>
+            </form>
+        </header>
+    }
+}
+
+/// The folder tree with unread counts; reloads when messages change or the page does.
+#[component]
+fn Folders() -> impl IntoView {
+    let Changes(changes) = expect_context();
+    let query = use_query_map();
+    let params = use_params_map();
+    let folders = Resource::new(move || (changes.get(), params.get(), query.get()), |_| list_folders());
+    provide_context(folders);
+    let current = move || folder_of(&query.read());
+    view! {
+        <nav class="dossiers" aria-label="Dossiers">
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match folders.await {
+                        Ok(list) => view! {
+                            <ul>
+                                {list.into_iter().map(|f| {
+                                    let active = { let name = f.name.clone(); Signal::derive(move || current() == name) };
+                                    view! {
+                                        <li class:actif=active class:partage=f.name.starts_with("Shared/")>
+                                            <a href=urls::folder(&f.name) aria-current=move || active.get().then_some("page")>
+                                                <span class="libelle-dossier">{f.label}</span>
+                                                {(f.unseen > 0).then(|| view! {
+                                                    <span class="non-lus" title="Non lus">{f.unseen}</span>
+                                                })}
+                                            </a>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        // the page's main part says what went wrong, once
+                        Err(_) => ().into_any(),
+                    }
+                })}
+            </Transition>
+        </nav>
+    }
+}
+
+#[component]
+fn SignInPage() -> impl IntoView {
+    let query = use_query_map();
+    let problem = move || query.read().get("erreur").and_then(|c| WebmailError::from_code(&c));
+    view! {
+        <Title text="Connexion"/>
+        <main id="contenu" class="connexion">
+            <h1>"Messagerie sécurisée de santé"</h1>
+            <p class="accroche">"Échangez avec les professionnels de santé et vos patients dans l'espace de confiance MSSanté."</p>
+            {move || problem().map(|e| view! { <p class="alerte" role="alert">{e.to_string()}</p> })}
+            <a class="bouton-psc" href="/auth/login" rel="external">
+                <span class="psc-logo" aria-hidden="true">"PSC"</span>
+                "Se connecter avec Pro Santé Connect"
+            </a>
+            <p class="aide">"Avec l'application e-CPS ou votre carte CPS."</p>
+        </main>
+    }
+}
+
+/// An error, worded for the user, with the way out.
+#[component]
+pub(crate) fn Problem(error: WebmailError) -> impl IntoView {
+    let sign_in = error.needs_sign_in();
+    view! {
+        <div class="alerte" role="alert">
+            <p>{error.to_string()}</p>
+            {sign_in.then(|| view! { <a href="/auth/login" rel="external">"Se reconnecter avec Pro Santé Connect"</a> })}
+        </div>
+    }
+}
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Page introuvable"/>
+        <main id="contenu"><p class="alerte">"Cette page n'existe pas."</p><a href="/">"Retour à la boîte de réception"</a></main>
+    }
+}
+

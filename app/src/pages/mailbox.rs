@@ -1,0 +1,276 @@
+//! Folder lists: search, pages of messages, selection and actions, the organisational bar.
+
+use super::frame::{Changes, Mailboxes, Problem, SignedIn, folder_of};
+use super::organisation::OrganisationNav;
+use crate::error::WebmailError;
+use crate::organisation::mailbox_of;
+use crate::reading::{Folder, MessageAction, MessageList, Search, list_messages, update_messages};
+use crate::urls::{self, ComposeFrom};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{components::Form, hooks::use_query_map, params::ParamsMap};
+use std::collections::BTreeSet;
+
+fn search_of(query: &ParamsMap) -> Search {
+    let text = |k: &str| query.get(k).unwrap_or_default();
+    Search {
+        from: text("de"),
+        to: text("a"),
+        subject: text("objet"),
+        body: text("texte"),
+        since: text("du"),
+        until: text("au"),
+        unread: query.get("nonlus").is_some(),
+        with_attachment: query.get("pj").is_some(),
+    }
+}
+/// Above the lists of an organisational mailbox: that every action is traced, and its pages.
+#[component]
+fn OrganisationBar(folder: String) -> impl IntoView {
+    let boxes: Mailboxes = expect_context();
+    let mailbox = mailbox_of(&folder).map(String::from);
+    view! {
+        <Transition fallback=|| ()>
+            {move || {
+                let mailbox = mailbox.clone();
+                Suspend::new(async move {
+                    let mailbox = mailbox?;
+                    let administer = boxes.await.ok()?.into_iter().any(|b| b.address == mailbox && b.rights.administer);
+                    Some(view! { <OrganisationNav mailbox administer/> })
+                })
+            }}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn MailboxPage() -> impl IntoView {
+    view! {
+        <SignedIn>
+            <Mailbox/>
+        </SignedIn>
+    }
+}
+
+/// Changing messages: the action, and the error it may leave for the page to show.
+pub(super) fn message_action() -> Action<(String, Vec<u32>, MessageAction), Result<(), WebmailError>> {
+    let Changes(changes) = expect_context();
+    Action::new(move |(folder, uids, action): &(String, Vec<u32>, MessageAction)| {
+        let (folder, uids, action) = (folder.clone(), uids.clone(), action.clone());
+        async move {
+            let result = update_messages(folder, uids, action).await;
+            changes.update(|n| *n += 1);
+            result
+        }
+    })
+}
+
+#[component]
+fn Mailbox() -> impl IntoView {
+    let Changes(changes) = expect_context();
+    let query = use_query_map();
+    let list = Resource::new(
+        move || {
+            let q = query.read();
+            (folder_of(&q), q.get("page").and_then(|p| p.parse::<u32>().ok()).unwrap_or(0), search_of(&q), changes.get())
+        },
+        |(folder, page, search, _)| list_messages(folder, page, search),
+    );
+    let selected = RwSignal::new(BTreeSet::<u32>::new());
+    let act = message_action();
+    let sent_notice = move || match query.read().get("envoye").as_deref() {
+        Some("1") => Some("Message envoyé."),
+        Some("2") => Some("Message envoyé. Sa copie dans « Envoyés » n'a pas encore pu être faite : elle le sera au prochain envoi."),
+        _ => None,
+    };
+    view! {
+        <Title text="Messages"/>
+        {move || sent_notice().map(|text| view! { <p class="bandeau-info" role="status" data-testid="envoye">{text}</p> })}
+        {move || mailbox_of(&folder_of(&query.read())).is_some().then(|| view! { <OrganisationBar folder=folder_of(&query.read_untracked())/> })}
+        <SearchForm/>
+        {move || act.value().get().and_then(Result::err).map(|error| view! { <Problem error/> })}
+        <Transition fallback=|| view! { <p class="chargement">"Chargement des messages…"</p> }>
+            {move || Suspend::new(async move {
+                match list.await {
+                    Ok(list) => view! { <MessageTable list selected act/> }.into_any(),
+                    Err(error) => view! { <Problem error/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn SearchForm() -> impl IntoView {
+    let query = use_query_map();
+    let q = move |k: &'static str| query.read().get(k).unwrap_or_default();
+    let searching = move || !search_of(&query.read()).is_empty();
+    view! {
+        <Form method="GET" action="/" attr:class="recherche" attr:role="search">
+            <input type="hidden" name="dossier" prop:value=move || folder_of(&query.read())/>
+            <label class="champ-principal">
+                <span class="visuellement-cache">"Rechercher dans le texte"</span>
+                <input type="search" name="texte" placeholder="Rechercher dans les messages" prop:value=move || q("texte")/>
+            </label>
+            <button type="submit">"Rechercher"</button>
+            <details class="criteres" open=searching>
+                <summary>"Plus de critères"</summary>
+                <label>"De "<input name="de" prop:value=move || q("de")/></label>
+                <label>"À "<input name="a" prop:value=move || q("a")/></label>
+                <label>"Objet "<input name="objet" prop:value=move || q("objet")/></label>
+                <label>"Du "<input type="date" name="du" prop:value=move || q("du")/></label>
+                <label>"Au "<input type="date" name="au" prop:value=move || q("au")/></label>
+                <label><input type="checkbox" name="nonlus" value="1" prop:checked=move || !q("nonlus").is_empty()/>" Non lus"</label>
+                <label><input type="checkbox" name="pj" value="1" prop:checked=move || !q("pj").is_empty()/>" Avec pièce jointe"</label>
+            </details>
+            {move || searching().then(|| view! {
+                <a class="effacer" href=urls::folder(&folder_of(&query.read()))>"Effacer la recherche"</a>
+            })}
+        </Form>
+    }
+}
+
+/// "/?dossier=…&page=N" keeping the current search.
+fn page_url(query: &ParamsMap, page: u32) -> String {
+    let mut parts: Vec<String> = ["dossier", "de", "a", "objet", "texte", "du", "au", "nonlus", "pj"]
+        .into_iter()
+        .filter_map(|k| query.get(k).filter(|v| !v.is_empty()).map(|v| format!("{k}={}", urls::encode(&v))))
+        .collect();
+    if page > 0 {
+        parts.push(format!("page={page}"));
+    }
+    if parts.is_empty() { "/".into() } else { format!("/?{}", parts.join("&")) }
+}
+
+#[component]
+fn MessageTable(
+    list: MessageList,
+    selected: RwSignal<BTreeSet<u32>>,
+    act: Action<(String, Vec<u32>, MessageAction), Result<(), WebmailError>>,
+) -> impl IntoView {
+    let query = use_query_map();
+    let uids: Vec<u32> = list.messages.iter().map(|m| m.uid).collect();
+    // forget selections that are not on this page any more
+    selected.update_untracked(|s| s.retain(|uid| uids.contains(uid)));
+    let all_uids = uids.clone();
+    let all_selected = move || !all_uids.is_empty() && selected.with(|s| s.len() == all_uids.len());
+    let (page, pages, folder) = (list.page, list.pages, list.folder.clone());
+    let title = if search_of(&query.read_untracked()).is_empty() { "Messages" } else { "Résultats de la recherche" };
+    let empty = list.messages.is_empty();
+    view! {
+        <section class="boite" aria-labelledby="titre-boite">
+            <h1 id="titre-boite">
+                {title}
+                <span class="compteur">{if list.complete {
+                    format!("{} message(s), {} non lu(s)", list.total, list.unseen)
+                } else {
+                    format!("au moins {} messages trouvés", list.total)
+                }}</span>
+            </h1>
+            <Toolbar folder=folder.clone() selected act select_all=uids.clone() all_selected=Signal::derive(all_selected)/>
+            {empty.then(|| view! { <p class="vide">"Aucun message."</p> })}
+            <ul class="messages" data-testid="messages">
+                {list.messages.into_iter().map(|m| {
+                    let uid = m.uid;
+                    let class = if m.seen { "message lu" } else { "message non-lu" };
+                    view! {
+                        <li class=class class:suivi=m.flagged>
+                            <input type="checkbox" class="choix" aria-label=format!("Sélectionner « {} »", m.subject)
+                                prop:checked=move || selected.with(|s| s.contains(&uid))
+                                on:change=move |_| selected.update(|s| if !s.remove(&uid) { s.insert(uid); })/>
+                            <a href=if m.draft { urls::compose(Some((ComposeFrom::Draft, &folder, uid))) } else { urls::message(&folder, uid) }>
+                                <span class="expediteur">{m.from}</span>
+                                <span class="objet">
+                                    {m.flagged.then(|| view! { <span class="drapeau" title="Suivi">"⚑ "</span> })}
+                                    {m.has_attachments.then(|| view! { <PaperClip/> })}
+                                    {m.subject}
+                                </span>
+                                <time class="date">{m.date}</time>
+                            </a>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            {(pages > 1).then(|| view! {
+                <nav class="pagination" aria-label="Pages">
+                    {(page > 0).then(|| view! { <a href=page_url(&query.read_untracked(), page - 1)>"← Plus récents"</a> })}
+                    <span>{if list.complete { format!("Page {} sur {}", page + 1, pages) } else { format!("Page {}", page + 1) }}</span>
+                    {(page + 1 < pages).then(|| view! { <a href=page_url(&query.read_untracked(), page + 1)>"Plus anciens →"</a> })}
+                </nav>
+            })}
+        </section>
+    }
+}
+
+/// Actions on the selected messages.
+#[component]
+fn Toolbar(
+    folder: String,
+    selected: RwSignal<BTreeSet<u32>>,
+    act: Action<(String, Vec<u32>, MessageAction), Result<(), WebmailError>>,
+    select_all: Vec<u32>,
+    all_selected: Signal<bool>,
+) -> impl IntoView {
+    let folder = StoredValue::new(folder);
+    let none = move || selected.with(BTreeSet::is_empty);
+    let run = move |action: MessageAction| {
+        let uids: Vec<u32> = selected.get_untracked().into_iter().collect();
+        selected.set(BTreeSet::new());
+        act.dispatch((folder.get_value(), uids, action));
+    };
+    let button = move |label: &'static str, action: MessageAction| {
+        view! { <button type="button" disabled=none on:click=move |_| run(action.clone())>{label}</button> }
+    };
+    view! {
+        <div class="actions" role="toolbar" aria-label="Actions sur la sélection">
+            <label class="tout">
+                <input type="checkbox" aria-label="Tout sélectionner" prop:checked=move || all_selected.get()
+                    on:change=move |_| {
+                        let all = all_selected.get_untracked();
+                        selected.set(if all { BTreeSet::new() } else { select_all.iter().copied().collect() });
+                    }/>
+            </label>
+            {button("Marquer lu", MessageAction::MarkRead)}
+            {button("Marquer non lu", MessageAction::MarkUnread)}
+            {button("Suivre", MessageAction::Flag)}
+            {button("Ne plus suivre", MessageAction::Unflag)}
+            <MoveTo folder=folder.get_value() disabled=Signal::derive(none) on_move=Callback::new(move |target| run(MessageAction::Move(target)))/>
+            <button type="button" class="supprimer" disabled=none on:click=move |_| run(MessageAction::Delete)>"Supprimer"</button>
+        </div>
+    }
+}
+
+/// "Déplacer vers…": the other folders of the user.
+#[component]
+pub(super) fn MoveTo(folder: String, disabled: Signal<bool>, on_move: Callback<String>) -> impl IntoView {
+    let folders = use_context::<Resource<Result<Vec<Folder>, WebmailError>>>();
+    let options = move || {
+        let list = folders.and_then(|f| f.get()).and_then(Result::ok).unwrap_or_default();
+        list.into_iter()
+            .filter(|f| f.name != folder)
+            .map(|f| view! { <option value=f.name>{f.label}</option> })
+            .collect_view()
+    };
+    view! {
+        <select aria-label="Déplacer vers" disabled=disabled on:change=move |ev| {
+            let target = event_target_value(&ev);
+            if !target.is_empty() {
+                on_move.run(target);
+            }
+        }>
+            <option value="" selected>"Déplacer vers…"</option>
+            <Transition fallback=|| ()>{options}</Transition>
+        </select>
+    }
+}
+
+/// Paperclip icon (inline SVG: no emoji font needed, nothing fetched).
+#[component]
+fn PaperClip() -> impl IntoView {
+    view! {
+        <svg class="pj" role="img" aria-label="Pièce jointe" viewBox="0 0 24 24" width="16" height="16">
+            <path d="M16.5 6.5v10a4.5 4.5 0 0 1-9 0V5a3 3 0 0 1 6 0v10.5a1.5 1.5 0 0 1-3 0V6.5"
+                fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round"/>
+        </svg>
+    }
+}

@@ -1,0 +1,191 @@
+//! Reading one message: header, sanitised HTML frame, attachments and IHE XDM documents, read
+//! receipt consent.
+
+use super::frame::{Problem, SignedIn, folder_of};
+use crate::error::WebmailError;
+use super::mailbox::{MoveTo, message_action};
+use crate::reading::{Attachment, MessageAction, MessageView, Preview, read_message};
+use crate::sending::answer_receipt;
+use crate::urls::{self, ComposeFrom, PartUrls};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+
+/// "PDF" for "CR.pdf": a short, readable file-type badge.
+fn extension(name: &str) -> String {
+    match name.rsplit_once('.') {
+        Some((_, ext)) if (1..=4).contains(&ext.len()) => ext.to_uppercase(),
+        _ => "FICHIER".into(),
+    }
+}
+
+#[component]
+pub fn MessagePage() -> impl IntoView {
+    view! {
+        <SignedIn>
+            <Message/>
+        </SignedIn>
+    }
+}
+
+#[component]
+fn Message() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let message = Resource::new(
+        move || (folder_of(&query.read()), params.read().get("uid").and_then(|u| u.parse::<u32>().ok())),
+        |(folder, uid)| async move {
+            match uid {
+                Some(uid) => read_message(folder, uid).await,
+                None => Err(WebmailError::MessageNotFound),
+            }
+        },
+    );
+    view! {
+        <nav class="retour"><a href=move || urls::folder(&folder_of(&query.read()))>"← Retour à la liste"</a></nav>
+        <Suspense fallback=|| view! { <p class="chargement">"Ouverture du message…"</p> }>
+            {move || Suspend::new(async move {
+                match message.await {
+                    Ok(message) => view! { <MessageBody message/> }.into_any(),
+                    Err(error) => view! { <Problem error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn MessageBody(message: MessageView) -> impl IntoView {
+    let recipients = |label: &'static str, list: Vec<String>| {
+        (!list.is_empty()).then(|| view! { <p><span class="libelle">{label}</span>{list.join(", ")}</p> })
+    };
+    let (folder, uid) = (message.folder.clone(), message.uid);
+    let act = message_action();
+    let navigate = use_navigate();
+    let back = urls::folder(&folder);
+    // after "non lu", a move or a deletion, the message is done with here: back to the list
+    let leaving = RwSignal::new(false);
+    Effect::new(move |_| {
+        if matches!(act.value().get(), Some(Ok(()))) && leaving.get_untracked() {
+            navigate(&back, Default::default());
+        }
+    });
+    let flagged = RwSignal::new(message.flagged);
+    let run = move |action: MessageAction| {
+        leaving.set(matches!(action, MessageAction::MarkUnread | MessageAction::Move(_) | MessageAction::Delete));
+        act.dispatch((folder.clone(), vec![uid], action));
+    };
+    let run = StoredValue::new(run);
+    let leaves = move |action: MessageAction| move |_| run.read_value()(action.clone());
+    let toggle_flag = move |_| {
+        let now = !flagged.get_untracked();
+        flagged.set(now);
+        run.read_value()(if now { MessageAction::Flag } else { MessageAction::Unflag });
+    };
+    let images = RwSignal::new(false);
+    let urls = PartUrls { folder: &message.folder, uid };
+    let html_src = {
+        let (plain, with_images) = (urls.html(false), urls.html(true));
+        move || if images.get() { with_images.clone() } else { plain.clone() }
+    };
+    let remote = message.remote_images;
+    view! {
+        <Title text=message.subject.clone()/>
+        <article class="lecture">
+            <h1 data-testid="objet">{message.subject}</h1>
+            <div class="actions" role="toolbar" aria-label="Actions sur le message">
+                <a class="bouton" href=urls::compose(Some((ComposeFrom::Reply, &message.folder, uid)))>"Répondre"</a>
+                <a class="bouton" href=urls::compose(Some((ComposeFrom::ReplyAll, &message.folder, uid)))>"Répondre à tous"</a>
+                <a class="bouton" href=urls::compose(Some((ComposeFrom::Forward, &message.folder, uid)))>"Transférer"</a>
+                <button type="button" on:click=leaves(MessageAction::MarkUnread)>"Marquer non lu"</button>
+                <button type="button" on:click=toggle_flag aria-pressed=move || flagged.get().to_string()>
+                    {move || if flagged.get() { "Ne plus suivre" } else { "Suivre" }}
+                </button>
+                <MoveTo folder=message.folder.clone() disabled=Signal::derive(|| false)
+                    on_move=Callback::new(move |target| run.read_value()(MessageAction::Move(target)))/>
+                <button type="button" class="supprimer" on:click=leaves(MessageAction::Delete)>"Supprimer"</button>
+            </div>
+            {move || act.value().get().and_then(Result::err).map(|error| view! { <Problem error/> })}
+            {message.receipt_requested.then(|| view! { <ReceiptRequest folder=message.folder.clone() uid/> })}
+            <div class="entetes">
+                <p><span class="libelle">"De : "</span>{message.from}</p>
+                {recipients("À : ", message.to)}
+                {recipients("Cc : ", message.cc)}
+                <p><span class="libelle">"Date : "</span>{message.date}</p>
+            </div>
+            {(!message.attachments.is_empty()).then(|| view! {
+                <ul class="pieces-jointes" aria-label="Pièces jointes">
+                    {message.attachments.into_iter().map(|a| view! { <AttachmentItem a folder=message.folder.clone() uid/> }).collect_view()}
+                </ul>
+            })}
+            {if message.has_html {
+                view! {
+                    {(remote > 0).then(|| view! {
+                        <p class="images-bloquees" data-testid="images-bloquees">
+                            {format!("{remote} image(s) distante(s) bloquée(s) pour protéger votre confidentialité. ")}
+                            <button type="button" on:click=move |_| images.set(true) disabled=move || images.get()>
+                                "Afficher les images"
+                            </button>
+                        </p>
+                    })}
+                    <iframe class="corps-html" title="Contenu du message" data-testid="corps-html"
+                        sandbox="allow-popups allow-popups-to-escape-sandbox" referrerpolicy="no-referrer" src=html_src></iframe>
+                }.into_any()
+            } else {
+                view! { <pre class="corps" data-testid="corps">{message.text}</pre> }.into_any()
+            }}
+        </article>
+    }
+}
+
+/// The sender asks for a read receipt: sent only if the user agrees (RFC 8098, ANS MDN).
+#[component]
+fn ReceiptRequest(folder: String, uid: u32) -> impl IntoView {
+    let answer = Action::new(move |send: &bool| answer_receipt(folder.clone(), uid, *send));
+    view! {
+        <div class="bandeau-info" role="status" data-testid="accuse">
+            {move || match answer.value().get() {
+                None => view! {
+                    <p>"L'expéditeur demande un accusé de lecture."</p>
+                    <button type="button" disabled=move || answer.pending().get() on:click=move |_| { answer.dispatch(true); }>"Envoyer l'accusé de lecture"</button>
+                    <button type="button" class="secondaire" disabled=move || answer.pending().get() on:click=move |_| { answer.dispatch(false); }>"Ne pas l'envoyer"</button>
+                }.into_any(),
+                Some(Ok(())) => view! { <p>"C'est noté : cet accusé de lecture ne vous sera plus demandé."</p> }.into_any(),
+                Some(Err(error)) => view! { <Problem error/> }.into_any(),
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn AttachmentItem(a: Attachment, folder: String, uid: u32) -> impl IntoView {
+    let urls = PartUrls { folder: &folder, uid };
+    let download = urls.attachment(a.index, false);
+    let inline = urls.attachment(a.index, true);
+    let xdm: Vec<_> = a.xdm.iter().map(|d| (d.clone(), urls.xdm_document(a.index, &d.path))).collect();
+    view! {
+        <li class="piece">
+            <span class="type-pj">{extension(&a.name)}</span>
+            <a class="nom-pj" href=download download=a.name.clone() rel="external">{a.name.clone()}</a>
+            <span class="taille">{a.size}</span>
+            {match a.preview {
+                Preview::Pdf => Some(view! { <a class="apercu" href=inline.clone() target="_blank" rel="external">"Ouvrir"</a> }.into_any()),
+                Preview::Image => Some(view! { <img class="vignette" src=inline.clone() alt=format!("Aperçu de {}", a.name)/> }.into_any()),
+                Preview::None => None,
+            }}
+            {(!xdm.is_empty()).then(|| view! {
+                <div class="xdm" data-testid="xdm">
+                    <p class="libelle">"Documents de l'archive IHE XDM :"</p>
+                    <ul>
+                        {xdm.into_iter().map(|(d, href)| view! {
+                            <li>
+                                <a href=href rel="external">{d.title}</a>
+                                <span class="details">{format!(" — {} · {} · {}", d.patient, d.created, d.mime_type)}</span>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                </div>
+            })}
+        </li>
+    }
+}

@@ -1,0 +1,13 @@
+//! The pages, each in its module; all text is French. `frame` is around every signed-in page.
+
+pub(crate) mod compose;
+pub(crate) mod frame;
+pub(crate) mod mailbox;
+pub(crate) mod message;
+pub(crate) mod organisation;
+
+pub use compose::ComposePage;
+pub use frame::NotFound;
+pub use mailbox::MailboxPage;
+pub use message::MessagePage;
+pub use organisation::{MembersPage, TracesPage};

@@ -1,0 +1,187 @@
+//! Server functions and the data they carry between server and browser.
+//! Each one checks the signed-in user on the server through [`crate::backend::Webmail`].
+
+use crate::error::WebmailError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// The signed-in professional, as shown in the header.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Me {
+    pub display_name: String,
+    /// "RPPS 10100000017", "ADELI …" or the raw PSC identifier.
+    pub professional_id: String,
+    pub mailbox: String,
+}
+
+/// What a folder is for (RFC 6154 special use), which decides its French name and icon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FolderRole {
+    Inbox,
+    Drafts,
+    Sent,
+    Trash,
+    Junk,
+    Archive,
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Folder {
+    /// IMAP name (modified UTF-7), used in requests.
+    pub name: String,
+    /// Shown to the user, in French.
+    pub label: String,
+    pub role: FolderRole,
+    pub total: u32,
+    pub unseen: u32,
+}
+
+/// Server-side search criteria; empty fields are ignored.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Search {
+    pub from: String,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    /// YYYY-MM-DD, inclusive.
+    pub since: String,
+    /// YYYY-MM-DD, inclusive.
+    pub until: String,
+    pub unread: bool,
+    pub with_attachment: bool,
+}
+
+impl Search {
+    pub fn is_empty(&self) -> bool {
+        self == &Search::default()
+    }
+}
+
+/// What the user does to selected messages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MessageAction {
+    MarkRead,
+    MarkUnread,
+    Flag,
+    Unflag,
+    /// To the folder of that IMAP name.
+    Move(String),
+    /// To the Trash; from the Trash, for good.
+    Delete,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessageSummary {
+    pub uid: u32,
+    pub from: String,
+    pub subject: String,
+    /// Already formatted in French, Paris time.
+    pub date: String,
+    pub seen: bool,
+    pub flagged: bool,
+    pub has_attachments: bool,
+    /// A draft (\\Draft): opening it goes back to writing it.
+    pub draft: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessageList {
+    pub folder: String,
+    /// Messages in the folder, or matching the search.
+    pub total: u32,
+    /// Whether `total` is exact: a search stops once it has found enough for the page asked.
+    pub complete: bool,
+    pub unseen: u32,
+    /// 0-based page shown, and how many there are.
+    pub page: u32,
+    pub pages: u32,
+    /// Newest first.
+    pub messages: Vec<MessageSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attachment {
+    /// Position among the message's attachments, for the download URL.
+    pub index: usize,
+    pub name: String,
+    pub content_type: String,
+    pub size: String,
+    /// Shown in the page (images) or openable in the browser (PDF).
+    pub preview: Preview,
+    /// The documents of an IHE XDM archive (IHE_XDM.zip), when this is one.
+    pub xdm: Vec<XdmDocument>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Preview {
+    Image,
+    Pdf,
+    None,
+}
+
+/// One document of an IHE XDM submission set, from its METADATA.XML.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct XdmDocument {
+    /// Path inside the archive.
+    pub path: String,
+    pub title: String,
+    pub mime_type: String,
+    /// As written in the metadata (YYYYMMDD…), formatted in French when it parses.
+    pub created: String,
+    pub patient: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessageView {
+    pub folder: String,
+    pub uid: u32,
+    pub from: String,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    pub subject: String,
+    pub date: String,
+    /// Plain text of the message (an HTML-only message is converted to text).
+    pub text: String,
+    /// Whether there is an HTML version, shown sanitised in a sandboxed frame.
+    pub has_html: bool,
+    /// Remote images the HTML refers to (blocked until the user allows them).
+    pub remote_images: usize,
+    pub seen: bool,
+    pub flagged: bool,
+    pub attachments: Vec<Attachment>,
+    /// The sender asks for a read receipt and none was sent or declined yet.
+    pub receipt_requested: bool,
+    /// Without angle brackets; empty when the message has none.
+    pub message_id: String,
+}
+
+#[server(endpoint = "moi")]
+pub async fn current_user() -> Result<Option<Me>, WebmailError> {
+    let (webmail, request) = crate::backend::from_request().await?;
+    webmail.current_user(request).await
+}
+
+#[server(endpoint = "dossiers")]
+pub async fn list_folders() -> Result<Vec<Folder>, WebmailError> {
+    let (webmail, request) = crate::backend::from_request().await?;
+    webmail.list_folders(request).await
+}
+
+#[server(endpoint = "messages", input = leptos::server_fn::codec::Json)]
+pub async fn list_messages(folder: String, page: u32, search: Search) -> Result<MessageList, WebmailError> {
+    let (webmail, request) = crate::backend::from_request().await?;
+    webmail.list_messages(request, folder, page, search).await
+}
+
+#[server(endpoint = "message")]
+pub async fn read_message(folder: String, uid: u32) -> Result<MessageView, WebmailError> {
+    let (webmail, request) = crate::backend::from_request().await?;
+    webmail.read_message(request, folder, uid).await
+}
+
+#[server(endpoint = "actions", input = leptos::server_fn::codec::Json)]
+pub async fn update_messages(folder: String, uids: Vec<u32>, action: MessageAction) -> Result<(), WebmailError> {
+    let (webmail, request) = crate::backend::from_request().await?;
+    webmail.update_messages(request, folder, uids, action).await
+}

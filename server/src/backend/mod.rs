@@ -1,0 +1,155 @@
+//! The server side of the server functions: one [`Backend`] for all users. Each request enters
+//! through [`Backend::serve`], which resolves its [`Caller`] once; the parts below act for it:
+//! reading, sending, organisational mailboxes, and the access traces they leave.
+
+mod audit;
+mod caller;
+mod connection;
+mod organisation;
+mod reading;
+mod sending;
+
+pub use caller::{Caller, Client};
+pub use sending::Sending;
+
+use crate::config::Config;
+use crate::error::{Error, report, report_to_server_fn};
+use crate::gateway::imap::{ImapGateway, PageCache};
+use crate::gateway::pool::ImapPool;
+use crate::gateway::psc::Psc;
+use crate::identity::ProfessionalId;
+use crate::store::{directory::Directory, session, traces::TraceStore};
+use app::backend::{Reply, Request, Webmail};
+use app::organisation::{MailboxEntry, Member, Professional, Rights, TraceFilter, TraceReport};
+use app::reading::{Folder, Me, MessageAction, MessageList, MessageView, Search};
+use app::sending::{Compose, ComposeStart, Draft, RecipientCheck, Sent};
+use std::sync::Arc;
+use tower_sessions_sqlx_store::sqlx::SqlitePool;
+
+pub struct Backend {
+    pub psc: Arc<Psc>,
+    pub imap: Arc<ImapPool>,
+    pub sending: Sending,
+    /// Access traces of the organisational mailboxes.
+    pub traces: TraceStore,
+    /// The Annuaire santé extraction, to find professionals.
+    pub directory: Directory,
+    /// List pages valid while their folder's CONDSTORE version is unchanged.
+    pages: PageCache,
+    /// Push streams open per mailbox (browser tabs), each holding an IDLE connection.
+    push_streams: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Semaphore>>>,
+}
+
+impl Backend {
+    /// Everything the server functions and endpoints need, from the configuration; `db` is the
+    /// SQLite database beside the sessions (uploads, sent Message-IDs).
+    pub async fn build(config: &Config, db: SqlitePool) -> Result<Self, Error> {
+        Ok(Self {
+            psc: Arc::new(Psc::new(config.psc.clone(), &config.public_url)?),
+            imap: ImapPool::new(ImapGateway::new(config.imap.clone())?),
+            sending: Sending::new(config, db).await?,
+            traces: TraceStore::open(&config.trace_database, config.trace_retention_days).await?,
+            directory: Directory::new(config.directory_file.clone()),
+            pages: PageCache::default(),
+            push_streams: Default::default(),
+        })
+    }
+
+    pub fn page_cache(&self) -> &PageCache {
+        &self.pages
+    }
+
+    /// Resolve the request's caller once, run `work` for them, and word any failure for the
+    /// user (with its HTTP status when the request is the server function's own call).
+    fn serve<'a, T: 'a, F>(&'a self, request: Request, work: impl FnOnce(Caller) -> F + Send + 'a) -> Reply<'a, T>
+    where
+        F: Future<Output = Result<T, Error>> + Send + 'a,
+    {
+        Box::pin(async move {
+            let response = request.response.clone();
+            let result = match Caller::resolve(&self.psc, request).await {
+                Ok(caller) => work(caller).await,
+                Err(e) => Err(e),
+            };
+            result.map_err(|e| report_to_server_fn(e, response.as_ref()))
+        })
+    }
+}
+
+impl Webmail for Backend {
+    fn current_user(&self, request: Request) -> Reply<'_, Option<Me>> {
+        // the one call that must not fail without a signed-in user, nor renew a token
+        Box::pin(async move {
+            let user = match session::require_user(&request.session).await {
+                Ok(user) => Some(user),
+                Err(Error::NotSignedIn) => None,
+                Err(e) => return Err(report(e)),
+            };
+            Ok(user.map(|u| Me {
+                display_name: u.identity.display_name(),
+                professional_id: ProfessionalId::from_subject_name_id(&u.identity.subject_name_id).label(),
+                mailbox: u.identity.mailbox,
+            }))
+        })
+    }
+
+    fn list_folders(&self, request: Request) -> Reply<'_, Vec<Folder>> {
+        self.serve(request, async move |caller| self.folders(&caller).await)
+    }
+
+    fn list_messages(&self, request: Request, folder: String, page: u32, search: Search) -> Reply<'_, MessageList> {
+        self.serve(request, async move |caller| self.list(&caller, &folder, page, &search).await)
+    }
+
+    fn read_message(&self, request: Request, folder: String, uid: u32) -> Reply<'_, MessageView> {
+        self.serve(request, async move |caller| self.read(&caller, &folder, uid).await)
+    }
+
+    fn update_messages(&self, request: Request, folder: String, uids: Vec<u32>, action: MessageAction) -> Reply<'_, ()> {
+        self.serve(request, async move |caller| self.apply(&caller, &folder, &uids, &action).await)
+    }
+
+    fn start_compose(&self, request: Request, start: ComposeStart) -> Reply<'_, Compose> {
+        self.serve(request, async move |caller| self.compose(&caller, start).await)
+    }
+
+    fn check_recipients(&self, request: Request, addresses: Vec<String>) -> Reply<'_, Vec<RecipientCheck>> {
+        self.serve(request, async move |_| Ok(self.recipient_checks(&addresses)))
+    }
+
+    fn save_draft(&self, request: Request, draft: Draft) -> Reply<'_, ()> {
+        self.serve(request, async move |caller| self.keep_draft(&caller, &draft).await)
+    }
+
+    fn discard_draft(&self, request: Request, id: String) -> Reply<'_, ()> {
+        self.serve(request, async move |caller| self.drop_draft(&caller, &id).await)
+    }
+
+    fn send_message(&self, request: Request, draft: Draft) -> Reply<'_, Sent> {
+        self.serve(request, async move |caller| self.send(&caller, &draft).await)
+    }
+
+    fn answer_receipt(&self, request: Request, folder: String, uid: u32, send: bool) -> Reply<'_, ()> {
+        self.serve(request, async move |caller| self.receipt(&caller, &folder, uid, send).await)
+    }
+
+    fn my_mailboxes(&self, request: Request) -> Reply<'_, Vec<MailboxEntry>> {
+        self.serve(request, async move |caller| self.mailboxes(&caller).await)
+    }
+
+    fn members(&self, request: Request, mailbox: String) -> Reply<'_, Vec<Member>> {
+        self.serve(request, async move |caller| self.members_of(&caller, &mailbox).await)
+    }
+
+    fn set_rights(&self, request: Request, mailbox: String, member: String, rights: Rights) -> Reply<'_, ()> {
+        self.serve(request, async move |caller| self.change_rights(&caller, &mailbox, &member, rights).await)
+    }
+
+    fn find_professionals(&self, request: Request, query: String) -> Reply<'_, Vec<Professional>> {
+        self.serve(request, async move |_| Ok(self.directory.search(&query)))
+    }
+
+    fn traces(&self, request: Request, mailbox: String, filter: TraceFilter) -> Reply<'_, TraceReport> {
+        self.serve(request, async move |caller| self.trace_report(&caller, &mailbox, &filter).await)
+    }
+}

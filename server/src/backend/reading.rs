@@ -1,0 +1,85 @@
+//! Reading for the caller: folders, list pages (from the CONDSTORE-validated cache when the folder
+//! is unchanged), a message, actions on messages, and the connection a push stream IDLEs on.
+
+use super::{Backend, Caller};
+use crate::clock::unix_now;
+use crate::error::Error;
+use crate::gateway::imap::{ImapSession, PageCache};
+use crate::mail::message::{self, PartUrls};
+use app::organisation::{TraceAction, mailbox_of};
+use app::reading::{Folder, MessageAction, MessageList, MessageView, Search};
+use std::sync::Arc;
+
+/// Push streams one user may have open at once.
+pub const PUSH_PER_USER: usize = 3;
+
+impl Backend {
+    pub(super) async fn folders(&self, caller: &Caller) -> Result<Vec<Folder>, Error> {
+        self.with_imap(caller, async |imap| imap.folders().await).await
+    }
+
+    pub(super) async fn list(&self, caller: &Caller, folder: &str, page: u32, search: &Search) -> Result<MessageList, Error> {
+        let result = self
+            .with_imap(caller, async |imap| {
+                let now = unix_now();
+                let key = PageCache::key(&caller.identity.mailbox, folder, page, search, now);
+                imap.page(folder, page, search, now, Some((&self.pages, &key))).await
+            })
+            .await;
+        if mailbox_of(folder).is_some() {
+            // opening the mailbox is its inbox's first page; anything else is consulting a list
+            let opening = folder.split('/').count() == 2 && page == 0 && search.is_empty();
+            let detail = format!("dossier {folder}, page {}{}", page + 1, if search.is_empty() { "" } else { ", recherche" });
+            let action = if opening { TraceAction::Open } else { TraceAction::List };
+            self.trace_in_folder(caller, folder, action, detail, &result).await;
+        }
+        result
+    }
+
+    pub(super) async fn read(&self, caller: &Caller, folder: &str, uid: u32) -> Result<MessageView, Error> {
+        let result = self
+            .with_imap(caller, async |imap| {
+                let (raw, flags, received) = imap.raw_message(folder, uid, true).await?;
+                Ok(message::view(&PartUrls { folder, uid }, flags, &raw, received))
+            })
+            .await;
+        let message_id = result.as_ref().map(|m| m.message_id.clone()).unwrap_or_default();
+        let detail = format!("dossier {folder}, UID {uid}, Message-ID <{message_id}>");
+        self.trace_in_folder(caller, folder, TraceAction::Read, detail, &result).await;
+        result
+    }
+
+    pub(super) async fn apply(&self, caller: &Caller, folder: &str, uids: &[u32], action: &MessageAction) -> Result<(), Error> {
+        let result = self.with_imap(caller, async |imap| imap.apply(folder, uids, action).await).await;
+        let uid_list = uids.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+        let (kind, detail) = match action {
+            MessageAction::Move(target) => (TraceAction::Move, format!("dossier {folder}, UID {uid_list} → {target}")),
+            MessageAction::Delete => (TraceAction::Delete, format!("dossier {folder}, UID {uid_list}")),
+            other => (TraceAction::Mark, format!("dossier {folder}, UID {uid_list} : {other:?}")),
+        };
+        self.trace_in_folder(caller, folder, kind, detail, &result).await;
+        result
+    }
+
+    /// A message's raw bytes, for the attachment and HTML endpoints (does not mark it read).
+    pub async fn raw_message(&self, caller: &Caller, folder: &str, uid: u32) -> Result<Vec<u8>, Error> {
+        self.with_imap(caller, async |imap| Ok(imap.raw_message(folder, uid, false).await?.0)).await
+    }
+
+    /// A connection of its own for IMAP IDLE (not from the pool), with a permit that bounds the
+    /// caller's push streams.
+    pub async fn idle_connection(&self, caller: &Caller) -> Result<(ImapSession, tokio::sync::OwnedSemaphorePermit), Error> {
+        let limit = self
+            .push_streams
+            .lock()
+            .unwrap()
+            .entry(caller.identity.mailbox.clone())
+            .or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(PUSH_PER_USER)))
+            .clone();
+        let permit = limit.try_acquire_owned().map_err(|_| {
+            Error::TooMany("Trop d'onglets de la messagerie sont ouverts : les nouveaux messages n'y arrivent plus automatiquement.".into())
+        })?;
+        let connection = self.imap.gateway().open(&caller.identity.mailbox, &caller.access_token()).await?;
+        Ok((connection, permit))
+    }
+}

@@ -1,0 +1,275 @@
+//! Writing and sending for the signed-in user: drafts kept in the IMAP Drafts folder, recipients
+//! checked against the trust space, submission over SMTP, the copy in Sent, read receipts.
+//!
+//! Order of a send, so that nothing is lost or sent twice: the message is first saved as the draft
+//! (a failure there sends nothing); then submitted; then its Message-ID is recorded as sent; then
+//! it is copied to Sent and the draft removed. A retry of a recorded Message-ID only finishes
+//! the copy, it never submits again.
+
+use super::audit::outcome;
+use super::{Backend, Caller};
+use crate::clock::unix_now;
+use crate::config::{Config, SendingConfig};
+use crate::error::Error;
+use crate::gateway::imap::ImapSession;
+use crate::gateway::smtp::SmtpGateway;
+use crate::mail::compose::{self, AttachedFile, Author};
+use crate::mail::trust::TrustSpace;
+use crate::store::outbox::Outbox;
+use app::format;
+use app::organisation::TraceAction;
+use app::reading::FolderRole;
+use app::sending::{Compose, ComposeStart, Draft, RecipientCheck, Sent, Upload};
+use lettre::address::Envelope;
+use tower_sessions_sqlx_store::sqlx::SqlitePool;
+
+pub struct Sending {
+    pub smtp: SmtpGateway,
+    pub trust: TrustSpace,
+    pub outbox: Outbox,
+    pub config: SendingConfig,
+}
+
+impl Sending {
+    pub async fn new(config: &Config, db: SqlitePool) -> Result<Self, Error> {
+        Ok(Self {
+            smtp: SmtpGateway::new(config.smtp.clone())?,
+            trust: TrustSpace::new(config.sending.liste_blanche.clone()),
+            outbox: Outbox::new(db).await?,
+            config: config.sending.clone(),
+        })
+    }
+}
+
+/// The Drafts (or Sent) folder of the user, by its special use; the usual name otherwise.
+async fn folder(imap: &mut ImapSession, role: FolderRole) -> Result<String, Error> {
+    let fallback = if role == FolderRole::Sent { "Sent" } else { "Drafts" };
+    Ok(imap.own_folder(role).await?.unwrap_or_else(|| fallback.into()))
+}
+
+impl Backend {
+    fn too_big(&self, bytes: u64) -> Option<Error> {
+        let max = self.sending.config.max_attachment_bytes;
+        (bytes > max).then(|| {
+            Error::TooLarge(format!(
+                "Les pièces jointes dépassent la taille autorisée ({} au total, limite {}). Retirez-en ou envoyez-les en plusieurs messages.",
+                format::size(bytes),
+                format::size(max)
+            ))
+        })
+    }
+
+    /// Keep a file uploaded for a draft (the upload endpoint).
+    pub async fn upload(&self, caller: &Caller, name: &str, content_type: &str, data: &[u8]) -> Result<Upload, Error> {
+        if let Some(e) = self.too_big(data.len() as u64) {
+            return Err(e);
+        }
+        let name = name.trim();
+        if name.is_empty() || name.len() > 200 || name.chars().any(|c| c.is_control() || c == '/' || c == '\\') {
+            return Err(Error::BadInput("Le nom de ce fichier n'est pas accepté : renommez-le puis réessayez.".into()));
+        }
+        self.sending.outbox.add_upload(&caller.identity.mailbox, name, content_type, data).await
+    }
+
+    async fn keep_files(&self, mailbox: &str, files: Vec<AttachedFile>) -> Result<Vec<Upload>, Error> {
+        let mut uploads = Vec::new();
+        for f in files {
+            uploads.push(self.sending.outbox.add_upload(mailbox, &f.name, &f.content_type, &f.data).await?);
+        }
+        Ok(uploads)
+    }
+
+    async fn files(&self, mailbox: &str, draft: &Draft) -> Result<Vec<AttachedFile>, Error> {
+        if let Some(e) = self.too_big(draft.attachments.iter().map(|a| a.bytes).sum()) {
+            return Err(e);
+        }
+        let mut files = Vec::new();
+        for upload in &draft.attachments {
+            files.push(self.sending.outbox.upload(mailbox, &upload.id).await?.ok_or_else(|| {
+                Error::NotFound(format!("La pièce jointe « {} » n'est plus disponible : ajoutez-la de nouveau.", upload.name))
+            })?);
+        }
+        Ok(files)
+    }
+
+    /// The organisational mailbox the draft is written from, checked with the operator; None
+    /// for the user's own.
+    async fn organisational_sender(&self, caller: &Caller, draft: &Draft) -> Result<Option<String>, Error> {
+        let from = draft.from.trim();
+        if from.is_empty() || from.eq_ignore_ascii_case(&caller.identity.mailbox) {
+            return Ok(None);
+        }
+        if !self.rights_on(caller, from).await?.send_as {
+            return Err(Error::Forbidden(format!("Vous n'avez pas le droit d'envoyer au nom de {from}.")));
+        }
+        Ok(Some(from.to_string()))
+    }
+
+    /// The draft as MIME, from `org` (checked by [`Self::organisational_sender`]) or the user's own mailbox.
+    async fn mime(&self, caller: &Caller, draft: &Draft, org: Option<&str>) -> Result<lettre::Message, Error> {
+        let files = self.files(&caller.identity.mailbox, draft).await?;
+        let (name, own) = (caller.identity.display_name(), caller.identity.mailbox.as_str());
+        let author = match org {
+            Some(org) => Author { name: &name, from: org, sender: Some(own) },
+            None => Author { name: &name, from: own, sender: None },
+        };
+        compose::build(draft, &author, &files, &self.sending.config.nil)
+    }
+
+    pub(super) async fn compose(&self, caller: &Caller, start: ComposeStart) -> Result<Compose, Error> {
+        let me = caller.identity.mailbox.clone();
+        let original = |folder: &str, uid: u32| {
+            let (folder, me) = (folder.to_string(), me.clone());
+            async move {
+                self.with_imap(caller, async |imap| {
+                    let (raw, _, received) = imap.raw_message(&folder, uid, false).await?;
+                    Ok((raw, received))
+                })
+                .await
+                .map(|(raw, received)| (raw, received, me))
+            }
+        };
+        let draft = match start {
+            ComposeStart::New => Draft { id: compose::new_message_id(&me), ..Draft::default() },
+            ComposeStart::Reply { folder, uid, all } => {
+                let (raw, received, me) = original(&folder, uid).await?;
+                compose::reply(&raw, &me, all, received).ok_or(Error::MessageNotFound(uid))?
+            }
+            ComposeStart::Forward { folder, uid } => {
+                let (raw, received, me) = original(&folder, uid).await?;
+                let (mut draft, files) = compose::forward(&raw, &me, received).ok_or(Error::MessageNotFound(uid))?;
+                draft.attachments = self.keep_files(&me, files).await?;
+                draft
+            }
+            ComposeStart::Draft { folder, uid } => {
+                let (raw, _, me) = original(&folder, uid).await?;
+                let (mut draft, files) = compose::read_draft(&raw).ok_or(Error::MessageNotFound(uid))?;
+                draft.attachments = self.keep_files(&me, files).await?;
+                draft
+            }
+        };
+        let mut senders = vec![me.clone()];
+        senders.extend(self.mailboxes(caller).await?.into_iter().filter(|m| m.organisational && m.rights.send_as).map(|m| m.address));
+        Ok(Compose { draft, from: me, senders, max_attachment_bytes: self.sending.config.max_attachment_bytes })
+    }
+
+    pub(super) fn recipient_checks(&self, addresses: &[String]) -> Vec<RecipientCheck> {
+        addresses
+            .iter()
+            .map(|a| RecipientCheck { address: a.trim().to_string(), refusal: self.sending.trust.check(a).err() })
+            .collect()
+    }
+
+    /// Save the draft in the Drafts folder, replacing its previous version.
+    pub(super) async fn keep_draft(&self, caller: &Caller, draft: &Draft) -> Result<(), Error> {
+        if self.sending.outbox.sent(&caller.identity.mailbox, &draft.id).await?.is_some() {
+            return Ok(()); // an autosave that arrives after the send must not bring the draft back
+        }
+        let org = self.organisational_sender(caller, draft).await?;
+        let raw = self.mime(caller, draft, org.as_deref()).await?.formatted();
+        self.with_imap(caller, async |imap| {
+            let drafts = folder(imap, FolderRole::Drafts).await?;
+            imap.replace(&drafts, &draft.id, "(\\Draft \\Seen)", &raw).await
+        })
+        .await
+    }
+
+    pub(super) async fn drop_draft(&self, caller: &Caller, id: &str) -> Result<(), Error> {
+        self.with_imap(caller, async |imap| {
+            let drafts = folder(imap, FolderRole::Drafts).await?;
+            let uids = imap.find_message_id(&drafts, id).await?;
+            imap.remove(&drafts, &uids).await
+        })
+        .await
+    }
+
+    /// Copy a sent message to Sent and remove its draft (both once).
+    async fn file_sent(&self, caller: &Caller, id: &str, raw: &[u8]) -> Result<(), Error> {
+        self.with_imap(caller, async |imap| {
+            let sent = folder(imap, FolderRole::Sent).await?;
+            if imap.find_message_id(&sent, id).await?.is_empty() {
+                imap.append(&sent, Some("(\\Seen)"), raw).await?;
+            }
+            let drafts = folder(imap, FolderRole::Drafts).await?;
+            let uids = imap.find_message_id(&drafts, id).await?;
+            imap.remove(&drafts, &uids).await
+        })
+        .await?;
+        self.sending.outbox.mark_copied(&caller.identity.mailbox, id).await
+    }
+
+    pub(super) async fn send(&self, caller: &Caller, draft: &Draft) -> Result<Sent, Error> {
+        let mailbox = &caller.identity.mailbox;
+        if let Some(done) = self.sending.outbox.sent(mailbox, &draft.id).await? {
+            // sent already (a retry, a second click): finish what the first send left, never resend
+            let copied = done.copied || self.file_sent(caller, &draft.id, &done.raw).await.is_ok();
+            return Ok(Sent { copied_to_sent: copied });
+        }
+        if draft.recipients().next().is_none() {
+            return Err(Error::BadInput("Ajoutez au moins un destinataire.".into()));
+        }
+        let refused: Vec<String> = self
+            .recipient_checks(&draft.recipients().cloned().collect::<Vec<_>>())
+            .into_iter()
+            .filter_map(|c| c.refusal.map(|why| format!("{} : {why}", c.address)))
+            .collect();
+        if !refused.is_empty() {
+            return Err(Error::BadInput(format!("Rien n'a été envoyé. Destinataire(s) refusé(s) — {}.", refused.join(" ; "))));
+        }
+        // the right to send as an organisational mailbox is asked once, before anything is sent
+        let org = self.organisational_sender(caller, draft).await?;
+        let message = self.mime(caller, draft, org.as_deref()).await?;
+        let raw = message.formatted();
+        // 1. in Drafts first: if anything below fails, the message is there
+        self.with_imap(caller, async |imap| {
+            let drafts = folder(imap, FolderRole::Drafts).await?;
+            imap.replace(&drafts, &draft.id, "(\\Draft \\Seen)", &raw).await
+        })
+        .await?;
+        // 2. submit, then remember it was, before anything else can fail
+        let submitted = self.submit(caller, message.envelope(), &raw).await;
+        if let Some(org) = &org {
+            let to: Vec<&str> = draft.recipients().map(String::as_str).collect();
+            let detail = format!("Message-ID <{}>, destinataires : {}", draft.id, to.join(", "));
+            self.trace(caller, org, TraceAction::Send, detail, outcome(&submitted)).await;
+        }
+        submitted?;
+        self.sending.outbox.record_sent(mailbox, &draft.id, &raw).await?;
+        // 3. the copy in Sent; when the mail server fails now, the next send of this id finishes it
+        let copied = match self.file_sent(caller, &draft.id, &raw).await {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::warn!("sent message not yet copied to Sent: {e}");
+                false
+            }
+        };
+        let ids: Vec<String> = draft.attachments.iter().map(|a| a.id.clone()).collect();
+        self.sending.outbox.forget_uploads(mailbox, &ids).await?;
+        tracing::info!("message submitted ({} recipient(s))", draft.recipients().count());
+        Ok(Sent { copied_to_sent: copied })
+    }
+
+    async fn submit(&self, caller: &Caller, envelope: &Envelope, raw: &[u8]) -> Result<(), Error> {
+        let token = caller.fresh_token(&self.psc).await?;
+        self.sending.smtp.send(&caller.identity.mailbox, &token, envelope, raw).await
+    }
+
+    /// Send (with the user's consent) or decline the read receipt a message asks for; either way
+    /// the message is marked so that it is not asked again.
+    pub(super) async fn receipt(&self, caller: &Caller, folder: &str, uid: u32, send: bool) -> Result<(), Error> {
+        let me = &caller.identity.mailbox;
+        if send {
+            let raw = self.raw_message(caller, folder, uid).await?;
+            let (to, mdn) = compose::receipt(&raw, me, &self.sending.config.nil, unix_now())
+                .ok_or_else(|| Error::BadInput("Ce message ne demande pas d'accusé de lecture.".into()))?;
+            self.sending.trust.check(&to).map_err(|why| {
+                Error::Forbidden(format!("L'accusé de lecture ne peut pas être envoyé à {to} : {why}."))
+            })?;
+            let parse = |a: &str| a.parse().map_err(|_| Error::BadInput(format!("Adresse invalide : {a}")));
+            let envelope = Envelope::new(Some(parse(me)?), vec![parse(&to)?])
+                .map_err(|e| Error::BadInput(format!("Enveloppe invalide : {e}")))?;
+            self.submit(caller, &envelope, &mdn).await?;
+        }
+        self.with_imap(caller, async |imap| imap.mark_receipt_handled(folder, uid).await).await
+    }
+}

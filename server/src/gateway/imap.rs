@@ -1,0 +1,547 @@
+//! IMAP gateway to the user's MSSanté operator: STARTTLS on 143 (certificate checked against the
+//! configured CA), then SASL XOAUTH2 with the user's PSC access token.
+
+use crate::config::ImapConfig;
+use crate::error::Error;
+use crate::mail::{folders, message, search};
+use app::organisation::{SHARED_PREFIX, is_shared, shared_inbox};
+use app::reading::{Folder, FolderRole, MessageAction, MessageList, Search};
+use async_imap::types::{Flag, NameAttribute};
+use futures::TryStreamExt;
+use std::{sync::Arc, time::Duration};
+use tokio::net::TcpStream;
+use tokio_rustls::{TlsConnector, client::TlsStream, rustls};
+
+/// Sequence numbers searched at once at first, and at most, by a windowed search.
+const FIRST_SEARCH_WINDOW: u32 = 500;
+const MAX_SEARCH_WINDOW: u32 = 25_000;
+
+/// A folder's state as CONDSTORE reports it: equal versions mean nothing changed in between.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Version {
+    uid_validity: u32,
+    highest_modseq: u64,
+}
+
+impl Version {
+    fn of(mailbox: &async_imap::types::Mailbox) -> Option<Self> {
+        Some(Self { uid_validity: mailbox.uid_validity?, highest_modseq: mailbox.highest_modseq? })
+    }
+}
+
+/// Pages already built, each valid as long as its folder's [`Version`] is unchanged: a refresh
+/// after a push or a return to the list costs a SELECT, no FETCH. Keys name the user's mailbox
+/// (pages are never shared between users), the folder, page, search and hour (relative dates).
+#[derive(Default)]
+pub struct PageCache {
+    pages: std::sync::Mutex<std::collections::HashMap<String, (Version, MessageList)>>,
+    hits: std::sync::atomic::AtomicU64,
+}
+
+const PAGE_CACHE_ENTRIES: usize = 2_000;
+
+impl PageCache {
+    pub fn key(mailbox: &str, folder: &str, page: u32, search: &Search, now: i64) -> String {
+        format!("{mailbox}\0{folder}\0{page}\0{search:?}\0{}", now.div_euclid(3600))
+    }
+
+    fn get(&self, key: &str, version: Version) -> Option<MessageList> {
+        let hit = self.pages.lock().unwrap().get(key).filter(|(v, _)| *v == version).map(|(_, list)| list.clone());
+        if hit.is_some() {
+            self.hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        hit
+    }
+
+    /// Pages served from the cache so far.
+    pub fn hits(&self) -> u64 {
+        self.hits.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn put(&self, key: &str, version: Version, list: &MessageList) {
+        let mut pages = self.pages.lock().unwrap();
+        if pages.len() >= PAGE_CACHE_ENTRIES {
+            pages.clear();
+        }
+        pages.insert(key.to_string(), (version, list.clone()));
+    }
+}
+
+/// Keyword of a message whose read receipt was sent or declined (RFC 3503).
+pub const MDN_SENT: &str = "$MDNSent";
+const TIMEOUT: Duration = Duration::from_secs(15);
+/// Messages on one page of a list.
+pub const PAGE_SIZE: u32 = 50;
+
+pub struct ImapGateway {
+    config: ImapConfig,
+    tls: TlsConnector,
+    server_name: rustls::pki_types::ServerName<'static>,
+}
+
+/// XOAUTH2 initial response; any further challenge is the server's error report, answered empty.
+struct XOAuth2<'a> {
+    user: &'a str,
+    token: &'a str,
+    sent: bool,
+}
+
+impl async_imap::Authenticator for XOAuth2<'_> {
+    type Response = String;
+    fn process(&mut self, _challenge: &[u8]) -> String {
+        if std::mem::replace(&mut self.sent, true) {
+            String::new()
+        } else {
+            format!("user={}\x01auth=Bearer {}\x01\x01", self.user, self.token)
+        }
+    }
+}
+
+fn unreachable(e: impl std::fmt::Display) -> Error {
+    Error::OperatorUnreachable(e.to_string())
+}
+
+fn protocol(e: async_imap::error::Error) -> Error {
+    match e {
+        async_imap::error::Error::Io(e) => unreachable(e),
+        async_imap::error::Error::ConnectionLost => unreachable("connection lost"),
+        e => Error::Imap(e.to_string()),
+    }
+}
+
+async fn timed<T>(f: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
+    tokio::time::timeout(TIMEOUT, f).await.map_err(|_| unreachable("timeout"))?
+}
+
+impl ImapGateway {
+    pub fn new(config: ImapConfig) -> Result<Self, Error> {
+        let pem = std::fs::read(&config.ca_file)
+            .map_err(|e| unreachable(format!("CA file {}: {e}", config.ca_file.display())))?;
+        let mut roots = rustls::RootCertStore::empty();
+        for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
+            roots.add(cert.map_err(unreachable)?).map_err(unreachable)?;
+        }
+        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
+            .map_err(unreachable)?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let server_name = rustls::pki_types::ServerName::try_from(config.host.clone()).map_err(unreachable)?;
+        Ok(Self { config, tls: TlsConnector::from(Arc::new(tls)), server_name })
+    }
+
+    /// Connect, STARTTLS, authenticate as `mailbox` with the PSC access token.
+    pub async fn open(&self, mailbox: &str, access_token: &str) -> Result<ImapSession, Error> {
+        timed(async {
+            let tcp = TcpStream::connect((self.config.host.as_str(), self.config.port)).await.map_err(unreachable)?;
+            let mut client = async_imap::Client::new(tcp);
+            client.read_response().await.map_err(unreachable)?.ok_or_else(|| unreachable("no greeting"))?;
+            client.run_command_and_check_ok("STARTTLS", None).await.map_err(protocol)?;
+            let tls = self.tls.connect(self.server_name.clone(), client.into_inner()).await.map_err(unreachable)?;
+            let client = async_imap::Client::new(tls);
+            let authenticator = XOAuth2 { user: mailbox, token: access_token, sent: false };
+            match client.authenticate("XOAUTH2", authenticator).await {
+                Ok(mut session) => {
+                    // CONDSTORE (RFC 7162): SELECT then reports HIGHESTMODSEQ, which validates cached pages
+                    if session.capabilities().await.map_err(protocol)?.has_str("CONDSTORE") {
+                        session.run_command_and_check_ok("ENABLE CONDSTORE").await.map_err(protocol)?;
+                    }
+                    Ok(ImapSession { inner: session })
+                }
+                Err((async_imap::error::Error::No(reason), _)) => Err(Error::OperatorRefused(reason)),
+                Err((e, _)) => Err(protocol(e)),
+            }
+        })
+        .await
+    }
+}
+
+pub struct ImapSession {
+    inner: async_imap::Session<TlsStream<TcpStream>>,
+}
+
+fn flags_of(fetch: &async_imap::types::Fetch) -> message::Flags {
+    let mut flags = message::Flags::default();
+    for flag in fetch.flags() {
+        match flag {
+            Flag::Seen => flags.seen = true,
+            Flag::Flagged => flags.flagged = true,
+            Flag::Draft => flags.draft = true,
+            Flag::Custom(keyword) if keyword.eq_ignore_ascii_case(MDN_SENT) => flags.receipt_handled = true,
+            _ => {}
+        }
+    }
+    flags
+}
+
+fn role_of(name: &str, attributes: &[NameAttribute]) -> FolderRole {
+    for attribute in attributes {
+        match attribute {
+            NameAttribute::Drafts => return FolderRole::Drafts,
+            NameAttribute::Sent => return FolderRole::Sent,
+            NameAttribute::Trash => return FolderRole::Trash,
+            NameAttribute::Junk => return FolderRole::Junk,
+            NameAttribute::Archive => return FolderRole::Archive,
+            _ => {}
+        }
+    }
+    // Dovecot lists another user's INBOX as "Shared/<address>"
+    let shared_inbox = name.strip_prefix(SHARED_PREFIX).is_some_and(|rest| !rest.contains('/') || rest.ends_with("/INBOX"));
+    if name.eq_ignore_ascii_case("INBOX") || shared_inbox { FolderRole::Inbox } else { FolderRole::Other }
+}
+
+/// "1,5,9" for UID commands.
+fn uid_set(uids: &[u32]) -> String {
+    uids.iter().map(u32::to_string).collect::<Vec<_>>().join(",")
+}
+
+const SUMMARY_ITEMS: &str = "(UID FLAGS INTERNALDATE BODY.PEEK[HEADER.FIELDS (FROM TO SUBJECT DATE CONTENT-TYPE)])";
+
+impl ImapSession {
+    /// Selectable folders and their roles, special ones first (LIST only).
+    async fn list(&mut self) -> Result<Vec<(String, FolderRole)>, Error> {
+        let names: Vec<_> = self.inner.list(Some(""), Some("*")).await.map_err(protocol)?.try_collect().await.map_err(protocol)?;
+        let mut listed: Vec<(String, FolderRole)> = names
+            .iter()
+            .filter(|n| !n.attributes().contains(&NameAttribute::NoSelect))
+            .map(|n| (n.name().to_string(), role_of(n.name(), n.attributes())))
+            .collect();
+        listed.sort_by_key(|(name, role)| (is_shared(name), *role as u8, name.clone()));
+        Ok(listed)
+    }
+
+    /// Every selectable folder, special ones first, with message and unread counts.
+    pub async fn folders(&mut self) -> Result<Vec<Folder>, Error> {
+        timed(async {
+            let listed = self.list().await?;
+            let mut folders = Vec::with_capacity(listed.len());
+            for (name, role) in listed {
+                let status = self.inner.status(&name, "(MESSAGES UNSEEN)").await.map_err(protocol)?;
+                folders.push(Folder {
+                    label: folders::label(&name, role),
+                    total: status.exists,
+                    unseen: status.unseen.unwrap_or(0),
+                    name,
+                    role,
+                });
+            }
+            Ok(folders)
+        })
+        .await
+    }
+
+    async fn select(&mut self, folder: &str) -> Result<async_imap::types::Mailbox, Error> {
+        folders::check_name(folder)?;
+        self.inner.select(folder).await.map_err(|e| match e {
+            async_imap::error::Error::No(_) => Error::FolderNotFound,
+            e => protocol(e),
+        })
+    }
+
+    /// One page of a folder, newest first: a window of sequence numbers, or of the UIDs the
+    /// server found for `search`. Only the page's headers and flags are fetched.
+    /// With `cache`, a page the mailbox has not changed since (same UIDVALIDITY and CONDSTORE
+    /// HIGHESTMODSEQ) is answered without fetching anything more.
+    pub async fn page(&mut self, folder: &str, page: u32, search: &Search, now: i64, cache: Option<(&PageCache, &str)>) -> Result<MessageList, Error> {
+        let program = if search.is_empty() { None } else { Some(search::program(search)?) };
+        timed(async {
+            let selected = self.select(folder).await?;
+            let version = Version::of(&selected);
+            if let Some(cached) = version.and_then(|v| cache.and_then(|(c, key)| c.get(key, v))) {
+                return Ok(cached);
+            }
+            let status = self.inner.status(folder, "(UNSEEN)").await.map_err(protocol)?;
+            let mut complete = true;
+            let (total, fetches) = match program {
+                None => {
+                    let total = selected.exists;
+                    let pages = total.div_ceil(PAGE_SIZE).max(1);
+                    let page = page.min(pages - 1);
+                    let high = total.saturating_sub(page * PAGE_SIZE);
+                    let low = high.saturating_sub(PAGE_SIZE - 1).max(1);
+                    let fetches: Vec<_> = if high == 0 {
+                        vec![]
+                    } else {
+                        self.inner.fetch(format!("{low}:{high}"), SUMMARY_ITEMS).await.map_err(protocol)?
+                            .try_collect().await.map_err(protocol)?
+                    };
+                    (total, fetches)
+                }
+                Some(program) => {
+                    let wanted = ((page + 1) * PAGE_SIZE + 1) as usize;
+                    let (found, all_found) = self.search_newest(selected.exists, &program, wanted).await?;
+                    complete = all_found;
+                    let window: Vec<u32> = found.iter().copied().skip((page * PAGE_SIZE) as usize).take(PAGE_SIZE as usize).collect();
+                    let fetches: Vec<_> = if window.is_empty() {
+                        vec![]
+                    } else {
+                        self.inner.uid_fetch(uid_set(&window), SUMMARY_ITEMS).await.map_err(protocol)?
+                            .try_collect().await.map_err(protocol)?
+                    };
+                    (found.len() as u32, fetches)
+                }
+            };
+            let mut messages: Vec<_> = fetches
+                .iter()
+                .filter_map(|f| {
+                    let received = f.internal_date().map(|d| d.timestamp()).unwrap_or(now);
+                    Some(message::summary(f.uid?, flags_of(f), f.header().unwrap_or_default(), received, now))
+                })
+                .collect();
+            messages.sort_unstable_by(|a, b| b.uid.cmp(&a.uid));
+            // an incomplete search knows there is at least one more page, not how many
+            let pages = if complete { total.div_ceil(PAGE_SIZE).max(1) } else { page + 2 };
+            let list = MessageList {
+                folder: folder.to_string(),
+                total,
+                complete,
+                unseen: status.unseen.unwrap_or(0),
+                page: page.min(pages - 1),
+                pages,
+                messages,
+            };
+            if let (Some(v), Some((c, key))) = (version, cache) {
+                c.put(key, v, &list);
+            }
+            Ok(list)
+        })
+        .await
+    }
+
+    /// The UIDs matching `program`, newest first: sequence windows are searched from the newest
+    /// message back until `wanted` are found or the first message is reached (the second value
+    /// says whether it was, i.e. whether the count is complete). Each window is sized from the
+    /// matches seen so far, so that no answer carries much more than the page needs.
+    async fn search_newest(&mut self, exists: u32, program: &str, wanted: usize) -> Result<(Vec<u32>, bool), Error> {
+        let mut found = Vec::new();
+        let (mut high, mut window) = (exists, FIRST_SEARCH_WINDOW);
+        while high > 0 && found.len() < wanted {
+            let low = high.saturating_sub(window - 1).max(1);
+            let mut uids: Vec<u32> = self.inner.uid_search(format!("CHARSET UTF-8 {low}:{high} {program}")).await.map_err(protocol)?
+                .into_iter().collect();
+            uids.sort_unstable_by(|a, b| b.cmp(a));
+            found.extend(uids);
+            high = low - 1;
+            let scanned = (exists - high) as f64;
+            let density = (found.len() as f64 / scanned).max(1.0 / scanned);
+            let missing = wanted.saturating_sub(found.len()) as f64;
+            window = (1.5 * missing / density).clamp(FIRST_SEARCH_WINDOW as f64, MAX_SEARCH_WINDOW as f64) as u32;
+        }
+        Ok((found, high == 0))
+    }
+
+    /// A whole message by UID, with its flags before opening and its arrival time. `mark_seen`
+    /// marks it read, as opening it does; serving an attachment does not.
+    pub async fn raw_message(&mut self, folder: &str, uid: u32, mark_seen: bool) -> Result<(Vec<u8>, message::Flags, i64), Error> {
+        timed(async {
+            self.select(folder).await?;
+            let items = if mark_seen { "(UID FLAGS INTERNALDATE BODY[])" } else { "(UID FLAGS INTERNALDATE BODY.PEEK[])" };
+            let fetches: Vec<_> = self.inner.uid_fetch(uid.to_string(), items).await.map_err(protocol)?
+                .try_collect().await.map_err(protocol)?;
+            let fetch = fetches.iter().find(|f| f.uid == Some(uid) && f.body().is_some()).ok_or(Error::MessageNotFound(uid))?;
+            let received = fetch.internal_date().map(|d| d.timestamp()).unwrap_or_default();
+            Ok((fetch.body().unwrap_or_default().to_vec(), flags_of(fetch), received))
+        })
+        .await
+    }
+
+    /// Flag, unflag, mark, move or delete messages of `folder`.
+    pub async fn apply(&mut self, folder: &str, uids: &[u32], action: &MessageAction) -> Result<(), Error> {
+        if uids.is_empty() {
+            return Ok(());
+        }
+        let set = uid_set(uids);
+        let store = |query: &'static str| (set.clone(), query);
+        timed(async {
+            let trash = match action {
+                MessageAction::Delete => self.own_folder(FolderRole::Trash).await?,
+                _ => None,
+            };
+            self.select(folder).await?;
+            let stored = match action {
+                MessageAction::MarkRead => Some(store("+FLAGS.SILENT (\\Seen)")),
+                MessageAction::MarkUnread => Some(store("-FLAGS.SILENT (\\Seen)")),
+                MessageAction::Flag => Some(store("+FLAGS.SILENT (\\Flagged)")),
+                MessageAction::Unflag => Some(store("-FLAGS.SILENT (\\Flagged)")),
+                MessageAction::Move(target) => {
+                    folders::check_name(target)?;
+                    self.inner.uid_mv(&set, target).await.map_err(protocol)?;
+                    None
+                }
+                MessageAction::Delete => match trash {
+                    Some(trash) if trash != folder => {
+                        self.inner.uid_mv(&set, &trash).await.map_err(protocol)?;
+                        None
+                    }
+                    _ => Some(store("+FLAGS.SILENT (\\Deleted)")),
+                },
+            };
+            match stored {
+                Some((set, _)) if matches!(action, MessageAction::Delete) => self.expunge(&set).await,
+                Some((set, query)) => self.store(&set, query).await,
+                None => Ok(()),
+            }
+        })
+        .await
+    }
+
+    async fn store(&mut self, set: &str, query: &str) -> Result<(), Error> {
+        let _: Vec<_> = self.inner.uid_store(set, query).await.map_err(protocol)?.try_collect().await.map_err(protocol)?;
+        Ok(())
+    }
+
+    /// Delete the messages of the selected folder for good (these UIDs only: UIDPLUS).
+    async fn expunge(&mut self, set: &str) -> Result<(), Error> {
+        self.store(set, "+FLAGS.SILENT (\\Deleted)").await?;
+        let _: Vec<_> = self.inner.uid_expunge(set).await.map_err(protocol)?.try_collect().await.map_err(protocol)?;
+        Ok(())
+    }
+
+    /// The user's own folder with that special use (not one inside a shared mailbox).
+    pub async fn own_folder(&mut self, role: FolderRole) -> Result<Option<String>, Error> {
+        Ok(self.list().await?.into_iter().find(|(name, r)| *r == role && !is_shared(name)).map(|(name, _)| name))
+    }
+
+    /// UIDs of the messages of `folder` with that Message-ID (without the angle brackets).
+    pub async fn find_message_id(&mut self, folder: &str, message_id: &str) -> Result<Vec<u32>, Error> {
+        if message_id.chars().any(|c| c.is_control() || c == '<' || c == '>') {
+            return Err(Error::BadInput("Identifiant de message invalide.".into()));
+        }
+        timed(async {
+            self.select(folder).await?;
+            let query = format!("HEADER Message-ID {}", search::literal(&format!("<{message_id}>")));
+            Ok(self.inner.uid_search(query).await.map_err(protocol)?.into_iter().collect())
+        })
+        .await
+    }
+
+    /// Replace the messages of `folder` with that Message-ID by `raw` (a draft saved again):
+    /// the new version is stored before the old ones go, so a failure loses nothing.
+    pub async fn replace(&mut self, folder: &str, message_id: &str, flags: &str, raw: &[u8]) -> Result<(), Error> {
+        let old = self.find_message_id(folder, message_id).await?;
+        self.append(folder, Some(flags), raw).await?;
+        self.remove(folder, &old).await
+    }
+
+    /// Delete these messages of `folder` for good.
+    pub async fn remove(&mut self, folder: &str, uids: &[u32]) -> Result<(), Error> {
+        if uids.is_empty() {
+            return Ok(());
+        }
+        timed(async {
+            self.select(folder).await?;
+            self.expunge(&uid_set(uids)).await
+        })
+        .await
+    }
+
+    /// Run a command whose answer async-imap does not parse (ACL, RFC 4314), handing each untagged
+    /// response, as imap-proto parses it, to `collect`.
+    async fn command(&mut self, command: &str, mut collect: impl FnMut(&imap_proto::Response<'_>) + Send) -> Result<(), Error> {
+        timed(async {
+            let id = self.inner.run_command(command).await.map_err(protocol)?;
+            loop {
+                let response = self.inner.read_response().await.map_err(unreachable)?.ok_or_else(|| unreachable("connection closed"))?;
+                match response.parsed() {
+                    imap_proto::Response::Done { tag, status, information, .. } if *tag == id => {
+                        let text = information.as_deref().unwrap_or_default().to_string();
+                        return match status {
+                            imap_proto::Status::Ok => Ok(()),
+                            imap_proto::Status::No => Err(Error::OperatorRefused(text)),
+                            _ => Err(Error::Imap(text)),
+                        };
+                    }
+                    other => collect(other),
+                }
+            }
+        })
+        .await
+    }
+
+    /// The caller's rights on `folder` (MYRIGHTS), as RFC 4314 letters.
+    pub async fn my_rights(&mut self, folder: &str) -> Result<String, Error> {
+        folders::check_name(folder)?;
+        let mut letters = String::new();
+        self.command(&format!("MYRIGHTS \"{folder}\""), |r| {
+            if let imap_proto::Response::MyRights(rights) = r {
+                letters = rights.rights.iter().map(|r| char::from(*r)).collect();
+            }
+        })
+        .await?;
+        Ok(letters)
+    }
+
+    /// Who holds which rights on `folder` (GETACL; needs the administer right).
+    pub async fn acl(&mut self, folder: &str) -> Result<Vec<(String, String)>, Error> {
+        folders::check_name(folder)?;
+        let mut entries = Vec::new();
+        self.command(&format!("GETACL \"{folder}\""), |r| {
+            if let imap_proto::Response::Acl(acl) = r {
+                entries.extend(acl.acls.iter().map(|e| (e.identifier.to_string(), e.rights.iter().map(|r| char::from(*r)).collect())));
+            }
+        })
+        .await?;
+        Ok(entries)
+    }
+
+    /// Grant exactly `letters` to `identifier` on `folder` (SETACL), or remove them all (DELETEACL).
+    pub async fn set_acl(&mut self, folder: &str, identifier: &str, letters: &str) -> Result<(), Error> {
+        folders::check_name(folder)?;
+        folders::check_name(identifier)?;
+        if letters.is_empty() {
+            self.command(&format!("DELETEACL \"{folder}\" \"{identifier}\""), |_| {}).await?;
+        } else {
+            self.command(&format!("SETACL \"{folder}\" \"{identifier}\" {letters}"), |_| {}).await?;
+        }
+        Ok(())
+    }
+
+    /// The folders of the organisational mailbox `address` the caller can see (its inbox first).
+    pub async fn organisational_folders(&mut self, address: &str) -> Result<Vec<String>, Error> {
+        let inbox = shared_inbox(address);
+        let mut names: Vec<String> = self.list().await?.into_iter().map(|(n, _)| n).filter(|n| *n == inbox || n.starts_with(&format!("{inbox}/"))).collect();
+        names.sort_by_key(|n| *n != inbox);
+        Ok(names)
+    }
+
+    /// Mark that the read receipt of a message was sent or declined.
+    pub async fn mark_receipt_handled(&mut self, folder: &str, uid: u32) -> Result<(), Error> {
+        timed(async {
+            self.select(folder).await?;
+            self.store(&uid.to_string(), &format!("+FLAGS.SILENT ({MDN_SENT})")).await
+        })
+        .await
+    }
+
+    /// Store a message in `folder` (drafts, sent mail), with IMAP flags such as "(\\Seen)".
+    pub async fn append(&mut self, folder: &str, flags: Option<&str>, raw: &[u8]) -> Result<(), Error> {
+        folders::check_name(folder)?;
+        timed(async { self.inner.append(folder, flags, None, raw).await.map_err(protocol) }).await
+    }
+
+    /// IDLE on `folder` (RFC 2177) until the server reports a change or `max` passes; says which.
+    pub async fn wait_for_change(self, folder: &str, max: Duration) -> Result<(ImapSession, bool), Error> {
+        let mut this = self;
+        this.select(folder).await?;
+        let mut idle = this.inner.idle();
+        idle.init().await.map_err(protocol)?;
+        let (wait, _stop) = idle.wait_with_timeout(max);
+        let changed = matches!(wait.await.map_err(protocol)?, async_imap::extensions::idle::IdleResponse::NewData(_));
+        let inner = timed(async { idle.done().await.map_err(protocol) }).await?;
+        Ok((ImapSession { inner }, changed))
+    }
+
+    /// The protocol session itself, for the benchmark's raw-IMAP floor.
+    pub fn protocol(&mut self) -> &mut async_imap::Session<TlsStream<TcpStream>> {
+        &mut self.inner
+    }
+
+    /// Is the connection still alive?
+    pub async fn noop(&mut self) -> Result<(), Error> {
+        timed(async { self.inner.noop().await.map_err(protocol) }).await
+    }
+
+    pub async fn logout(mut self) {
+        let _ = tokio::time::timeout(Duration::from_secs(2), self.inner.logout()).await;
+    }
+}

@@ -1,0 +1,151 @@
+//! IMAP connections kept per user between requests: at most `PER_USER` in use at once for one
+//! mailbox, reused only with the very token that opened them, closed after `IDLE_TIMEOUT`
+//! unused, and replaced when the operator's server dropped them (e.g. after a restart).
+
+use crate::error::Error;
+use super::imap::{ImapGateway, ImapSession};
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+pub const PER_USER: usize = 4;
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(120);
+/// A connection unused for longer than this is checked with NOOP before reuse.
+const CHECK_AFTER: Duration = Duration::from_secs(20);
+
+struct Idle {
+    session: ImapSession,
+    token: u64,
+    since: Instant,
+}
+
+#[derive(Default)]
+struct Slots {
+    idle: Vec<Idle>,
+    limit: Option<Arc<Semaphore>>,
+    /// Bumped at sign-out, so that the user's push streams (IDLE) end too.
+    sign_outs: Option<tokio::sync::watch::Sender<u64>>,
+}
+
+pub struct ImapPool {
+    gateway: ImapGateway,
+    slots: Mutex<HashMap<String, Slots>>,
+}
+
+/// A connection lent out; give it back with [`ImapPool::give_back`] when the work succeeded.
+pub struct Lent {
+    pub session: ImapSession,
+    mailbox: String,
+    token: u64,
+    /// Whether it came from the pool (a dead one is then worth one retry on a fresh connection).
+    pub reused: bool,
+    _permit: OwnedSemaphorePermit,
+}
+
+fn fingerprint(token: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    token.hash(&mut h);
+    h.finish()
+}
+
+impl ImapPool {
+    pub fn new(gateway: ImapGateway) -> Arc<Self> {
+        let pool = Arc::new(Self { gateway, slots: Mutex::new(HashMap::new()) });
+        let weak = Arc::downgrade(&pool);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(15));
+            loop {
+                tick.tick().await;
+                let Some(pool) = weak.upgrade() else { return };
+                pool.close_idle(IDLE_TIMEOUT).await;
+            }
+        });
+        pool
+    }
+
+    pub fn gateway(&self) -> &ImapGateway {
+        &self.gateway
+    }
+
+    /// A connection for `mailbox` authenticated with `token`: a pooled one when there is one
+    /// (unless `fresh`), else a new one. Waits while the user already has `PER_USER` in use.
+    pub async fn take(&self, mailbox: &str, token: &str, fresh: bool) -> Result<Lent, Error> {
+        let token_id = fingerprint(token);
+        let limit = {
+            let mut slots = self.slots.lock().unwrap();
+            let slot = slots.entry(mailbox.to_string()).or_default();
+            slot.limit.get_or_insert_with(|| Arc::new(Semaphore::new(PER_USER))).clone()
+        };
+        let permit = limit.acquire_owned().await.map_err(|_| Error::OperatorUnreachable("pool closed".into()))?;
+        while !fresh {
+            let pooled = {
+                let mut slots = self.slots.lock().unwrap();
+                let slot = slots.entry(mailbox.to_string()).or_default();
+                let position = slot.idle.iter().rposition(|c| c.token == token_id);
+                position.map(|i| slot.idle.swap_remove(i))
+            };
+            let Some(mut idle) = pooled else { break };
+            if idle.since.elapsed() < CHECK_AFTER || idle.session.noop().await.is_ok() {
+                return Ok(Lent { session: idle.session, mailbox: mailbox.into(), token: token_id, reused: true, _permit: permit });
+            }
+            // dropped by the server: try the next one, or open a new one
+        }
+        let session = self.gateway.open(mailbox, token).await?;
+        Ok(Lent { session, mailbox: mailbox.into(), token: token_id, reused: false, _permit: permit })
+    }
+
+    /// Back into the pool, for the next request of the same user with the same token.
+    pub fn give_back(&self, lent: Lent) {
+        let mut slots = self.slots.lock().unwrap();
+        let slot = slots.entry(lent.mailbox).or_default();
+        slot.idle.push(Idle { session: lent.session, token: lent.token, since: Instant::now() });
+        slot.idle.truncate(PER_USER);
+    }
+
+    /// Close every pooled connection of `mailbox` (at sign-out).
+    /// Told when the user of `mailbox` signs out.
+    pub fn sign_outs(&self, mailbox: &str) -> tokio::sync::watch::Receiver<u64> {
+        let mut slots = self.slots.lock().unwrap();
+        let slot = slots.entry(mailbox.to_string()).or_default();
+        slot.sign_outs.get_or_insert_with(|| tokio::sync::watch::channel(0).0).subscribe()
+    }
+
+    /// Close the user's connections at sign-out, the push streams' included.
+    pub async fn forget(&self, mailbox: &str) {
+        let idle = {
+            let mut slots = self.slots.lock().unwrap();
+            let slot = slots.get_mut(mailbox);
+            if let Some(tx) = slot.as_ref().and_then(|s| s.sign_outs.as_ref()) {
+                tx.send_modify(|n| *n += 1);
+            }
+            slot.map(|s| std::mem::take(&mut s.idle)).unwrap_or_default()
+        };
+        for c in idle {
+            c.session.logout().await;
+        }
+    }
+
+    async fn close_idle(&self, older_than: Duration) {
+        let expired: Vec<Idle> = {
+            let mut slots = self.slots.lock().unwrap();
+            let mut expired = Vec::new();
+            for slot in slots.values_mut() {
+                let (old, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut slot.idle).into_iter().partition(|c| c.since.elapsed() >= older_than);
+                slot.idle = keep;
+                expired.extend(old);
+            }
+            slots.retain(|_, s| !s.idle.is_empty() || s.limit.as_ref().is_some_and(|l| l.available_permits() < PER_USER));
+            expired
+        };
+        for c in expired {
+            c.session.logout().await;
+        }
+    }
+
+    /// Pooled connections now (for tests and the benchmark).
+    pub fn idle_count(&self, mailbox: &str) -> usize {
+        self.slots.lock().unwrap().get(mailbox).map_or(0, |s| s.idle.len())
+    }
+}

@@ -1,0 +1,96 @@
+//! What the browser talks to: the router with its routes, body limits and security layers, the
+//! sign-in routes, and the plain endpoints beside the server functions (message parts, uploads,
+//! CSV export, push).
+
+pub mod auth;
+pub mod export;
+pub mod parts;
+pub mod push;
+pub mod security;
+pub mod upload;
+
+use crate::backend::{Backend, Caller};
+use crate::config::Config;
+use crate::error::Error;
+use app::backend::{Request, RequestMemo, Webmail};
+use app::{App, shell};
+use axum::{Router, extract::FromRef, routing::{get, post}};
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, ResponseOptions, generate_route_list};
+use std::sync::Arc;
+use tower_sessions::{Expiry, ExpiredDeletion, Session, SessionManagerLayer, cookie::SameSite};
+use tower_sessions_sqlx_store::{SqliteStore, sqlx::SqlitePool};
+
+#[derive(Clone, FromRef)]
+struct AppState {
+    leptos_options: LeptosOptions,
+    auth: auth::AuthState,
+    backend: Arc<Backend>,
+}
+
+impl Backend {
+    /// The caller of a plain endpoint (not a server function), from its session and request.
+    pub async fn caller_of(&self, session: Session, request: &axum::http::request::Parts) -> Result<Caller, Error> {
+        Caller::resolve(&self.psc, Request::new(session, Some(request.clone()))).await
+    }
+}
+
+/// The whole application: pages and server functions (Leptos), sign-in, endpoints, sessions in
+/// `db`, security headers and compression.
+pub async fn router(config: &Config, leptos_options: LeptosOptions, backend: Arc<Backend>, db: SqlitePool) -> Result<Router, Error> {
+    let webmail: Arc<dyn Webmail> = backend.clone();
+    let psc_origin = security::origin_of(&config.psc.issuer);
+
+    // every server render and server function gets the backend, and every page its CSP nonce
+    let context = move || {
+        provide_context(webmail.clone());
+        provide_context(RequestMemo::default());
+        if let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<ResponseOptions>()) {
+            if let Ok(policy) = security::page_policy(&nonce, &psc_origin).parse() {
+                response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, policy);
+            }
+        }
+    };
+
+    let store = SqliteStore::new(db);
+    store.migrate().await.map_err(|e| Error::Store(e.to_string()))?;
+    tokio::spawn(store.clone().continuously_delete_expired(tokio::time::Duration::from_secs(60)));
+    let sessions = SessionManagerLayer::new(store)
+        .with_name("mss_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(config.secure_cookies())
+        .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::seconds(
+            config.session_idle.as_secs() as i64,
+        )));
+
+    let state = AppState {
+        leptos_options: leptos_options.clone(),
+        auth: auth::AuthState { psc: backend.psc.clone(), imap: backend.imap.clone(), public_url: config.public_url.clone().into() },
+        backend,
+    };
+    let routes = generate_route_list(App);
+    // one file may be as large as the whole allowance; the endpoint words the refusal
+    let upload_limit = config.sending.max_attachment_bytes as usize + 64 * 1024;
+    let mut router = Router::new()
+        .route("/auth/login", get(auth::login))
+        .route("/auth/callback", get(auth::callback))
+        .route("/auth/logout", post(auth::logout))
+        .route("/messages/contenu", get(parts::html))
+        .route("/messages/piece", get(parts::attachment))
+        .route("/evenements", get(push::events))
+        .route("/boites/traces.csv", get(export::traces_csv))
+        .route("/brouillons/pieces", post(upload::upload).layer(axum::extract::DefaultBodyLimit::max(upload_limit)))
+        .leptos_routes_with_context(&state, routes, context.clone(), {
+            let options = leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .with_state(state)
+        .layer(sessions);
+    for layer in security::layers() {
+        router = router.layer(layer);
+    }
+    // brotli/gzip for pages and the WASM bundle (server-sent events are left uncompressed)
+    Ok(router.layer(tower_http::compression::CompressionLayer::new()))
+}

@@ -1,0 +1,253 @@
+//! Turning raw RFC 5322 messages into what the pages show (pure functions, unit-tested).
+
+use super::{sanitize, xdm};
+use app::reading::{Attachment, MessageSummary, MessageView, Preview};
+pub use app::urls::PartUrls;
+use app::format;
+use mail_parser::{Addr, Address, Message, MessageParser, MessagePart, MimeHeaders};
+use std::collections::HashMap;
+
+pub(crate) fn parse(raw: &[u8]) -> Option<Message<'_>> {
+    MessageParser::default().parse(raw)
+}
+
+/// "Dr Marc GARNIER" when there is a display name, else the address.
+fn short_name(addr: &Addr) -> String {
+    match (&addr.name, &addr.address) {
+        (Some(name), _) if !name.trim().is_empty() => name.trim().to_string(),
+        (_, Some(address)) => address.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// "Dr Marc GARNIER <marc.garnier@cabinet-demo.mssante.fr>".
+pub(crate) fn full_name(addr: &Addr) -> String {
+    match (&addr.name, &addr.address) {
+        (Some(name), Some(address)) if !name.trim().is_empty() => format!("{} <{address}>", name.trim()),
+        _ => short_name(addr),
+    }
+}
+
+fn all(address: Option<&Address>) -> Vec<String> {
+    address.map(|a| a.iter().map(full_name).collect()).unwrap_or_default()
+}
+
+pub(crate) fn subject(message: &Message) -> String {
+    message.subject().map(str::trim).filter(|s| !s.is_empty()).unwrap_or("(sans objet)").to_string()
+}
+
+/// IMAP flags of a message, as the pages need them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Flags {
+    pub seen: bool,
+    pub flagged: bool,
+    pub draft: bool,
+    /// $MDNSent (RFC 3503): the read receipt was sent or declined.
+    pub receipt_handled: bool,
+}
+
+/// One row of the message list, from the message's header block.
+pub fn summary(uid: u32, flags: Flags, header: &[u8], fallback_date: i64, now: i64) -> MessageSummary {
+    let Some(message) = parse(header) else {
+        return MessageSummary {
+            uid,
+            from: String::new(),
+            subject: "(message illisible)".into(),
+            date: format::list_date(fallback_date, now),
+            seen: flags.seen,
+            flagged: flags.flagged,
+            has_attachments: false,
+            draft: flags.draft,
+        };
+    };
+    let has_attachments = message.content_type().is_some_and(|ct| {
+        ct.ctype().eq_ignore_ascii_case("multipart") && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("mixed"))
+    });
+    MessageSummary {
+        uid,
+        from: message.from().and_then(Address::first).map(short_name).unwrap_or_default(),
+        subject: subject(&message),
+        date: format::list_date(message.date().map(|d| d.to_timestamp()).unwrap_or(fallback_date), now),
+        seen: flags.seen,
+        flagged: flags.flagged,
+        has_attachments,
+        draft: flags.draft,
+    }
+}
+
+fn content_type(part: &MessagePart) -> String {
+    part.content_type()
+        .map(|ct| format!("{}/{}", ct.ctype(), ct.subtype().unwrap_or("octet-stream")).to_lowercase())
+        .unwrap_or_else(|| "application/octet-stream".into())
+}
+
+/// Types the browser may show inline (never HTML or SVG, which could carry scripts).
+pub fn preview_of(content_type: &str) -> Preview {
+    match content_type {
+        "image/png" | "image/jpeg" | "image/gif" | "image/webp" => Preview::Image,
+        "application/pdf" => Preview::Pdf,
+        _ => Preview::None,
+    }
+}
+
+/// An attachment's name, type and bytes, by its position.
+pub fn attachment(raw: &[u8], index: usize) -> Option<(String, String, Vec<u8>)> {
+    let message = parse(raw)?;
+    let part = message.attachments().nth(index)?;
+    let name = part.attachment_name().unwrap_or("piece-jointe").to_string();
+    Some((name, content_type(part), part.contents().to_vec()))
+}
+
+/// The sanitised HTML version of the message, with its inline images pointing at the webmail.
+pub fn safe_html(raw: &[u8], urls: &PartUrls, allow_remote_images: bool) -> Option<sanitize::SafeHtml> {
+    sanitized(&parse(raw)?, urls, allow_remote_images)
+}
+
+fn sanitized(message: &Message, urls: &PartUrls, allow_remote_images: bool) -> Option<sanitize::SafeHtml> {
+    // mail-parser renders text-only mail as HTML too: only a real text/html part counts
+    if !message.html_part(0).is_some_and(|part| part.is_content_type("text", "html")) {
+        return None;
+    }
+    let html = message.body_html(0)?;
+    let cids: HashMap<String, String> = message
+        .attachments()
+        .enumerate()
+        .filter(|(_, part)| preview_of(&content_type(part)) == Preview::Image)
+        .filter_map(|(i, part)| part.content_id().map(|id| (id.trim_matches(['<', '>']).to_string(), urls.attachment(i, true))))
+        .collect();
+    Some(sanitize::sanitize(&html, cids, allow_remote_images))
+}
+
+/// The whole message for reading: headers, text (HTML converted to text), attachment list.
+pub fn view(urls: &PartUrls, flags: Flags, raw: &[u8], fallback_date: i64) -> MessageView {
+    let unreadable = MessageView {
+        folder: urls.folder.to_string(),
+        uid: urls.uid,
+        from: String::new(),
+        to: vec![],
+        cc: vec![],
+        subject: "(message illisible)".into(),
+        date: format::full_date(fallback_date),
+        text: String::new(),
+        has_html: false,
+        remote_images: 0,
+        seen: flags.seen,
+        flagged: flags.flagged,
+        attachments: vec![],
+        receipt_requested: false,
+        message_id: String::new(),
+    };
+    let Some(message) = parse(raw) else { return unreadable };
+    let attachments = message
+        .attachments()
+        .enumerate()
+        .map(|(index, part)| {
+            let name = part.attachment_name().unwrap_or("pièce jointe sans nom").to_string();
+            let content_type = content_type(part);
+            Attachment {
+                index,
+                xdm: if xdm::is_xdm(&name) { xdm::documents(part.contents()) } else { vec![] },
+                preview: preview_of(&content_type),
+                name,
+                content_type,
+                size: format::size(part.len() as u64),
+            }
+        })
+        .collect();
+    let html = sanitized(&message, urls, false); // the message is parsed once
+    MessageView {
+        has_html: html.is_some(),
+        remote_images: html.map(|h| h.remote_images).unwrap_or(0),
+        from: message.from().and_then(Address::first).map(full_name).unwrap_or_default(),
+        to: all(message.to()),
+        cc: all(message.cc()),
+        subject: subject(&message),
+        date: format::full_date(message.date().map(|d| d.to_timestamp()).unwrap_or(fallback_date)),
+        text: message.body_text(0).map(|t| t.trim_end().to_string()).unwrap_or_default(),
+        attachments,
+        receipt_requested: !flags.receipt_handled && message.header("Disposition-Notification-To").is_some(),
+        message_id: message.message_id().unwrap_or_default().to_string(),
+        ..unreadable
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LATIN1: &[u8] = b"From: =?iso-8859-1?q?Dr_Ren=E9_FAURE?= <rene.faure@ch.mssante.fr>\r\n\
+To: Dr Claire DUBOIS <claire.dubois@hopital-demo.mssante.fr>, cardio@hopital-demo.mssante.fr\r\n\
+Subject: =?iso-8859-1?q?Compte_rendu_d'hospitalisation?=\r\n\
+Date: Sun, 22 Nov 2026 14:05:00 +0100\r\n\
+MIME-Version: 1.0\r\n\
+Content-Type: text/plain; charset=iso-8859-1\r\n\
+Content-Transfer-Encoding: quoted-printable\r\n\r\n\
+Sortie =E0 domicile le 14 novembre.\r\n";
+
+    const WITH_PDF: &[u8] = b"From: labo@hopital-demo.mssante.fr\r\nSubject: CR\r\n\
+Date: Sat, 21 Nov 2026 09:00:00 +0000\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nCi-joint.\r\n\
+--b\r\nContent-Type: application/pdf; name=\"CR.pdf\"\r\nContent-Disposition: attachment; filename=\"CR.pdf\"\r\n\
+Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b--\r\n";
+
+    #[test]
+    fn legacy_charset_headers_and_body_are_decoded() {
+        let v = view(&URLS, Flags::default(), LATIN1, 0);
+        assert_eq!(v.from, "Dr René FAURE <rene.faure@ch.mssante.fr>");
+        assert_eq!(v.to, vec!["Dr Claire DUBOIS <claire.dubois@hopital-demo.mssante.fr>", "cardio@hopital-demo.mssante.fr"]);
+        assert_eq!(v.subject, "Compte rendu d'hospitalisation");
+        assert_eq!(v.text, "Sortie à domicile le 14 novembre.");
+        assert_eq!(v.date, "dimanche 22 nov. 2026 à 14:05");
+    }
+
+    #[test]
+    fn summary_shows_sender_name_and_attachment_mark() {
+        let now = 1_795_352_700; // 2026-11-22 13:05 UTC
+        let s = summary(3, Flags::default(), LATIN1, 0, now);
+        assert_eq!((s.from.as_str(), s.date.as_str(), s.has_attachments), ("Dr René FAURE", "14:05", false));
+        let s = summary(4, Flags { seen: true, ..Flags::default() }, WITH_PDF, 0, now);
+        assert_eq!((s.from.as_str(), s.date.as_str(), s.has_attachments), ("labo@hopital-demo.mssante.fr", "21 nov.", true));
+    }
+
+    #[test]
+    fn attachments_are_listed_with_type_and_size() {
+        let v = view(&URLS, Flags::default(), WITH_PDF, 0);
+        assert_eq!(v.text, "Ci-joint.");
+        assert!(!v.has_html);
+        assert_eq!(v.attachments, vec![Attachment {
+            index: 0,
+            name: "CR.pdf".into(),
+            content_type: "application/pdf".into(),
+            size: "9 o".into(),
+            preview: Preview::Pdf,
+            xdm: vec![],
+        }]);
+        let (name, ctype, bytes) = attachment(WITH_PDF, 0).unwrap();
+        assert_eq!((name.as_str(), ctype.as_str(), &bytes[..5]), ("CR.pdf", "application/pdf", &b"%PDF-"[..]));
+        assert!(attachment(WITH_PDF, 1).is_none());
+    }
+
+    const URLS: PartUrls = PartUrls { folder: "Shared/secrétariat/INBOX", uid: 7 };
+
+    const HTML_WITH_CID: &[u8] = b"From: pharmacie@h.mssante.fr\r\nSubject: Rupture\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/related; boundary=\"r\"\r\n\r\n--r\r\nContent-Type: text/html; charset=utf-8\r\n\r\n\
+<p>Voir <img src=\"cid:logo@ph\"><img src=\"https://pub.example/x.png\"></p><script>alert(1)</script>\r\n\
+--r\r\nContent-Type: image/png\r\nContent-ID: <logo@ph>\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--r--\r\n";
+
+    #[test]
+    fn html_view_is_sanitised_with_local_inline_images() {
+        let v = view(&URLS, Flags::default(), HTML_WITH_CID, 0);
+        assert!(v.has_html);
+        assert_eq!(v.remote_images, 1);
+        let safe = safe_html(HTML_WITH_CID, &URLS, false).unwrap();
+        assert!(!safe.html.contains("<script"));
+        assert!(safe.html.contains("src=\"/messages/piece?dossier=Shared%2Fsecr%C3%A9tariat%2FINBOX&amp;uid=7&amp;index=0&amp;apercu=1\""), "{}", safe.html);
+        assert!(!safe.html.contains("pub.example"));
+    }
+
+    #[test]
+    fn missing_subject_is_said() {
+        let v = view(&URLS, Flags::default(), b"From: a@b.mssante.fr\r\n\r\nbonjour\r\n", 0);
+        assert_eq!(v.subject, "(sans objet)");
+    }
+}

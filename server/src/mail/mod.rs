@@ -1,0 +1,12 @@
+//! Mail as data, without I/O (unit-tested): MIME read into views, drafts made into MIME, HTML
+//! sanitising, IHE XDM archives, IMAP search programs and folder names, rights letters, and the
+//! MSSanté trust space (liste blanche, INS).
+
+pub mod compose;
+pub mod folders;
+pub mod message;
+pub mod rights;
+pub mod sanitize;
+pub mod search;
+pub mod trust;
+pub mod xdm;

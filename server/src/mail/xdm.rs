@@ -1,0 +1,198 @@
+//! IHE XDM archives (ITI-32) as MSSanté carries them: `IHE_XDM.zip` with
+//! `IHE_XDM/<SUBSET>/METADATA.XML` describing the documents beside it.
+
+use app::reading::XdmDocument;
+use std::io::{Cursor, Read};
+
+/// Largest file read out of an archive (a guard against zip bombs).
+const MAX_ENTRY: u64 = 50 * 1024 * 1024;
+
+pub fn is_xdm(name: &str) -> bool {
+    name.eq_ignore_ascii_case("IHE_XDM.zip")
+}
+
+fn read_entry(archive: &mut zip::ZipArchive<Cursor<&[u8]>>, path: &str) -> Option<Vec<u8>> {
+    let file = archive.by_name(path).ok()?;
+    if file.size() > MAX_ENTRY {
+        return None;
+    }
+    let mut out = Vec::new();
+    file.take(MAX_ENTRY).read_to_end(&mut out).ok()?;
+    Some(out)
+}
+
+/// The documents listed by every METADATA.XML of the archive; empty when it is not a readable XDM.
+pub fn documents(zip_bytes: &[u8]) -> Vec<XdmDocument> {
+    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(zip_bytes)) else { return vec![] };
+    let metadata_files: Vec<String> = archive
+        .file_names()
+        .filter_map(Result::ok)
+        .map(|n| n.to_string())
+        .filter(|n| n.to_ascii_uppercase().starts_with("IHE_XDM/") && n.to_ascii_uppercase().ends_with("/METADATA.XML"))
+        .collect();
+    let mut documents = Vec::new();
+    for metadata in metadata_files {
+        let subset = metadata.rsplit_once('/').map(|(dir, _)| dir).unwrap_or_default().to_string();
+        let Some(xml) = read_entry(&mut archive, &metadata) else { continue };
+        let Ok(text) = String::from_utf8(xml) else { continue };
+        let Ok(doc) = roxmltree::Document::parse(&text) else { continue };
+        for object in doc.descendants().filter(|n| n.tag_name().name() == "ExtrinsicObject") {
+            let slot = |name: &str| -> Vec<String> {
+                object
+                    .children()
+                    .filter(|n| n.tag_name().name() == "Slot" && n.attribute("name") == Some(name))
+                    .flat_map(|s| s.descendants().filter(|v| v.tag_name().name() == "Value"))
+                    .filter_map(|v| v.text().map(|t| t.trim().to_string()))
+                    .collect()
+            };
+            let Some(uri) = slot("URI").into_iter().next() else { continue };
+            let title = object
+                .children()
+                .find(|n| n.tag_name().name() == "Name")
+                .and_then(|n| n.descendants().find(|v| v.tag_name().name() == "LocalizedString"))
+                .and_then(|v| v.attribute("value"))
+                .unwrap_or(&uri)
+                .to_string();
+            let patient = slot("sourcePatientInfo")
+                .iter()
+                .find_map(|v| v.strip_prefix("PID-5|"))
+                .map(|name| name.split('^').filter(|p| !p.is_empty()).take(2).collect::<Vec<_>>().join(" "))
+                .unwrap_or_default();
+            documents.push(XdmDocument {
+                path: format!("{subset}/{uri}"),
+                title,
+                mime_type: object.attribute("mimeType").unwrap_or("application/octet-stream").to_string(),
+                created: slot("creationTime").into_iter().next().map(|t| french_date(&t)).unwrap_or_default(),
+                patient,
+            });
+        }
+    }
+    documents
+}
+
+/// One file of the archive, if it is one the metadata lists (nothing else is served).
+pub fn document(zip_bytes: &[u8], path: &str) -> Option<Vec<u8>> {
+    if !documents(zip_bytes).iter().any(|d| d.path == path) {
+        return None;
+    }
+    let mut archive = zip::ZipArchive::new(Cursor::new(zip_bytes)).ok()?;
+    read_entry(&mut archive, path)
+}
+
+/// What the X-MSS-CODECDA and X-MSS-INS headers say of an archive's CDA documents.
+#[derive(Debug, PartialEq, Eq)]
+pub struct CdaSummary {
+    /// The `code` of each CDA document's header.
+    pub codes: Vec<String>,
+    /// Every document identifies its patient by an INS (NIR/NIA OID) with the four identity
+    /// traits (family name, given name, birth date, sex).
+    pub qualified_ins: bool,
+}
+
+/// INS object identifiers: NIR, NIA, and their test variants.
+const INS_OIDS: [&str; 4] = ["1.2.250.1.213.1.4.8", "1.2.250.1.213.1.4.9", "1.2.250.1.213.1.4.10", "1.2.250.1.213.1.4.11"];
+
+fn child<'a, 'i>(node: roxmltree::Node<'a, 'i>, name: &str) -> Option<roxmltree::Node<'a, 'i>> {
+    node.children().find(|n| n.tag_name().name() == name)
+}
+
+/// The CDA documents of an archive (XML documents its metadata lists); None when there are none.
+pub fn cda_summary(zip_bytes: &[u8]) -> Option<CdaSummary> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(zip_bytes)).ok()?;
+    let (mut codes, mut qualified) = (Vec::new(), true);
+    for listed in documents(zip_bytes).into_iter().filter(|d| d.mime_type.ends_with("xml")) {
+        let Some(bytes) = read_entry(&mut archive, &listed.path) else { continue };
+        let Ok(text) = String::from_utf8(bytes) else { continue };
+        let Ok(doc) = roxmltree::Document::parse(&text) else { continue };
+        let root = doc.root_element();
+        if root.tag_name().name() != "ClinicalDocument" {
+            continue;
+        }
+        codes.extend(child(root, "code").and_then(|c| c.attribute("code")).map(String::from));
+        let role = child(root, "recordTarget").and_then(|r| child(r, "patientRole"));
+        let ins = role.is_some_and(|r| {
+            r.children().any(|id| id.tag_name().name() == "id" && id.attribute("root").is_some_and(|o| INS_OIDS.contains(&o)))
+        });
+        let patient = role.and_then(|r| child(r, "patient"));
+        let name = patient.and_then(|p| child(p, "name"));
+        let traits = name.is_some_and(|n| child(n, "family").is_some() && child(n, "given").is_some())
+            && patient.is_some_and(|p| child(p, "birthTime").is_some() && child(p, "administrativeGenderCode").is_some());
+        qualified &= ins && traits;
+    }
+    (!codes.is_empty()).then_some(CdaSummary { codes, qualified_ins: qualified })
+}
+
+/// "20261122143000" → "22/11/2026".
+fn french_date(hl7: &str) -> String {
+    match (hl7.get(0..4), hl7.get(4..6), hl7.get(6..8)) {
+        (Some(y), Some(m), Some(d)) if hl7[..8].chars().all(|c| c.is_ascii_digit()) => format!("{d}/{m}/{y}"),
+        _ => hl7.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn archive(metadata: &str, cda: &str) -> Vec<u8> {
+        let mut buf = Cursor::new(Vec::new());
+        let mut zip = zip::ZipWriter::new(&mut buf);
+        let options = zip::write::SimpleFileOptions::default();
+        zip.start_file("README.TXT", options).unwrap();
+        zip.write_all(b"XDM").unwrap();
+        zip.start_file("IHE_XDM/SUBSET01/METADATA.XML", options).unwrap();
+        zip.write_all(metadata.as_bytes()).unwrap();
+        zip.start_file("IHE_XDM/SUBSET01/DOC0001.XML", options).unwrap();
+        zip.write_all(cda.as_bytes()).unwrap();
+        zip.finish().unwrap();
+        buf.into_inner()
+    }
+
+    const METADATA: &str = r#"<lcm:SubmitObjectsRequest xmlns:lcm="urn:oasis:names:tc:ebxml-regrep:xsd:lcm:3.0" xmlns:rim="urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0"><rim:RegistryObjectList>
+<rim:ExtrinsicObject id="DOC0001" mimeType="text/xml">
+ <rim:Slot name="URI"><rim:ValueList><rim:Value>DOC0001.XML</rim:Value></rim:ValueList></rim:Slot>
+ <rim:Slot name="creationTime"><rim:ValueList><rim:Value>20261122143000</rim:Value></rim:ValueList></rim:Slot>
+ <rim:Slot name="sourcePatientInfo"><rim:ValueList><rim:Value>PID-3|285077511234511^^^&amp;1.2.250.1.213.1.4.8&amp;ISO^NH</rim:Value>
+   <rim:Value>PID-5|VIDAL^Hélène^^^^^L</rim:Value></rim:ValueList></rim:Slot>
+ <rim:Name><rim:LocalizedString value="CR d'examens biologiques"/></rim:Name>
+</rim:ExtrinsicObject></rim:RegistryObjectList></lcm:SubmitObjectsRequest>"#;
+
+    #[test]
+    fn lists_documents_from_metadata() {
+        let docs = documents(&archive(METADATA, "<ClinicalDocument/>"));
+        assert_eq!(docs, vec![XdmDocument {
+            path: "IHE_XDM/SUBSET01/DOC0001.XML".into(),
+            title: "CR d'examens biologiques".into(),
+            mime_type: "text/xml".into(),
+            created: "22/11/2026".into(),
+            patient: "VIDAL Hélène".into(),
+        }]);
+    }
+
+    #[test]
+    fn serves_only_listed_documents() {
+        let zip = archive(METADATA, "<ClinicalDocument/>");
+        assert_eq!(document(&zip, "IHE_XDM/SUBSET01/DOC0001.XML").unwrap(), b"<ClinicalDocument/>");
+        assert!(document(&zip, "README.TXT").is_none());
+        assert!(document(&zip, "../../etc/passwd").is_none());
+    }
+
+    #[test]
+    fn cda_code_and_qualified_ins_for_the_mss_headers() {
+        let cda = |gender: &str| format!(r#"<ClinicalDocument xmlns="urn:hl7-org:v3"><code code="11502-2"/>
+            <recordTarget><patientRole><id root="1.2.250.1.213.1.4.8" extension="285077511234511"/>
+            <patient><name><family>VIDAL</family><given>Hélène</given></name>{gender}<birthTime value="19850711"/></patient>
+            </patientRole></recordTarget></ClinicalDocument>"#);
+        let qualified = cda_summary(&archive(METADATA, &cda(r#"<administrativeGenderCode code="F"/>"#))).unwrap();
+        assert_eq!(qualified, CdaSummary { codes: vec!["11502-2".into()], qualified_ins: true });
+        let missing_sex = cda_summary(&archive(METADATA, &cda(""))).unwrap();
+        assert!(!missing_sex.qualified_ins);
+        assert_eq!(cda_summary(&archive(METADATA, "<autre/>")), None);
+    }
+
+    #[test]
+    fn not_an_archive_gives_nothing() {
+        assert!(documents(b"PK not really").is_empty());
+    }
+}

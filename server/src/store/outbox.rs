@@ -1,0 +1,92 @@
+//! What the webmail keeps for sending (SQLite, beside the sessions): files uploaded for drafts,
+//! and the Message-IDs already handed to SMTP, so that a retried send is never sent twice.
+
+use crate::error::Error;
+use crate::clock::unix_now;
+use crate::mail::compose::{AttachedFile, random_id};
+use app::sending::Upload;
+use tower_sessions_sqlx_store::sqlx::{self, SqlitePool};
+
+/// Uploads of drafts never sent are dropped after this long; sent records too.
+const KEEP_SECONDS: i64 = 30 * 24 * 3600;
+
+#[derive(Clone)]
+pub struct Outbox {
+    db: SqlitePool,
+}
+
+/// A message SMTP accepted: its bytes, until its copy is in the Sent folder.
+pub struct SentRecord {
+    pub raw: Vec<u8>,
+    pub copied: bool,
+}
+
+fn store(e: sqlx::Error) -> Error {
+    Error::Store(e.to_string())
+}
+
+impl Outbox {
+    pub async fn new(db: SqlitePool) -> Result<Self, Error> {
+        for ddl in [
+            "CREATE TABLE IF NOT EXISTS draft_uploads (id TEXT PRIMARY KEY, mailbox TEXT NOT NULL, name TEXT NOT NULL, \
+             content_type TEXT NOT NULL, data BLOB NOT NULL, created INTEGER NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS sent_messages (message_id TEXT NOT NULL, mailbox TEXT NOT NULL, raw BLOB NOT NULL, \
+             copied INTEGER NOT NULL, sent_at INTEGER NOT NULL, PRIMARY KEY (mailbox, message_id))",
+        ] {
+            sqlx::query(ddl).execute(&db).await.map_err(store)?;
+        }
+        let outbox = Self { db };
+        outbox.purge().await?;
+        Ok(outbox)
+    }
+
+    async fn purge(&self) -> Result<(), Error> {
+        let before = unix_now() - KEEP_SECONDS;
+        sqlx::query("DELETE FROM draft_uploads WHERE created < ?").bind(before).execute(&self.db).await.map_err(store)?;
+        sqlx::query("DELETE FROM sent_messages WHERE copied = 1 AND sent_at < ?").bind(before).execute(&self.db).await.map_err(store)?;
+        Ok(())
+    }
+
+    pub async fn add_upload(&self, mailbox: &str, name: &str, content_type: &str, data: &[u8]) -> Result<Upload, Error> {
+        let id = random_id();
+        sqlx::query("INSERT INTO draft_uploads (id, mailbox, name, content_type, data, created) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(&id).bind(mailbox).bind(name).bind(content_type).bind(data).bind(unix_now())
+            .execute(&self.db).await.map_err(store)?;
+        Ok(Upload { id, name: name.to_string(), bytes: data.len() as u64 })
+    }
+
+    /// A file uploaded by this mailbox's user (another user's id finds nothing).
+    pub async fn upload(&self, mailbox: &str, id: &str) -> Result<Option<AttachedFile>, Error> {
+        let row: Option<(String, String, Vec<u8>)> =
+            sqlx::query_as("SELECT name, content_type, data FROM draft_uploads WHERE id = ? AND mailbox = ?")
+                .bind(id).bind(mailbox).fetch_optional(&self.db).await.map_err(store)?;
+        Ok(row.map(|(name, content_type, data)| AttachedFile { name, content_type, data }))
+    }
+
+    pub async fn forget_uploads(&self, mailbox: &str, ids: &[String]) -> Result<(), Error> {
+        for id in ids {
+            sqlx::query("DELETE FROM draft_uploads WHERE id = ? AND mailbox = ?").bind(id).bind(mailbox)
+                .execute(&self.db).await.map_err(store)?;
+        }
+        Ok(())
+    }
+
+    pub async fn sent(&self, mailbox: &str, message_id: &str) -> Result<Option<SentRecord>, Error> {
+        let row: Option<(Vec<u8>, i64)> = sqlx::query_as("SELECT raw, copied FROM sent_messages WHERE mailbox = ? AND message_id = ?")
+            .bind(mailbox).bind(message_id).fetch_optional(&self.db).await.map_err(store)?;
+        Ok(row.map(|(raw, copied)| SentRecord { raw, copied: copied != 0 }))
+    }
+
+    pub async fn record_sent(&self, mailbox: &str, message_id: &str, raw: &[u8]) -> Result<(), Error> {
+        sqlx::query("INSERT OR IGNORE INTO sent_messages (message_id, mailbox, raw, copied, sent_at) VALUES (?, ?, ?, 0, ?)")
+            .bind(message_id).bind(mailbox).bind(raw).bind(unix_now()).execute(&self.db).await.map_err(store)?;
+        Ok(())
+    }
+
+    /// The copy is in the Sent folder: the bytes are not needed any more.
+    pub async fn mark_copied(&self, mailbox: &str, message_id: &str) -> Result<(), Error> {
+        sqlx::query("UPDATE sent_messages SET copied = 1, raw = x'' WHERE mailbox = ? AND message_id = ?")
+            .bind(mailbox).bind(message_id).execute(&self.db).await.map_err(store)?;
+        Ok(())
+    }
+}

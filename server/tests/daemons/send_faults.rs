@@ -1,0 +1,71 @@
+//! Sending while the operator's servers are down: a clear error, the message kept in Drafts,
+//! and, once they are back, exactly one delivery. (In the daemons binary: it stops
+//! Postfix and Dovecot, which other tests must not see.)
+
+use app::backend::Webmail;
+use app::error::WebmailError;
+use app::sending::{ComposeStart, Draft};
+use crate::common::{backend_for, dovecot, find, postfix, req, wait_for_port, wait_for_port_closed};
+use std::time::Duration;
+
+const SOPHIE_RPPS: &str = "10100000033";
+const SOPHIE: &str = "sophie.lambert@hopital-demo.mssante.fr";
+const MARC: &str = "marc.garnier@cabinet-demo.mssante.fr";
+
+async fn count_at_marc(id: &str, want: usize) -> usize {
+    let mut n = 0;
+    for _ in 0..100 {
+        n = find(MARC, "INBOX", "Message-ID", id).len();
+        if n >= want {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    n
+}
+
+#[tokio::test]
+async fn servers_down_during_a_send_lose_nothing_and_send_once() {
+    let _daemons = crate::DAEMONS.lock().await;
+    let (backend, session, pool, _) = backend_for(SOPHIE_RPPS).await;
+    let new_draft = async |subject: &str| Draft {
+        to: vec![MARC.into()],
+        subject: subject.into(),
+        body: "Compte rendu en pièce jointe.".into(),
+        ..backend.start_compose(req(&session), ComposeStart::New).await.unwrap().draft
+    };
+
+    // SMTP down: not sent, kept in Drafts; once it is back, one send delivers it once
+    let draft = new_draft("Envoi pendant une panne SMTP").await;
+    postfix("stop");
+    wait_for_port_closed(587).await;
+    let failed = backend.send_message(req(&session), draft.clone()).await;
+    postfix("start");
+    assert_eq!(failed, Err(WebmailError::SendUnavailable));
+    assert!(failed.unwrap_err().to_string().contains("conservé dans vos brouillons"));
+    assert_eq!(find(SOPHIE, "Drafts", "Message-ID", &draft.id).len(), 1, "kept in Drafts");
+    assert!(find(SOPHIE, "Sent", "Message-ID", &draft.id).is_empty());
+    wait_for_port(587).await;
+    assert!(backend.send_message(req(&session), draft.clone()).await.unwrap().copied_to_sent);
+    assert_eq!(count_at_marc(&draft.id, 1).await, 1);
+    assert!(find(SOPHIE, "Drafts", "Message-ID", &draft.id).is_empty());
+    assert_eq!(find(SOPHIE, "Sent", "Message-ID", &draft.id).len(), 1);
+
+    // IMAP down: not sent (it could not be kept in Drafts first); then sent once
+    let draft = new_draft("Envoi pendant une panne IMAP").await;
+    dovecot(&["doveadm", "stop"]);
+    wait_for_port_closed(143).await;
+    // Dovecot lets an open session finish its work after a stop; a new one is refused
+    pool.forget(SOPHIE).await;
+    let failed = backend.send_message(req(&session), draft.clone()).await;
+    dovecot(&["dovecot"]);
+    assert_eq!(failed, Err(WebmailError::OperatorUnavailable));
+    wait_for_port(143).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(find(MARC, "INBOX", "Message-ID", &draft.id).len(), 0, "nothing left while IMAP was down");
+    assert!(backend.send_message(req(&session), draft.clone()).await.unwrap().copied_to_sent);
+    assert_eq!(count_at_marc(&draft.id, 1).await, 1);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(find(MARC, "INBOX", "Message-ID", &draft.id).len(), 1, "exactly once");
+    assert_eq!(find(SOPHIE, "Sent", "Message-ID", &draft.id).len(), 1);
+}

@@ -1,0 +1,12 @@
+//! Integration tests against the running test operator (operator/start.sh): PSC stand-in,
+//! Dovecot, Postfix, PostgreSQL. One binary; its tests may run side by side, so each one works
+//! in mailboxes and with Message-IDs that the others do not count.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod freshness;
+mod organisation;
+mod psc_and_imap;
+mod sending;
+mod trace_store;

@@ -1,0 +1,108 @@
+//! Organisational mailboxes against the real operator: the switcher, rights administration through
+//! IMAP ACLs (and who may not), one trace row per action, sending in the mailbox's name,
+//! revocation in an open session, tampering detected. One test, in order: the steps share the
+//! operator's ACLs.
+
+use app::reading::{MessageAction, Search};
+use app::backend::Webmail;
+use app::error::WebmailError;
+use app::organisation::{Integrity, Rights, TraceFilter};
+use app::sending::{ComposeStart, Draft};
+use crate::common::{CLAIRE, CLAIRE_RPPS, backend_for, fetch_text, find, req, session_for};
+use std::time::Duration;
+
+const ORG: &str = "secretariat-cardio@hopital-demo.mssante.fr";
+const ORG_INBOX: &str = "Shared/secretariat-cardio@hopital-demo.mssante.fr";
+const JULIEN_RPPS: &str = "10100000025";
+const JULIEN: &str = "julien.moreau@hopital-demo.mssante.fr";
+const MARC: &str = "marc.garnier@cabinet-demo.mssante.fr";
+const SECRETARY: Rights = Rights { read: true, mark: true, organise: false, send_as: true, administer: false };
+
+#[tokio::test]
+async fn rights_traces_sending_as_the_mailbox_and_revocation() {
+    // one backend, two users signed in, as on the server
+    let (claire, claire_session, _, _) = backend_for(CLAIRE_RPPS).await;
+    let julien = &claire;
+    let traces = &claire.traces;
+    let session = session_for(JULIEN_RPPS).await;
+    let all = TraceFilter::default();
+    let rows = async || claire.traces(req(&claire_session), ORG.into(), TraceFilter::default()).await.unwrap().rows;
+    // as operator/start.sh grants them (again, should an earlier run have stopped half-way)
+    claire.set_rights(req(&claire_session), ORG.into(), JULIEN.into(), SECRETARY).await.unwrap();
+
+    // the switcher: own mailbox first, then the organisational one with the rights the operator reports
+    let boxes = julien.my_mailboxes(req(&session)).await.unwrap();
+    assert_eq!((boxes[0].address.as_str(), boxes[0].organisational), (JULIEN, false));
+    let org_box = boxes.iter().find(|b| b.address == ORG).expect("the organisational mailbox is offered");
+    assert_eq!((org_box.inbox.as_str(), org_box.rights), (ORG_INBOX, Rights { read: true, mark: true, organise: false, send_as: true, administer: false }));
+    assert!(claire.my_mailboxes(req(&claire_session)).await.unwrap().iter().any(|b| b.address == ORG && b.rights.administer));
+
+    // one action, one row: who, what, outcome; the user's own folders leave none
+    let start = rows().await.len();
+    let inbox = julien.list_messages(req(&session), ORG_INBOX.into(), 0, Search::default()).await.unwrap();
+    let after_open = rows().await;
+    assert_eq!(after_open.len(), start + 1);
+    let row = &after_open[0];
+    assert_eq!((row.member.as_str(), row.name.as_str(), row.identifier.as_str()), (JULIEN, "Julien MOREAU", "RPPS 10100000025"));
+    assert_eq!((row.action.as_str(), row.outcome.as_str()), ("Ouverture de la boîte", "réussi"));
+    let uid = inbox.messages[0].uid;
+    let read = julien.read_message(req(&session), ORG_INBOX.into(), uid).await.unwrap();
+    julien.update_messages(req(&session), ORG_INBOX.into(), vec![uid], MessageAction::Flag).await.unwrap();
+    julien.update_messages(req(&session), ORG_INBOX.into(), vec![uid], MessageAction::Unflag).await.unwrap();
+    julien.list_messages(req(&session), "INBOX".into(), 0, Search::default()).await.unwrap();
+    let now = rows().await;
+    assert_eq!(now.len(), start + 4, "open, read, flag, unflag; nothing for his own inbox");
+    assert_eq!(now[2].action, "Lecture d'un message");
+    assert!(now[2].detail.contains(&format!("UID {uid}")) && now[2].detail.contains(&format!("<{}>", read.message_id)), "{}", now[2].detail);
+
+    // members see their own trace only; administrators see everyone's, with the chain checked
+    let own = julien.traces(req(&session), ORG.into(), TraceFilter { member: CLAIRE.into(), ..all.clone() }).await.unwrap();
+    assert!(!own.everyone && !own.rows.is_empty() && own.rows.iter().all(|r| r.member == JULIEN), "a member asking for another's trace gets their own");
+    let everyone = claire.traces(req(&claire_session), ORG.into(), all.clone()).await.unwrap();
+    assert!(everyone.everyone && everyone.per_member.iter().any(|(who, n)| who == "Julien MOREAU" && *n >= 4));
+    assert_eq!(everyone.integrity, Integrity::Intact { rows: everyone.rows.len() as u64 });
+
+    // a member who does not administer cannot list members or change rights (the operator refuses too)
+    assert!(matches!(julien.members(req(&session), ORG.into()).await, Err(WebmailError::InvalidInput(t)) if t.contains("administrateurs")));
+    let all_rights = Rights { read: true, mark: true, organise: true, send_as: true, administer: true };
+    assert!(julien.set_rights(req(&session), ORG.into(), JULIEN.into(), all_rights).await.is_err());
+    assert!(!julien.my_mailboxes(req(&session)).await.unwrap().iter().any(|b| b.address == ORG && b.rights.administer));
+
+    // sending in the mailbox's name: From the mailbox, Sender the member, traced with its Message-ID
+    let compose = julien.start_compose(req(&session), ComposeStart::New).await.unwrap();
+    assert_eq!(compose.senders, vec![JULIEN.to_string(), ORG.to_string()]);
+    let draft = Draft { from: ORG.into(), to: vec![MARC.into()], subject: "Rendez-vous de cardiologie".into(), body: "Rendez-vous confirmé.".into(), ..compose.draft };
+    julien.send_message(req(&session), draft.clone()).await.unwrap();
+    let mut delivered = vec![];
+    for _ in 0..100 {
+        delivered = find(MARC, "INBOX", "Message-ID", &draft.id);
+        if !delivered.is_empty() { break }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let text = fetch_text(MARC, "INBOX", &delivered[0]);
+    assert!(text.contains(&format!("From: \"Julien MOREAU\" <{ORG}>")) && text.contains(&format!("Sender: \"Julien MOREAU\" <{JULIEN}>")), "{text}");
+    let sent = &rows().await[0];
+    assert_eq!((sent.action.as_str(), sent.member.as_str()), ("Envoi au nom de la boîte", JULIEN));
+    assert!(sent.detail.contains(&draft.id) && sent.detail.contains(MARC));
+
+    // revocation by an administrator applies at once to Julien's open session
+    let members = claire.members(req(&claire_session), ORG.into()).await.unwrap();
+    assert!(members.iter().any(|m| m.address == JULIEN && m.name == "Julien MOREAU" && m.rights.read));
+    claire.set_rights(req(&claire_session), ORG.into(), JULIEN.into(), Rights::default()).await.unwrap();
+    assert!(julien.list_messages(req(&session), ORG_INBOX.into(), 0, Search::default()).await.is_err(), "no access any more");
+    assert!(!claire.members(req(&claire_session), ORG.into()).await.unwrap().iter().any(|m| m.address == JULIEN));
+    let latest = rows().await;
+    assert_eq!((latest[0].action.as_str(), latest[0].outcome.as_str()), ("Ouverture de la boîte", "refusé par l'opérateur"));
+    assert_eq!((latest[1].action.as_str(), latest[1].member.as_str()), ("Modification des droits", CLAIRE));
+    assert!(latest[1].detail.contains("accès retiré"));
+    // an administrator cannot lock themself out
+    assert!(matches!(claire.set_rights(req(&claire_session), ORG.into(), CLAIRE.into(), SECRETARY).await, Err(WebmailError::InvalidInput(t)) if t.contains("propre droit")));
+
+    claire.set_rights(req(&claire_session), ORG.into(), JULIEN.into(), SECRETARY).await.unwrap();
+    assert!(julien.list_messages(req(&session), ORG_INBOX.into(), 0, Search::default()).await.is_ok(), "access given back");
+
+    // an edited row breaks the chain, and the page says where
+    let first = traces.list(ORG, None, None, 0, i64::MAX).await.unwrap().last().unwrap().id;
+    traces.execute_unchecked(&format!("UPDATE access_traces SET member = 'quelqu-un@ailleurs.fr' WHERE id = {first}")).await.unwrap();
+    assert_eq!(claire.traces(req(&claire_session), ORG.into(), all).await.unwrap().integrity, Integrity::Broken { at_row: first });
+}

@@ -1,0 +1,134 @@
+//! Writing and sending against the real test operator: Postfix submission with the PSC token,
+//! delivery through Dovecot, drafts and the Sent folder over IMAP, read receipts.
+
+use app::backend::Webmail;
+use app::error::WebmailError;
+use app::sending::{ComposeStart, Draft};
+use crate::common::{backend_for, caller, fetch_text, find, req};
+use std::time::Duration;
+
+const JULIEN_RPPS: &str = "10100000025";
+const JULIEN: &str = "julien.moreau@hopital-demo.mssante.fr";
+const MARC_RPPS: &str = "10100000041";
+const MARC: &str = "marc.garnier@cabinet-demo.mssante.fr";
+const PATIENT: &str = "285077511234511@patient.mssante.fr";
+
+/// Wait until `mailbox` has `count` messages with that Message-ID in `folder` (delivery is queued).
+async fn delivered(mailbox: &str, folder: &str, id: &str, count: usize) -> Vec<String> {
+    delivered_with(mailbox, folder, "Message-ID", id, count).await
+}
+
+async fn delivered_with(mailbox: &str, folder: &str, header: &str, value: &str, count: usize) -> Vec<String> {
+    let mut found = vec![];
+    for _ in 0..100 {
+        found = find(mailbox, folder, header, value);
+        if found.len() >= count {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    found
+}
+
+#[tokio::test]
+async fn sent_inside_the_trust_space_once_with_the_mssante_headers() {
+    let (backend, session, _, _) = backend_for(JULIEN_RPPS).await;
+    let start = backend.start_compose(req(&session), ComposeStart::New).await.unwrap();
+    assert_eq!(start.from, JULIEN);
+    let draft = Draft {
+        to: vec![MARC.into(), PATIENT.into()],
+        subject: "Résultats d'analyses".into(),
+        body: "Bonjour,\nles résultats sont normaux.".into(),
+        close_exchange: true,
+        ..start.draft
+    };
+    let sent = backend.send_message(req(&session), draft.clone()).await.unwrap();
+    assert!(sent.copied_to_sent);
+
+    let at_marc = delivered(MARC, "INBOX", &draft.id, 1).await;
+    assert_eq!(at_marc.len(), 1, "delivered to the professional");
+    assert_eq!(delivered(PATIENT, "INBOX", &draft.id, 1).await.len(), 1, "delivered to the patient");
+    let text = fetch_text(MARC, "INBOX", &at_marc[0]);
+    assert!(text.contains("X-MSS-NIL: WEBMAIL-MSSANTE-DEMO"), "{text}");
+    assert!(text.contains("X-MSS-MES: FIN"), "patient exchange closed");
+    assert!(text.contains(&format!("From: \"Julien MOREAU\" <{JULIEN}>")), "{text}");
+    assert_eq!(find(JULIEN, "Sent", "Message-ID", &draft.id).len(), 1, "one copy in Sent");
+    assert!(find(JULIEN, "Drafts", "Message-ID", &draft.id).is_empty(), "the draft is gone");
+
+    // a retry (double click, lost answer) is recognised: nothing is sent again
+    assert!(backend.send_message(req(&session), draft.clone()).await.unwrap().copied_to_sent);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(find(MARC, "INBOX", "Message-ID", &draft.id).len(), 1, "still one delivery");
+    assert_eq!(find(JULIEN, "Sent", "Message-ID", &draft.id).len(), 1, "still one copy in Sent");
+}
+
+#[tokio::test]
+async fn a_refused_recipient_stops_the_whole_send_and_says_why() {
+    let (backend, session, _, _) = backend_for(JULIEN_RPPS).await;
+    let checks = backend
+        .check_recipients(req(&session), vec![MARC.into(), "dr.house@gmail.com".into(), "285077511234599@patient.mssante.fr".into()])
+        .await
+        .unwrap();
+    assert_eq!(checks[0].refusal, None);
+    assert!(checks[1].refusal.as_deref().unwrap().contains("n'appartient pas à l'espace de confiance"));
+    assert!(checks[2].refusal.as_deref().unwrap().contains("clé de l'INS"));
+
+    let draft = Draft { to: vec![MARC.into()], cc: vec!["dr.house@gmail.com".into()], subject: "Avis".into(), ..backend.start_compose(req(&session), ComposeStart::New).await.unwrap().draft };
+    let Err(WebmailError::InvalidInput(why)) = backend.send_message(req(&session), draft.clone()).await else { panic!("must be refused") };
+    assert!(why.starts_with("Rien n'a été envoyé") && why.contains("dr.house@gmail.com"), "{why}");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(find(MARC, "INBOX", "Message-ID", &draft.id).is_empty(), "not even to the valid recipient");
+
+    let nobody = Draft { to: vec![], cc: vec![], ..draft };
+    assert!(matches!(backend.send_message(req(&session), nobody).await, Err(WebmailError::InvalidInput(t)) if t.contains("au moins un destinataire")));
+}
+
+#[tokio::test]
+async fn drafts_are_replaced_reopened_with_their_files_and_discarded() {
+    let (backend, session, _, _) = backend_for(JULIEN_RPPS).await;
+    let id = backend.start_compose(req(&session), ComposeStart::New).await.unwrap().draft.id;
+    let file = backend.upload(&caller(&backend, &session).await, "ordonnance.pdf", "application/pdf", b"%PDF-1.4 ordonnance").await.unwrap();
+    let mut draft = Draft { id: id.clone(), to: vec![MARC.into()], subject: "Brouillon".into(), body: "première version".into(), attachments: vec![file], receipt: true, ..Draft::default() };
+    backend.save_draft(req(&session), draft.clone()).await.unwrap();
+    draft.body = "seconde version".into();
+    backend.save_draft(req(&session), draft.clone()).await.unwrap();
+    let saved = find(JULIEN, "Drafts", "Message-ID", &id);
+    assert_eq!(saved.len(), 1, "the second save replaced the first");
+
+    let uid: u32 = saved[0].parse().unwrap();
+    let reopened = backend.start_compose(req(&session), ComposeStart::Draft { folder: "Drafts".into(), uid }).await.unwrap().draft;
+    assert_eq!((reopened.id.as_str(), reopened.body.as_str(), reopened.to.clone(), reopened.receipt), (id.as_str(), "seconde version", vec![MARC.to_string()], true));
+    assert_eq!(reopened.attachments.len(), 1);
+    assert_eq!((reopened.attachments[0].name.as_str(), reopened.attachments[0].bytes), ("ordonnance.pdf", 19));
+
+    backend.discard_draft(req(&session), id.clone()).await.unwrap();
+    assert!(find(JULIEN, "Drafts", "Message-ID", &id).is_empty());
+
+    let too_big = vec![0u8; 21 * 1024 * 1024];
+    let Err(server::error::Error::TooLarge(why)) = backend.upload(&caller(&backend, &session).await, "scanner.dcm", "application/dicom", &too_big).await else { panic!() };
+    assert!(why.contains("taille autorisée"), "{why}");
+}
+
+#[tokio::test]
+async fn replies_and_read_receipts_with_consent() {
+    // Marc writes to Julien and asks for a read receipt
+    let (marc, marc_session, _, _) = backend_for(MARC_RPPS).await;
+    let question = Draft { to: vec![JULIEN.into()], subject: "Avis cardiologique".into(), body: "Pouvez-vous revoir M. Martin ?".into(), receipt: true, ..marc.start_compose(req(&marc_session), ComposeStart::New).await.unwrap().draft };
+    marc.send_message(req(&marc_session), question.clone()).await.unwrap();
+    let uid: u32 = delivered(JULIEN, "INBOX", &question.id, 1).await[0].parse().unwrap();
+
+    let (julien, session, _, _) = backend_for(JULIEN_RPPS).await;
+    let view = julien.read_message(req(&session), "INBOX".into(), uid).await.unwrap();
+    assert!(view.receipt_requested, "the page asks Julien for his consent");
+    let reply = julien.start_compose(req(&session), ComposeStart::Reply { folder: "INBOX".into(), uid, all: true }).await.unwrap().draft;
+    assert_eq!((reply.to.clone(), reply.subject.as_str()), (vec![MARC.to_string()], "RE : Avis cardiologique"));
+    assert_eq!(reply.in_reply_to.as_deref(), Some(question.id.as_str()));
+
+    julien.answer_receipt(req(&session), "INBOX".into(), uid, true).await.unwrap();
+    let receipts = delivered_with(MARC, "INBOX", "References", &question.id, 1).await;
+    let receipts: Vec<_> = receipts.into_iter().filter(|u| fetch_text(MARC, "INBOX", u).contains("disposition-notification")).collect();
+    assert_eq!(receipts.len(), 1, "Marc got the MDN");
+    let mdn = fetch_text(MARC, "INBOX", &receipts[0]);
+    assert!(mdn.contains("Disposition: manual-action/MDN-sent-manually; displayed"), "{mdn}");
+    assert!(!julien.read_message(req(&session), "INBOX".into(), uid).await.unwrap().receipt_requested, "not asked twice");
+}
