@@ -5,13 +5,13 @@
 use crate::format;
 use super::frame::{Problem, SignedIn};
 use crate::sending::{
-    Compose, ComposeStart, Draft, Upload, check_recipients, is_patient, discard_draft, save_draft, send_message, start_compose,
+    Compose, ComposeStart, Draft, Upload, discard_draft, is_patient, send_message, start_compose,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::params::ParamsMap;
-use state::{Chip, DraftState, chips, kept};
+use state::{Chip, DraftState, Saving, chips, kept};
 
 mod state;
 
@@ -60,75 +60,14 @@ fn ComposeLoader() -> impl IntoView {
 fn ComposeForm(compose: Compose) -> impl IntoView {
     let Compose { draft, from, senders, max_attachment_bytes } = compose;
     let state = DraftState::new(draft, from.clone());
-    let DraftState { id, sender, to, cc, subject, body, attachments, receipt, close_exchange, .. } = state;
+    let DraftState { id, to, cc, subject, body, attachments, receipt, close_exchange, .. } = state;
     let current = Memo::new(move |_| state.draft());
     let restore = move |d: Draft| state.restore(d);
 
-    // recipients: each one checked by the server (liste blanche, INS key) as soon as it is added
-    let check = Action::new(|addresses: &Vec<String>| check_recipients(addresses.clone()));
-    Effect::new(move |_| {
-        if let Some(Ok(results)) = check.value().get() {
-            state.apply_checks(&results);
-        }
-    });
-    let check_all = move || {
-        let all = current.get_untracked().recipients().cloned().collect::<Vec<_>>();
-        if !all.is_empty() {
-            check.dispatch(all);
-        }
-    };
-    Effect::new(move |_| check_all());
-    let added = Callback::new(move |addresses: Vec<String>| {
-        check.dispatch(addresses);
-    });
-
-    // the draft saves itself two seconds after the last change; meanwhile it is kept in this tab
-    let save = Action::new(|d: &Draft| save_draft(d.clone()));
+    let added = state::recipient_checks(state, current);
+    let saving = Saving::start(current);
+    let Saving { save, leaving, restorable } = saving;
     let send = Action::new(|d: &Draft| send_message(d.clone()));
-    let leaving = RwSignal::new(false);
-    let restorable = RwSignal::new(None::<Draft>);
-    #[cfg(feature = "hydrate")]
-    {
-        let timer = StoredValue::new(None::<TimeoutHandle>);
-        Effect::new(move |previous: Option<Draft>| {
-            let now = current.get();
-            if previous.is_some_and(|p| p != now) && !leaving.get_untracked() {
-                kept::put(&now);
-                if let Some(t) = timer.get_value() {
-                    t.clear();
-                }
-                let handle = set_timeout_with_handle(
-                    move || {
-                        if !leaving.get_untracked() {
-                            save.dispatch(current.get_untracked());
-                        }
-                    },
-                    std::time::Duration::from_secs(2),
-                );
-                timer.set_value(handle.ok());
-            }
-            now
-        });
-        // an unsaved draft left in this tab (connection lost, page closed): offer it back
-        Effect::new(move |_| {
-            if let Some(kept) = kept::get().filter(|k| *k != current.get_untracked()) {
-                restorable.set(Some(kept));
-            }
-        });
-    }
-    Effect::new(move |_| {
-        if let Some(Ok(())) = save.value().get() {
-            if kept::get().is_some_and(|k| k == current.get_untracked()) {
-                kept::clear();
-            }
-        }
-    });
-    let save_status = move || match save.value().get() {
-        _ if save.pending().get() => Some(("etat", "Enregistrement du brouillon…".to_string())),
-        Some(Ok(())) => Some(("etat", "Brouillon enregistré dans « Brouillons ».".to_string())),
-        Some(Err(e)) => Some(("alerte", format!("Brouillon non enregistré sur le serveur, gardé dans cet onglet. {e}"))),
-        None => None,
-    };
 
     let navigate = use_navigate();
     Effect::new(move |_| {
@@ -163,32 +102,8 @@ fn ComposeForm(compose: Compose) -> impl IntoView {
     view! {
         <section class="redaction" aria-labelledby="titre-redaction">
             <h1 id="titre-redaction">{move || if subject.with(String::is_empty) { "Nouveau message".to_string() } else { subject.get() }}</h1>
-            {move || restorable.get().map(|kept| {
-                let kept_again = kept.clone();
-                view! {
-                    <div class="bandeau-info" role="status" data-testid="reprise">
-                        <p>{format!("Un brouillon non enregistré a été retrouvé dans cet onglet (« {} »).", if kept.subject.is_empty() { "sans objet" } else { &kept.subject })}</p>
-                        <button type="button" on:click=move |_| { restore(kept_again.clone()); restorable.set(None); }>"Reprendre ce brouillon"</button>
-                        <button type="button" class="secondaire" on:click=move |_| { kept::clear(); restorable.set(None); }>"Ignorer"</button>
-                    </div>
-                }
-            })}
-            {if senders.len() > 1 {
-                view! {
-                    <label class="champ">
-                        <span class="libelle">"De"</span>
-                        <select name="de" on:change=move |ev| sender.set(event_target_value(&ev))>
-                            {senders.into_iter().map(|address| {
-                                let selected = address == sender.get_untracked();
-                                let label = if state.is_own(&address) { address.clone() } else { format!("{address} (boîte organisationnelle, en votre nom)") };
-                                view! { <option value=address.clone() selected=selected>{label}</option> }
-                            }).collect_view()}
-                        </select>
-                    </label>
-                }.into_any()
-            } else {
-                view! { <p class="expediteur-redaction"><span class="libelle">"De : "</span>{from}</p> }.into_any()
-            }}
+            <RestoreBanner restorable restore=Callback::new(restore)/>
+            <SenderChoice state senders from/>
             <RecipientField label="À" name="a" list=to added/>
             <RecipientField label="Cc" name="cc" list=cc added/>
             <label class="champ">
@@ -200,16 +115,7 @@ fn ComposeForm(compose: Compose) -> impl IntoView {
                 <textarea name="corps" rows="14" prop:value=body on:input=move |ev| body.set(event_target_value(&ev))></textarea>
             </label>
             <Attachments attachments uploading max_bytes=max_attachment_bytes/>
-            <fieldset class="options">
-                <legend class="visuellement-cache">"Options"</legend>
-                <label><input type="checkbox" prop:checked=receipt on:change=move |ev| receipt.set(event_target_checked(&ev))/>" Demander un accusé de lecture"</label>
-                <Show when=has_patient>
-                    <label class="cloture">
-                        <input type="checkbox" name="cloture" prop:checked=close_exchange on:change=move |ev| close_exchange.set(event_target_checked(&ev))/>
-                        " Clôturer l'échange : le patient ne pourra pas répondre à ce message (Mon espace santé)"
-                    </label>
-                </Show>
-            </fieldset>
+            <ComposeOptions receipt close_exchange has_patient=Signal::derive(has_patient)/>
             {move || send.value().get().and_then(Result::err).map(|error| view! {
                 <div class="alerte" role="alert" data-testid="erreur-envoi">
                     <p><strong>"Le message n'a pas été envoyé."</strong></p>
@@ -227,10 +133,68 @@ fn ComposeForm(compose: Compose) -> impl IntoView {
                 </button>
                 <button type="button" class="secondaire" on:click=move |_| { save.dispatch(current.get_untracked()); }>"Enregistrer le brouillon"</button>
                 <button type="button" class="secondaire supprimer" on:click=move |_| { leaving.set(true); discard.dispatch(id.get_untracked()); }>"Supprimer le brouillon"</button>
-                {move || save_status().map(|(class, text)| view! { <span class=class role="status" data-testid="etat-brouillon">{text}</span> })}
+                {move || saving.status().map(|(class, text)| view! { <span class=class role="status" data-testid="etat-brouillon">{text}</span> })}
             </div>
             {move || discard.value().get().and_then(Result::err).map(|error| view! { <Problem error/> })}
         </section>
+    }
+}
+
+/// An unsaved draft found in this tab (connection lost, page closed), offered back.
+#[component]
+fn RestoreBanner(restorable: RwSignal<Option<Draft>>, restore: Callback<Draft>) -> impl IntoView {
+    move || {
+        restorable.get().map(|kept| {
+            let kept_again = kept.clone();
+            let subject = if kept.subject.is_empty() { "sans objet".to_string() } else { kept.subject };
+            view! {
+                <div class="bandeau-info" role="status" data-testid="reprise">
+                    <p>{format!("Un brouillon non enregistré a été retrouvé dans cet onglet (« {subject} »).")}</p>
+                    <button type="button" on:click=move |_| { restore.run(kept_again.clone()); restorable.set(None); }>"Reprendre ce brouillon"</button>
+                    <button type="button" class="secondaire" on:click=move |_| { kept::clear(); restorable.set(None); }>"Ignorer"</button>
+                </div>
+            }
+        })
+    }
+}
+
+/// "De": the user's own mailbox, or an organisational one they may send as.
+#[component]
+fn SenderChoice(state: DraftState, senders: Vec<String>, from: String) -> impl IntoView {
+    let sender = state.sender;
+    if senders.len() > 1 {
+        view! {
+            <label class="champ">
+                <span class="libelle">"De"</span>
+                <select name="de" on:change=move |ev| sender.set(event_target_value(&ev))>
+                    {senders.into_iter().map(|address| {
+                        let selected = address == sender.get_untracked();
+                        let label = if state.is_own(&address) { address.clone() } else { format!("{address} (boîte organisationnelle, en votre nom)") };
+                        view! { <option value=address.clone() selected=selected>{label}</option> }
+                    }).collect_view()}
+                </select>
+            </label>
+        }
+        .into_any()
+    } else {
+        view! { <p class="expediteur-redaction"><span class="libelle">"De : "</span>{from}</p> }.into_any()
+    }
+}
+
+/// Read receipt, and closing the exchange when a patient is among the recipients.
+#[component]
+fn ComposeOptions(receipt: RwSignal<bool>, close_exchange: RwSignal<bool>, has_patient: Signal<bool>) -> impl IntoView {
+    view! {
+        <fieldset class="options">
+            <legend class="visuellement-cache">"Options"</legend>
+            <label><input type="checkbox" prop:checked=receipt on:change=move |ev| receipt.set(event_target_checked(&ev))/>" Demander un accusé de lecture"</label>
+            <Show when=move || has_patient.get()>
+                <label class="cloture">
+                    <input type="checkbox" name="cloture" prop:checked=close_exchange on:change=move |ev| close_exchange.set(event_target_checked(&ev))/>
+                    " Clôturer l'échange : le patient ne pourra pas répondre à ce message (Mon espace santé)"
+                </label>
+            </Show>
+        </fieldset>
     }
 }
 

@@ -1,7 +1,7 @@
 //! What the compose page holds, apart from how it shows it: the draft being written as signals,
 //! its recipients as checked chips, and the copy kept in this tab while the server is out of reach.
 
-use crate::sending::{Draft, RecipientCheck, Upload};
+use crate::sending::{Draft, RecipientCheck, Upload, check_recipients, save_draft};
 use leptos::prelude::*;
 
 /// A recipient, and why the trust space refuses it once the server has checked it.
@@ -106,6 +106,96 @@ impl DraftState {
     pub fn has_refused(&self) -> bool {
         let refused = |list: &Vec<Chip>| list.iter().any(|c| c.refusal.is_some());
         self.to.with(refused) || self.cc.with(refused)
+    }
+}
+
+/// Recipients are checked by the server (liste blanche, INS key) when the page opens and as soon
+/// as they are added; the answer for each lands on its chip. Returns what to call on an addition.
+pub(super) fn recipient_checks(state: DraftState, current: Memo<Draft>) -> Callback<Vec<String>> {
+    let check = Action::new(|addresses: &Vec<String>| check_recipients(addresses.clone()));
+    Effect::new(move |_| {
+        if let Some(Ok(results)) = check.value().get() {
+            state.apply_checks(&results);
+        }
+    });
+    Effect::new(move |_| {
+        let all = current.get_untracked().recipients().cloned().collect::<Vec<_>>();
+        if !all.is_empty() {
+            check.dispatch(all);
+        }
+    });
+    Callback::new(move |addresses: Vec<String>| {
+        check.dispatch(addresses);
+    })
+}
+
+/// The draft saves itself two seconds after the last change, and meanwhile is kept in this tab.
+#[derive(Clone, Copy)]
+pub(super) struct Saving {
+    pub save: Action<Draft, Result<(), crate::error::WebmailError>>,
+    /// Set while sending or discarding: no more saves.
+    pub leaving: RwSignal<bool>,
+    /// An unsaved draft found in this tab, to offer back.
+    pub restorable: RwSignal<Option<Draft>>,
+}
+
+impl Saving {
+    pub fn start(current: Memo<Draft>) -> Self {
+        let saving = Saving {
+            save: Action::new(|d: &Draft| save_draft(d.clone())),
+            leaving: RwSignal::new(false),
+            restorable: RwSignal::new(None),
+        };
+        let Saving { save, leaving, restorable } = saving;
+        #[cfg(feature = "hydrate")]
+        {
+            let timer = StoredValue::new(None::<TimeoutHandle>);
+            Effect::new(move |previous: Option<Draft>| {
+                let now = current.get();
+                if previous.is_some_and(|p| p != now) && !leaving.get_untracked() {
+                    kept::put(&now);
+                    if let Some(t) = timer.get_value() {
+                        t.clear();
+                    }
+                    let handle = set_timeout_with_handle(
+                        move || {
+                            if !leaving.get_untracked() {
+                                save.dispatch(current.get_untracked());
+                            }
+                        },
+                        std::time::Duration::from_secs(2),
+                    );
+                    timer.set_value(handle.ok());
+                }
+                now
+            });
+            // an unsaved draft left in this tab (connection lost, page closed): offer it back
+            Effect::new(move |_| {
+                if let Some(kept) = kept::get().filter(|k| *k != current.get_untracked()) {
+                    restorable.set(Some(kept));
+                }
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (leaving, restorable); // the timer and the tab's storage exist in the browser only
+        Effect::new(move |_| {
+            if let Some(Ok(())) = save.value().get() {
+                if kept::get().is_some_and(|k| k == current.get_untracked()) {
+                    kept::clear();
+                }
+            }
+        });
+        saving
+    }
+
+    /// What the page says of the last save (class, text).
+    pub fn status(&self) -> Option<(&'static str, String)> {
+        match self.save.value().get() {
+            _ if self.save.pending().get() => Some(("etat", "Enregistrement du brouillon…".to_string())),
+            Some(Ok(())) => Some(("etat", "Brouillon enregistré dans « Brouillons ».".to_string())),
+            Some(Err(e)) => Some(("alerte", format!("Brouillon non enregistré sur le serveur, gardé dans cet onglet. {e}"))),
+            None => None,
+        }
     }
 }
 
