@@ -22,12 +22,14 @@ const STYLE_PROPERTIES: &[&str] = &[
 
 const URL_ATTRIBUTES: &[&str] = &["href", "src", "cite", "longdesc", "background", "action", "poster"];
 
-/// "https://…", "cid:…": an absolute URL, as opposed to one relative to the webmail.
-fn has_scheme(url: &str) -> bool {
-    url.split_once(':').is_some_and(|(scheme, _)| {
-        scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-            && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
-    })
+const URL_SCHEMES: &[&str] = &["http", "https", "mailto", "cid", "data"];
+
+/// The scheme of `value` when it is an absolute URL with an allowed scheme, parsed as a browser
+/// parses it (WHATWG): only ASCII spaces and controls around it are ignored, so a URL that starts
+/// with a Unicode space has no scheme, and a relative URL (resolved against the webmail) none either.
+fn allowed_scheme(value: &str) -> Option<String> {
+    let url = url::Url::parse(value).ok()?;
+    URL_SCHEMES.contains(&url.scheme()).then(|| url.scheme().to_string())
 }
 
 /// `cid_urls` maps a Content-ID (without <>) to the webmail URL serving that part.
@@ -38,29 +40,30 @@ pub fn sanitize(html: &str, cid_urls: HashMap<String, String>, allow_remote_imag
     builder
         .add_generic_attributes(["style", "align", "valign", "width", "height", "bgcolor", "border", "cellpadding", "cellspacing"])
         .filter_style_properties(STYLE_PROPERTIES.iter().copied().collect::<HashSet<_>>())
-        .url_schemes(["http", "https", "mailto", "cid", "data"].into_iter().collect())
+        .url_schemes(URL_SCHEMES.iter().copied().collect())
         // relative URLs are dropped by the filter below; only the ones it writes (cid:) remain
         .url_relative(UrlRelative::PassThrough)
         .link_rel(Some("noopener noreferrer"))
         .set_tag_attribute_value("a", "target", "_blank")
         .attribute_filter(move |element, attribute, value| {
-            let lower = value.trim().to_ascii_lowercase();
-            if URL_ATTRIBUTES.contains(&attribute) && !has_scheme(&lower) {
-                return None;
+            if !URL_ATTRIBUTES.contains(&attribute) {
+                return Some(Cow::Owned(value.to_string()));
             }
-            match (element, attribute) {
-                ("img", "src") if lower.starts_with("cid:") => {
-                    cid_urls.get(value.trim()[4..].trim_matches(['<', '>'])).map(|url| Cow::Owned(url.clone()))
+            let scheme = allowed_scheme(value)?;
+            let plain = value.trim_matches(|c: char| c.is_ascii_whitespace() || c.is_ascii_control());
+            match (element, attribute, scheme.as_str()) {
+                ("img", "src", "cid") => {
+                    cid_urls.get(plain[4..].trim_matches(['<', '>'])).map(|url| Cow::Owned(url.clone()))
                 }
-                ("img", "src") if lower.starts_with("http:") || lower.starts_with("https:") => {
+                ("img", "src", "http" | "https") => {
                     counter.fetch_add(1, Ordering::Relaxed);
                     allow_remote_images.then(|| Cow::Owned(value.to_string()))
                 }
-                ("img", "src") if lower.starts_with("data:image/") && !lower.starts_with("data:image/svg") => {
+                ("img", "src", "data") if plain.to_ascii_lowercase().starts_with("data:image/") && !plain.to_ascii_lowercase().starts_with("data:image/svg") => {
                     Some(Cow::Owned(value.to_string()))
                 }
-                ("img", "src") => None,
-                (_, "href") if lower.starts_with("cid:") || lower.starts_with("data:") => None,
+                ("img", "src", _) => None,
+                (_, "href", "cid" | "data") => None,
                 _ => Some(Cow::Owned(value.to_string())),
             }
         });
@@ -112,6 +115,20 @@ mod tests {
         assert!(safe.html.contains("<b>Dr</b>"));
         assert!(safe.html.contains(r#"style="color:red""#), "{}", safe.html);
         assert!(safe.html.contains(r#"href="https://ansm.sante.fr/" target="_blank" rel="noopener noreferrer""#), "{}", safe.html);
+    }
+
+    #[test]
+    fn a_url_behind_a_unicode_space_is_no_url() {
+        // the browser keeps these spaces: the href would be relative to the webmail, or a script
+        for space in ["\u{2028}", "\u{a0}", "\u{1680}", "\u{2000}", "\u{2005}", "\u{2009}"] {
+            for target in ["javascript:alert(1)", "x:/../../auth/logout"] {
+                let html = format!(r#"<a href="{space}{target}">lien</a><img src="{space}{target}">"#);
+                let safe = sanitize(&html, cids(), true);
+                assert!(!safe.html.contains("href") && !safe.html.contains("src"), "{space:?}{target} kept: {}", safe.html);
+            }
+        }
+        let safe = sanitize(r#"<a href=" https://ansm.sante.fr/">ANSM</a>"#, cids(), false);
+        assert!(safe.html.contains("href"), "ASCII spaces are ignored, as by the browser: {}", safe.html);
     }
 
     #[test]
