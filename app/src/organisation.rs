@@ -205,13 +205,13 @@ pub struct TraceReport {
     pub integrity: Integrity,
 }
 
-#[server(endpoint = "boites")]
+#[server(endpoint = "boites", input = leptos::server_fn::codec::Json)]
 pub async fn my_mailboxes() -> Result<Vec<MailboxEntry>, WebmailError> {
     let (webmail, request) = crate::backend::from_request().await?;
     webmail.my_mailboxes(request).await
 }
 
-#[server(endpoint = "membres")]
+#[server(endpoint = "membres", input = leptos::server_fn::codec::Json)]
 pub async fn members(mailbox: String) -> Result<Vec<Member>, WebmailError> {
     let (webmail, request) = crate::backend::from_request().await?;
     webmail.members(request, mailbox).await
@@ -224,7 +224,7 @@ pub async fn set_rights(mailbox: String, member: String, rights: Rights) -> Resu
     webmail.set_rights(request, mailbox, member, rights).await
 }
 
-#[server(endpoint = "annuaire")]
+#[server(endpoint = "annuaire", input = leptos::server_fn::codec::Json)]
 pub async fn find_professionals(query: String) -> Result<Vec<Professional>, WebmailError> {
     let (webmail, request) = crate::backend::from_request().await?;
     webmail.find_professionals(request, query).await

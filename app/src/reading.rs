@@ -156,13 +156,13 @@ pub struct MessageView {
     pub message_id: String,
 }
 
-#[server(endpoint = "moi")]
+#[server(endpoint = "moi", input = leptos::server_fn::codec::Json)]
 pub async fn current_user() -> Result<Option<Me>, WebmailError> {
     let (webmail, request) = crate::backend::from_request().await?;
     webmail.current_user(request).await
 }
 
-#[server(endpoint = "dossiers")]
+#[server(endpoint = "dossiers", input = leptos::server_fn::codec::Json)]
 pub async fn list_folders() -> Result<Vec<Folder>, WebmailError> {
     let (webmail, request) = crate::backend::from_request().await?;
     webmail.list_folders(request).await
@@ -174,7 +174,7 @@ pub async fn list_messages(folder: String, page: u32, search: Search) -> Result<
     webmail.list_messages(request, folder, page, search).await
 }
 
-#[server(endpoint = "message")]
+#[server(endpoint = "message", input = leptos::server_fn::codec::Json)]
 pub async fn read_message(folder: String, uid: u32) -> Result<MessageView, WebmailError> {
     let (webmail, request) = crate::backend::from_request().await?;
     webmail.read_message(request, folder, uid).await

@@ -5,7 +5,6 @@ use crate::gateway::pool::ImapPool;
 use crate::gateway::psc::Psc;
 use crate::store::session;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use std::sync::Arc;
@@ -15,7 +14,6 @@ use tower_sessions::Session;
 pub struct AuthState {
     pub psc: Arc<Psc>,
     pub imap: Arc<ImapPool>,
-    pub public_url: Arc<str>,
 }
 
 /// Back to the sign-in page with the error's code; the page words it in French.
@@ -64,21 +62,8 @@ pub async fn callback(State(auth): State<AuthState>, session: Session, Query(q):
     }
 }
 
-/// Whether a state-changing request comes from the webmail's own pages (or sends no Origin).
-pub fn same_origin(auth: &AuthState, headers: &HeaderMap) -> bool {
-    let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok());
-    origin.is_none_or(|o| o == &*auth.public_url)
-}
-
-pub fn foreign_origin() -> Response {
-    (StatusCode::FORBIDDEN, "Requête refusée : origine inconnue.").into_response()
-}
-
-/// POST only, same origin only (the session cookie is SameSite=Lax too).
-pub async fn logout(State(auth): State<AuthState>, session: Session, headers: HeaderMap) -> Response {
-    if !same_origin(&auth, &headers) {
-        return foreign_origin();
-    }
+/// POST only, and same origin only (checked for every state-changing request by `guard.rs`).
+pub async fn logout(State(auth): State<AuthState>, session: Session) -> Response {
     let user = session::user(&session).await.ok().flatten();
     if let Err(e) = session::sign_out(&session).await {
         return to_sign_in_page(e);

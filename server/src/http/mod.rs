@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod export;
+pub mod guard;
 pub mod parts;
 pub mod push;
 pub mod security;
@@ -66,12 +67,13 @@ pub async fn router(config: &Config, leptos_options: LeptosOptions, backend: Arc
 
     let state = AppState {
         leptos_options: leptos_options.clone(),
-        auth: auth::AuthState { psc: backend.psc.clone(), imap: backend.imap.clone(), public_url: config.public_url.clone().into() },
+        auth: auth::AuthState { psc: backend.psc.clone(), imap: backend.imap.clone() },
         backend,
     };
     let routes = generate_route_list(App);
     // one file may be as large as the whole allowance; the endpoint words the refusal
     let upload_limit = config.sending.max_attachment_bytes as usize + 64 * 1024;
+    let guard = guard::Guard { public_url: config.public_url.clone().into(), upload_max: upload_limit };
     let mut router = Router::new()
         .route("/auth/login", get(auth::login))
         .route("/auth/callback", get(auth::callback))
@@ -80,14 +82,16 @@ pub async fn router(config: &Config, leptos_options: LeptosOptions, backend: Arc
         .route("/messages/piece", get(parts::attachment))
         .route("/evenements", get(push::events))
         .route("/boites/traces.csv", get(export::traces_csv))
-        .route("/brouillons/pieces", post(upload::upload).layer(axum::extract::DefaultBodyLimit::max(upload_limit)))
+        .route(guard::UPLOAD_PATH, post(upload::upload).layer(axum::extract::DefaultBodyLimit::max(upload_limit)))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = leptos_options.clone();
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .with_state(state)
-        .layer(sessions);
+        .layer(sessions)
+        // before the session is even loaded
+        .layer(axum::middleware::from_fn_with_state(guard, guard::guard));
     for layer in security::layers() {
         router = router.layer(layer);
     }

@@ -94,6 +94,35 @@ pub async fn backend_for(rpps: &str) -> (Backend, Session, Arc<ImapPool>, Config
     (backend, session_for(rpps).await, pool, config)
 }
 
+/// The whole webmail as the server builds it (router, sessions, guards), served on a loopback port
+/// of its own: its base URL, the backend, and the session database.
+pub async fn serve() -> (String, Arc<Backend>, tower_sessions_sqlx_store::sqlx::SqlitePool) {
+    let mut config = config("webmail");
+    let dir = std::env::temp_dir().join(format!("webmail-test-{}-{}", std::process::id(), rand::random::<u64>()));
+    config.trace_database = format!("sqlite://{}?mode=rwc", dir.join("traces.db").display());
+    let db = server::store::open_database(&dir.join("sessions.db")).await.unwrap();
+    let backend = Arc::new(Backend::build(&config, db.clone()).await.expect("backend"));
+    let options = leptos::prelude::LeptosOptions::builder().output_name("mssante-webmail").build();
+    let app = server::http::router(&config, options, backend.clone(), db.clone()).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap();
+    });
+    (base, backend, db)
+}
+
+/// A session cookie for `rpps`, signed in through the PSC stand-in and kept in `db` as the
+/// server keeps its sessions.
+pub async fn session_cookie(db: &tower_sessions_sqlx_store::sqlx::SqlitePool, rpps: &str) -> String {
+    let (_, user, _) = signed_in("webmail", rpps).await;
+    let store = tower_sessions_sqlx_store::SqliteStore::new(db.clone());
+    let session = Session::new(None, Arc::new(store), None);
+    server::store::session::sign_in(&session, &user).await.unwrap();
+    session.save().await.unwrap();
+    format!("mss_session={}", session.id().expect("saved session has an id"))
+}
+
 fn operator_state() -> String {
     std::env::var("OPERATOR_STATE").unwrap_or_else(|_| "/var/tmp/mssante-operator".into())
 }

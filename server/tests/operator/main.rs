@@ -6,6 +6,7 @@
 mod common;
 
 mod freshness;
+mod hostile;
 mod organisation;
 mod psc_and_imap;
 mod sending;

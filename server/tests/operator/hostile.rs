@@ -1,0 +1,97 @@
+//! Requests an attacker would make, against the whole webmail served as in production: a body
+//! larger than its route allows, and state-changing requests from another origin (CSRF).
+
+use crate::common::{serve, session_cookie};
+use std::time::Duration;
+
+const ANOTHER_PAGE_ON_THIS_SITE: &str = "http://127.0.0.1:7777";
+
+/// Every route that changes something: the server functions (as Leptos registered them, so that a
+/// new one is covered here by itself) and the plain POST endpoints.
+fn state_changing_routes() -> Vec<String> {
+    let mut routes: Vec<String> = leptos::server_fn::axum::server_fn_paths().map(|(path, _)| path.to_string()).collect();
+    assert!(routes.len() >= 16, "server functions found: {routes:?}");
+    routes.extend(["/auth/logout".to_string(), server::http::guard::UPLOAD_PATH.to_string()]);
+    routes
+}
+
+fn http() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).timeout(Duration::from_secs(30)).build().unwrap()
+}
+
+#[tokio::test]
+async fn every_state_changing_route_refuses_another_origin() {
+    let (base, _, db) = serve().await;
+    let cookie = session_cookie(&db, "10100000017").await;
+    let http = http();
+    for route in state_changing_routes() {
+        let post = || http.post(format!("{base}{route}")).header("cookie", &cookie).header("content-type", "application/json").body("{}");
+        let by_origin = post().header("origin", ANOTHER_PAGE_ON_THIS_SITE).send().await.unwrap();
+        assert_eq!(by_origin.status(), 403, "{route} from another origin");
+        assert!(by_origin.text().await.unwrap().contains("ne vient pas des pages de la messagerie"));
+        let by_fetch_metadata = post().header("sec-fetch-site", "same-site").send().await.unwrap();
+        assert_eq!(by_fetch_metadata.status(), 403, "{route} from a same-site page (Sec-Fetch-Site)");
+        let cross_site = post().header("sec-fetch-site", "cross-site").header("origin", "https://ailleurs.example").send().await.unwrap();
+        assert_eq!(cross_site.status(), 403, "{route} from another site");
+    }
+    // a form or a text/plain body (what a page may send without a CORS check) never reaches a server function
+    for content_type in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"] {
+        for route in state_changing_routes().iter().filter(|r| r.starts_with("/api/")) {
+            let response = http.post(format!("{base}{route}")).header("cookie", &cookie).header("content-type", content_type).body("{}").send().await.unwrap();
+            assert_eq!(response.status(), 400, "{route} as {content_type}");
+        }
+    }
+    // the webmail's own pages still work
+    let own = http.post(format!("{base}/api/moi")).header("cookie", &cookie).header("origin", "http://127.0.0.1:8080")
+        .header("sec-fetch-site", "same-origin").header("content-type", "application/json").body("{}").send().await.unwrap();
+    assert_eq!(own.status(), 200);
+    assert!(own.text().await.unwrap().contains("claire.dubois@hopital-demo.mssante.fr"));
+}
+
+#[tokio::test]
+async fn bodies_are_bounded_on_every_route() {
+    let (base, _, _) = serve().await;
+    let http = http();
+    let oversized = |limit: usize| vec![b'x'; limit + 1];
+    let json = "application/json";
+    for (route, limit) in [
+        ("/api/moi".to_string(), server::http::guard::API_BODY_MAX),
+        ("/api/envoyer".to_string(), server::http::guard::API_BODY_MAX),
+        ("/auth/logout".to_string(), server::http::guard::OTHER_BODY_MAX),
+        ("/".to_string(), server::http::guard::OTHER_BODY_MAX),
+        (server::http::guard::UPLOAD_PATH.to_string(), 20 * 1024 * 1024 + 64 * 1024),
+    ] {
+        // declared: refused before a byte is read, in French
+        let response = http.post(format!("{base}{route}")).header("content-type", json).body(oversized(limit)).send().await.unwrap();
+        assert_eq!(response.status(), 413, "{route}");
+        assert!(response.text().await.unwrap().contains("dépasse la taille autorisée"), "{route}");
+    }
+    // not declared (chunked): cut at the limit while read, never accepted
+    assert!(chunked_post(&base, "/api/moi", 64 * 1024).await.starts_with("HTTP/1.1 200"), "a small one is read");
+    let status = chunked_post(&base, "/api/moi", 4 * 1024 * 1024).await;
+    assert!(!status.starts_with("HTTP/1.1 2"), "4 MiB streamed to /api/moi: {status}");
+}
+
+/// POST a valid JSON object of `bytes` (mostly white space) with no declared length; the
+/// answer's status line.
+async fn chunked_post(base: &str, path: &str, bytes: usize) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(base.trim_start_matches("http://")).await.unwrap();
+    let head = format!("POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n");
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(b"1\r\n{\r\n").await.unwrap();
+    let chunk = vec![b' '; 64 * 1024];
+    for _ in 0..bytes / chunk.len() {
+        // the server may stop reading (and answer) before the end: that is the point
+        if stream.write_all(format!("{:x}\r\n", chunk.len()).as_bytes()).await.is_err()
+            || stream.write_all(&chunk).await.is_err()
+            || stream.write_all(b"\r\n").await.is_err()
+        {
+            break;
+        }
+    }
+    let _ = stream.write_all(b"1\r\n}\r\n0\r\n\r\n").await;
+    let mut answer = vec![0u8; 256];
+    let n = tokio::time::timeout(Duration::from_secs(30), stream.read(&mut answer)).await.expect("an answer").unwrap_or(0);
+    String::from_utf8_lossy(&answer[..n]).lines().next().unwrap_or_default().to_string()
+}
