@@ -18,6 +18,12 @@ pub fn is_shared(folder: &str) -> bool {
     folder.starts_with(SHARED_PREFIX)
 }
 
+/// An address as traces record and compare it: trimmed and in lower case (the operator serves
+/// `Shared/SECRETARIAT@…` and `Shared/secretariat@…` alike).
+pub fn canonical_address(address: &str) -> String {
+    address.trim().to_lowercase()
+}
+
 /// The organisational mailbox a folder belongs to ("Shared/<address>[/…]"), if it is one.
 pub fn mailbox_of(folder: &str) -> Option<&str> {
     folder.strip_prefix(SHARED_PREFIX).map(|rest| rest.split('/').next().unwrap_or(rest)).filter(|a| a.contains('@'))

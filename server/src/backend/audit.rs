@@ -5,7 +5,7 @@ use super::{Backend, Caller};
 use crate::clock::unix_now;
 use crate::error::Error;
 use crate::store::traces::Trace;
-use app::organisation::{TraceAction, mailbox_of};
+use app::organisation::{TraceAction, canonical_address, mailbox_of, shared_inbox};
 
 /// How a traced action ended, in French.
 pub fn outcome<T>(result: &Result<T, Error>) -> &'static str {
@@ -17,16 +17,27 @@ pub fn outcome<T>(result: &Result<T, Error>) -> &'static str {
 
 impl Backend {
     /// Record `action` on the organisational mailbox `folder` belongs to (nothing for the
-    /// caller's own folders).
+    /// caller's own folders), under its canonical address, when the caller is one of its members
+    /// or was one: a refused attempt of a former member is kept, nobody else can write rows
+    /// (for a mailbox that does not exist, with a user agent of their choosing).
     pub async fn trace_in_folder<T>(&self, caller: &Caller, folder: &str, action: TraceAction, detail: String, result: &Result<T, Error>) {
-        if let Some(mailbox) = mailbox_of(folder) {
-            self.trace(caller, mailbox, action, detail, outcome(result)).await
+        let Some(mailbox) = mailbox_of(folder).map(canonical_address) else { return };
+        if result.is_err() && !self.is_member_or_was(caller, &mailbox).await {
+            return;
         }
+        self.trace(caller, &mailbox, action, detail, outcome(result)).await
+    }
+
+    async fn is_member_or_was(&self, caller: &Caller, mailbox: &str) -> bool {
+        let inbox = shared_inbox(mailbox);
+        let listed = self.with_imap(caller, async |imap| imap.is_listed(&inbox).await).await.unwrap_or(false);
+        listed || self.traces.has_member(mailbox, &caller.identity.mailbox).await.unwrap_or(false)
     }
 
     /// Record `action` on `mailbox`, once per request. A trace that cannot be stored is logged
     /// loudly; the action has happened.
     pub(super) async fn trace(&self, caller: &Caller, mailbox: &str, action: TraceAction, detail: String, outcome: &str) {
+        let mailbox = &canonical_address(mailbox);
         if !caller.client.first(format!("{mailbox}\0{}\0{detail}\0{outcome}", action.code())) {
             return;
         }

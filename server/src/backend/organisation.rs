@@ -9,7 +9,8 @@ use crate::identity::ProfessionalId;
 use crate::mail::rights;
 use app::format;
 use app::organisation::{
-    MailboxEntry, Member, Rights, TraceAction, TraceFilter, TraceReport, TraceRow, action_label, mailbox_of, shared_inbox,
+    MailboxEntry, Member, Rights, TraceAction, TraceFilter, TraceReport, TraceRow, action_label, canonical_address, mailbox_of,
+    shared_inbox,
 };
 use app::reading::FolderRole;
 
@@ -23,9 +24,13 @@ fn bad_input(text: &str) -> Error {
 
 impl Backend {
     /// The user's rights on an organisational mailbox, as the operator reports them.
+    /// Asked only about a mailbox the caller sees: MYRIGHTS on an unknown one is refused, and
+    /// has even brought down the operator's IMAP process.
     pub(super) async fn rights_on(&self, caller: &Caller, mailbox: &str) -> Result<Rights, Error> {
-        let inbox = shared_inbox(mailbox);
-        let letters = self.with_imap(caller, async |imap| imap.my_rights(&inbox).await).await;
+        let inbox = shared_inbox(&canonical_address(mailbox));
+        let letters = self
+            .with_imap(caller, async |imap| if imap.is_listed(&inbox).await? { imap.my_rights(&inbox).await } else { Err(Error::FolderNotFound) })
+            .await;
         match letters {
             Ok(letters) => Ok(rights::from_letters(&letters)),
             Err(Error::OperatorRefused(_) | Error::FolderNotFound) => Ok(Rights::default()),
@@ -109,12 +114,13 @@ impl Backend {
     /// The traces of an organisational mailbox: everyone's for its administrators, their own for
     /// other members, nothing for anyone else.
     pub async fn trace_report(&self, caller: &Caller, mailbox: &str, filter: &TraceFilter) -> Result<TraceReport, Error> {
+        let mailbox = &canonical_address(mailbox);
         let rights = self.rights_on(caller, mailbox).await?;
         if !rights.read && !rights.administer {
             return Err(forbidden("Vous n'avez pas accès à cette boîte organisationnelle."));
         }
         let everyone = rights.administer;
-        let member = if everyone { filter.member.trim().to_string() } else { caller.identity.mailbox.clone() };
+        let member = if everyone { canonical_address(&filter.member) } else { caller.identity.mailbox.clone() };
         let day = |text: &str, field: &str| -> Result<Option<i64>, Error> {
             if text.trim().is_empty() {
                 return Ok(None);

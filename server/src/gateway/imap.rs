@@ -397,6 +397,11 @@ impl ImapSession {
         Ok(())
     }
 
+    /// Whether the user sees `folder` in their LIST (their own, or shared with them).
+    pub async fn is_listed(&mut self, folder: &str) -> Result<bool, Error> {
+        Ok(self.list().await?.iter().any(|(name, _)| name == folder))
+    }
+
     /// The user's own folder with that special use (not one inside a shared mailbox).
     pub async fn own_folder(&mut self, role: FolderRole) -> Result<Option<String>, Error> {
         Ok(self.list().await?.into_iter().find(|(name, r)| *r == role && !is_shared(name)).map(|(name, _)| name))

@@ -144,6 +144,14 @@ impl TraceStore {
         rows.iter().map(|r| Ok(Stored { id: r.try_get("id")?, trace: trace_of(r)? })).collect::<Result<_, sqlx::Error>>().map_err(store)
     }
 
+    /// Whether `member` has left any trace on `mailbox` (a member, or a former one).
+    pub async fn has_member(&self, mailbox: &str, member: &str) -> Result<bool, Error> {
+        let row = sqlx::query("SELECT 1 AS one FROM access_traces WHERE mailbox = $1 AND member = $2 LIMIT 1")
+            .bind(mailbox).bind(member)
+            .fetch_optional(&self.db).await.map_err(store)?;
+        Ok(row.is_some())
+    }
+
     /// Walk the whole chain: a row whose content, predecessor or position was altered is found.
     pub async fn verify(&self) -> Result<Integrity, Error> {
         let mut previous = self.anchor().await?;

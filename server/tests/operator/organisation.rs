@@ -106,3 +106,32 @@ async fn rights_traces_sending_as_the_mailbox_and_revocation() {
     traces.execute_unchecked(&format!("UPDATE access_traces SET member = 'quelqu-un@ailleurs.fr' WHERE id = {first}")).await.unwrap();
     assert_eq!(claire.traces(req(&claire_session), ORG.into(), all).await.unwrap().integrity, Integrity::Broken { at_row: first });
 }
+
+#[tokio::test]
+async fn traces_cannot_be_dodged_nor_written_by_outsiders() {
+    const MARC_RPPS: &str = "10100000041";
+    let (claire, claire_session, _, _) = backend_for(CLAIRE_RPPS).await;
+    let rows = async || claire.traces(req(&claire_session), ORG.into(), TraceFilter::default()).await.unwrap().rows;
+    // another spelling of the same mailbox, which the operator serves: traced under the mailbox itself
+    let shouted = ORG_INBOX.to_uppercase().replace("SHARED/", "Shared/");
+    let before = rows().await.len();
+    claire.list_messages(req(&claire_session), shouted.clone(), 0, Search::default()).await.expect("the operator serves this spelling");
+    let after = rows().await;
+    assert_eq!(after.len(), before + 1, "the read is on the administrators' page");
+    assert!(after[0].detail.contains(&shouted));
+    let upper = claire.traces(req(&claire_session), ORG.to_uppercase(), TraceFilter::default()).await.unwrap();
+    assert_eq!((upper.mailbox.as_str(), upper.rows.len()), (ORG, after.len()), "asked in capitals, the same trace");
+
+    // someone who is not a member cannot add rows, nor make rows for a mailbox that does not exist
+    let marc = session_for(MARC_RPPS).await;
+    assert!(claire.list_messages(req(&marc), ORG_INBOX.into(), 0, Search::default()).await.is_err());
+    assert!(claire.read_message(req(&marc), ORG_INBOX.into(), 1).await.is_err());
+    assert_eq!(rows().await.len(), after.len(), "no row from a non-member");
+    let unknown = "inconnue@hopital-demo.mssante.fr";
+    assert!(claire.list_messages(req(&claire_session), format!("Shared/{unknown}"), 0, Search::default()).await.is_err());
+    assert!(claire.traces.list(unknown, None, None, 0, i64::MAX).await.unwrap().is_empty(), "no row for a mailbox that does not exist");
+
+    // asking for the trace of an unknown mailbox is refused, and breaks nothing at the operator
+    assert!(matches!(claire.traces(req(&claire_session), unknown.into(), TraceFilter::default()).await, Err(WebmailError::InvalidInput(t)) if t.contains("pas accès")));
+    assert!(claire.list_messages(req(&claire_session), "INBOX".into(), 0, Search::default()).await.is_ok());
+}
