@@ -30,6 +30,9 @@ pub enum Error {
     OperatorRefused(String),
     #[error("operator unreachable: {0}")]
     OperatorUnreachable(String),
+    /// The operator is at capacity for this user (too many connections): not a refused token.
+    #[error("operator busy: {0}")]
+    OperatorBusy(String),
     #[error("IMAP protocol: {0}")]
     Imap(String),
     #[error("SMTP unreachable: {0}")]
@@ -74,7 +77,9 @@ impl Error {
             Self::MessageRefused(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
-            Self::PscUnreachable(_) | Self::OperatorUnreachable(_) | Self::SmtpUnreachable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::PscUnreachable(_) | Self::OperatorUnreachable(_) | Self::OperatorBusy(_) | Self::SmtpUnreachable(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Self::Imap(_) => StatusCode::BAD_GATEWAY,
             Self::Session(_) | Self::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -102,7 +107,7 @@ impl From<Error> for WebmailError {
             Error::NoMailbox => Self::NoMailbox,
             Error::TokenExpired => Self::SessionExpired,
             Error::OperatorRefused(_) => Self::AccessRefused,
-            Error::OperatorUnreachable(_) => Self::OperatorUnavailable,
+            Error::OperatorUnreachable(_) | Error::OperatorBusy(_) => Self::OperatorUnavailable,
             Error::MessageNotFound(_) => Self::MessageNotFound,
             Error::FolderNotFound => Self::FolderNotFound,
             Error::NotFound(text) | Error::BadInput(text) | Error::Forbidden(text) | Error::TooLarge(text) | Error::TooMany(text) => {

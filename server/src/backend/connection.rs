@@ -6,11 +6,20 @@ use crate::error::Error;
 use crate::gateway::imap::ImapSession;
 use crate::gateway::pool::Lent;
 
+/// How long to wait before asking a busy operator again.
+const BUSY_RETRY_AFTER: std::time::Duration = std::time::Duration::from_millis(500);
+
 impl Backend {
     /// An authenticated IMAP connection (pooled, or new when `fresh`). A refused token is renewed
     /// once; refused again (or not renewable), the session ends.
     async fn open_imap(&self, caller: &Caller, fresh: bool) -> Result<Lent, Error> {
-        match self.imap.take(&caller.identity.mailbox, &caller.access_token(), fresh).await {
+        let mut taken = self.imap.take(&caller.identity.mailbox, &caller.access_token(), fresh).await;
+        if matches!(taken, Err(Error::OperatorBusy(_))) {
+            // the operator's per-user allowance is full (other clients of the user): once more, later
+            tokio::time::sleep(BUSY_RETRY_AFTER).await;
+            taken = self.imap.take(&caller.identity.mailbox, &caller.access_token(), true).await;
+        }
+        match taken {
             Err(Error::OperatorRefused(_)) if caller.may_renew() => caller.renew(&self.psc).await?,
             Err(e @ Error::OperatorRefused(_)) => {
                 caller.end(&e).await?;

@@ -148,6 +148,10 @@ impl ImapGateway {
                     }
                     Ok(ImapSession { inner: session })
                 }
+                // RFC 5530 codes of a server at capacity: the token was fine
+                Err((async_imap::error::Error::No(reason), _)) if ["[LIMIT]", "[UNAVAILABLE]", "[INUSE]"].iter().any(|c| reason.contains(c)) => {
+                    Err(Error::OperatorBusy(reason))
+                }
                 Err((async_imap::error::Error::No(reason), _)) => Err(Error::OperatorRefused(reason)),
                 Err((e, _)) => Err(protocol(e)),
             }

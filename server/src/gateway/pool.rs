@@ -92,6 +92,18 @@ impl ImapPool {
             }
             // dropped by the server: try the next one, or open a new one
         }
+        // connections kept for a token renewed since are closed first: idle and in use together
+        // stay within PER_USER, below the operator's per-user limit
+        let stale: Vec<Idle> = {
+            let mut slots = self.slots.lock().unwrap();
+            let slot = slots.entry(mailbox.to_string()).or_default();
+            let (kept, stale) = std::mem::take(&mut slot.idle).into_iter().partition(|c| c.token == token_id);
+            slot.idle = kept;
+            stale
+        };
+        for c in stale {
+            c.session.logout().await;
+        }
         let session = self.gateway.open(mailbox, token).await?;
         Ok(Lent { session, mailbox: mailbox.into(), token: token_id, reused: false, _permit: permit })
     }

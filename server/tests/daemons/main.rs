@@ -4,6 +4,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod capacity;
 mod pool;
 mod send_faults;
 
