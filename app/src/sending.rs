@@ -12,6 +12,16 @@ pub fn is_patient(address: &str) -> bool {
     address.trim().to_ascii_lowercase().ends_with(&format!("@{PATIENT_DOMAIN}"))
 }
 
+/// Most recipients (À and Cc together) one message may have.
+pub const MAX_RECIPIENTS: usize = 100;
+
+/// The refusal of a message (or a check) with more than [`MAX_RECIPIENTS`] recipients, in French.
+pub fn too_many_recipients(count: usize) -> Option<String> {
+    (count > MAX_RECIPIENTS).then(|| {
+        format!("Un message peut avoir au plus {MAX_RECIPIENTS} destinataires ; celui-ci en a {count}. Retirez-en, ou écrivez à une boîte organisationnelle.")
+    })
+}
+
 /// Where a new message starts from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ComposeStart {

@@ -114,7 +114,7 @@ impl Webmail for Backend {
     }
 
     fn check_recipients(&self, request: Request, addresses: Vec<String>) -> Reply<'_, Vec<RecipientCheck>> {
-        self.serve(request, async move |_| Ok(self.recipient_checks(&addresses)))
+        self.serve(request, async move |_| self.recipient_checks(&addresses))
     }
 
     fn save_draft(&self, request: Request, draft: Draft) -> Reply<'_, ()> {

@@ -19,7 +19,7 @@ use crate::store::outbox::Outbox;
 use app::format;
 use app::organisation::TraceAction;
 use app::reading::FolderRole;
-use app::sending::{Compose, ComposeStart, Draft, RecipientCheck, Sent, Upload};
+use app::sending::{Compose, ComposeStart, Draft, RecipientCheck, Sent, Upload, too_many_recipients};
 use lettre::address::Envelope;
 use tower_sessions_sqlx_store::sqlx::SqlitePool;
 
@@ -153,17 +153,22 @@ impl Backend {
         Ok(Compose { draft, from: me, senders, max_attachment_bytes: self.sending.config.max_attachment_bytes })
     }
 
-    pub(super) fn recipient_checks(&self, addresses: &[String]) -> Vec<RecipientCheck> {
-        addresses
-            .iter()
-            .map(|a| RecipientCheck { address: a.trim().to_string(), refusal: self.sending.trust.check(a).err() })
-            .collect()
+    /// Each address checked against the trust space; at most `MAX_RECIPIENTS` at once.
+    pub(super) fn recipient_checks(&self, addresses: &[String]) -> Result<Vec<RecipientCheck>, Error> {
+        if let Some(refusal) = too_many_recipients(addresses.len()) {
+            return Err(Error::BadInput(refusal));
+        }
+        let trust = self.sending.trust.snapshot();
+        Ok(addresses.iter().map(|a| RecipientCheck { address: a.trim().to_string(), refusal: trust.check(a).err() }).collect())
     }
 
     /// Save the draft in the Drafts folder, replacing its previous version.
     pub(super) async fn keep_draft(&self, caller: &Caller, draft: &Draft) -> Result<(), Error> {
         if self.sending.outbox.sent(&caller.identity.mailbox, &draft.id).await?.is_some() {
             return Ok(()); // an autosave that arrives after the send must not bring the draft back
+        }
+        if let Some(refusal) = too_many_recipients(draft.recipients().count()) {
+            return Err(Error::BadInput(refusal)); // the page keeps it in the tab meanwhile
         }
         let org = self.organisational_sender(caller, draft).await?;
         let raw = self.mime(caller, draft, org.as_deref()).await?.formatted();
@@ -209,7 +214,7 @@ impl Backend {
             return Err(Error::BadInput("Ajoutez au moins un destinataire.".into()));
         }
         let refused: Vec<String> = self
-            .recipient_checks(&draft.recipients().cloned().collect::<Vec<_>>())
+            .recipient_checks(&draft.recipients().cloned().collect::<Vec<_>>())?
             .into_iter()
             .filter_map(|c| c.refusal.map(|why| format!("{} : {why}", c.address)))
             .collect();

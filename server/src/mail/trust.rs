@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 pub use app::sending::{PATIENT_DOMAIN, is_patient};
@@ -59,7 +59,7 @@ pub struct TrustSpace {
 }
 
 struct Cache {
-    domains: HashSet<String>,
+    domains: Arc<HashSet<String>>,
     modified: Option<SystemTime>,
     checked: Option<Instant>,
 }
@@ -68,10 +68,15 @@ const RECHECK: Duration = Duration::from_secs(10);
 
 impl TrustSpace {
     pub fn new(path: PathBuf) -> Self {
-        Self { path, cache: Mutex::new(Cache { domains: HashSet::new(), modified: None, checked: None }) }
+        Self { path, cache: Mutex::new(Cache { domains: Arc::default(), modified: None, checked: None }) }
     }
 
-    fn domains(&self) -> Result<HashSet<String>, String> {
+    /// The list as it stands, shared (not copied) by every check made with it.
+    pub fn snapshot(&self) -> TrustSnapshot {
+        TrustSnapshot { domains: self.domains() }
+    }
+
+    fn domains(&self) -> Result<Arc<HashSet<String>>, String> {
         let mut cache = self.cache.lock().unwrap();
         if cache.checked.is_none_or(|at| at.elapsed() >= RECHECK) {
             cache.checked = Some(Instant::now());
@@ -80,7 +85,7 @@ impl TrustSpace {
                 match std::fs::read_to_string(&self.path).map_err(|e| e.to_string()).and_then(|xml| parse_liste_blanche(&xml)) {
                     Ok(domains) => {
                         tracing::info!("liste blanche {}: {} domains", self.path.display(), domains.len());
-                        *cache = Cache { domains, modified, checked: cache.checked };
+                        *cache = Cache { domains: Arc::new(domains), modified, checked: cache.checked };
                     }
                     // keep the last good list; with none, refuse rather than let anything through
                     Err(e) => tracing::warn!("liste blanche {} unreadable: {e}", self.path.display()),
@@ -95,13 +100,25 @@ impl TrustSpace {
 
     /// Ok, or why `address` may not receive mail from the trust space, in French.
     pub fn check(&self, address: &str) -> Result<(), String> {
+        self.snapshot().check(address)
+    }
+}
+
+/// The liste blanche at one moment, for checking many addresses.
+pub struct TrustSnapshot {
+    domains: Result<Arc<HashSet<String>>, String>,
+}
+
+impl TrustSnapshot {
+    /// Ok, or why `address` may not receive mail from the trust space, in French.
+    pub fn check(&self, address: &str) -> Result<(), String> {
         let address = address.trim();
         let parsed: lettre::Address = address.parse().map_err(|_| "adresse mal formée".to_string())?;
         let domain = parsed.domain().to_ascii_lowercase();
         if domain == PATIENT_DOMAIN {
             return check_ins(parsed.user());
         }
-        if self.domains()?.contains(&domain) {
+        if self.domains.as_ref().map_err(Clone::clone)?.contains(&domain) {
             Ok(())
         } else {
             Err(format!("le domaine {domain} n'appartient pas à l'espace de confiance MSSanté (liste blanche)"))

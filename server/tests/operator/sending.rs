@@ -79,6 +79,15 @@ async fn a_refused_recipient_stops_the_whole_send_and_says_why() {
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert!(find(MARC, "INBOX", "Message-ID", &draft.id).is_empty(), "not even to the valid recipient");
 
+    // a cap on recipients, said in French, for a check and for a send
+    let crowd: Vec<String> = (0..10_000).map(|n| format!("confrere.{n}@hopital-demo.mssante.fr")).collect();
+    let Err(WebmailError::InvalidInput(why)) = backend.check_recipients(req(&session), crowd.clone()).await else { panic!("must be refused") };
+    assert!(why.contains("au plus 100 destinataires") && why.contains("10000"), "{why}");
+    assert_eq!(backend.check_recipients(req(&session), crowd[..100].to_vec()).await.unwrap().len(), 100);
+    let crowded = Draft { to: crowd[..60].to_vec(), cc: crowd[60..101].to_vec(), ..draft.clone() };
+    assert!(matches!(backend.send_message(req(&session), crowded.clone()).await, Err(WebmailError::InvalidInput(t)) if t.contains("au plus 100")));
+    assert!(matches!(backend.save_draft(req(&session), crowded).await, Err(WebmailError::InvalidInput(t)) if t.contains("au plus 100")));
+
     let nobody = Draft { to: vec![], cc: vec![], ..draft };
     assert!(matches!(backend.send_message(req(&session), nobody).await, Err(WebmailError::InvalidInput(t)) if t.contains("au moins un destinataire")));
 }
