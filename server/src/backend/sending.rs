@@ -23,6 +23,11 @@ use app::sending::{Compose, ComposeStart, Draft, RecipientCheck, Sent, Upload, t
 use lettre::address::Envelope;
 use tower_sessions_sqlx_store::sqlx::SqlitePool;
 
+/// Most files one message may carry.
+const MAX_ATTACHMENTS: usize = 50;
+/// Uploads kept for one user's drafts, in messages' allowances (ATTACHMENTS_MAX_MB each).
+const UPLOAD_QUOTA_MESSAGES: u64 = 5;
+
 pub struct Sending {
     pub smtp: SmtpGateway,
     pub trust: TrustSpace,
@@ -35,7 +40,7 @@ impl Sending {
         Ok(Self {
             smtp: SmtpGateway::new(config.smtp.clone())?,
             trust: TrustSpace::new(config.sending.liste_blanche.clone()),
-            outbox: Outbox::new(db).await?,
+            outbox: Outbox::new(db).await?.purged_every(crate::store::outbox::PURGE_EVERY),
             config: config.sending.clone(),
         })
     }
@@ -68,26 +73,46 @@ impl Backend {
         if name.is_empty() || name.len() > 200 || name.chars().any(|c| c.is_control() || c == '/' || c == '\\') {
             return Err(Error::BadInput("Le nom de ce fichier n'est pas accepté : renommez-le puis réessayez.".into()));
         }
-        self.sending.outbox.add_upload(&caller.identity.mailbox, name, content_type, data).await
+        self.keep_upload(&caller.identity.mailbox, name, content_type, data).await
+    }
+
+    /// Keep a file for `mailbox`'s drafts, within their quota of all uploads together.
+    async fn keep_upload(&self, mailbox: &str, name: &str, content_type: &str, data: &[u8]) -> Result<Upload, Error> {
+        let quota = UPLOAD_QUOTA_MESSAGES * self.sending.config.max_attachment_bytes;
+        if self.sending.outbox.uploaded_bytes(mailbox).await? + data.len() as u64 > quota {
+            return Err(Error::TooLarge(format!(
+                "Vos pièces jointes en attente dépassent {} : envoyez ou supprimez des brouillons avant d'en ajouter d'autres.",
+                format::size(quota)
+            )));
+        }
+        self.sending.outbox.add_upload(mailbox, name, content_type, data).await
     }
 
     async fn keep_files(&self, mailbox: &str, files: Vec<AttachedFile>) -> Result<Vec<Upload>, Error> {
         let mut uploads = Vec::new();
         for f in files {
-            uploads.push(self.sending.outbox.add_upload(mailbox, &f.name, &f.content_type, &f.data).await?);
+            uploads.push(self.keep_upload(mailbox, &f.name, &f.content_type, &f.data).await?);
         }
         Ok(uploads)
     }
 
+    /// The draft's files, within the allowance counted on the sizes stored (never on the sizes
+    /// the page declares), checked before any of them is loaded.
     async fn files(&self, mailbox: &str, draft: &Draft) -> Result<Vec<AttachedFile>, Error> {
-        if let Some(e) = self.too_big(draft.attachments.iter().map(|a| a.bytes).sum()) {
+        let gone = |upload: &Upload| Error::NotFound(format!("La pièce jointe « {} » n'est plus disponible : ajoutez-la de nouveau.", upload.name));
+        if draft.attachments.len() > MAX_ATTACHMENTS {
+            return Err(Error::BadInput(format!("Un message peut avoir au plus {MAX_ATTACHMENTS} pièces jointes.")));
+        }
+        let mut total = 0;
+        for upload in &draft.attachments {
+            total += self.sending.outbox.upload_size(mailbox, &upload.id).await?.ok_or_else(|| gone(upload))?;
+        }
+        if let Some(e) = self.too_big(total) {
             return Err(e);
         }
         let mut files = Vec::new();
         for upload in &draft.attachments {
-            files.push(self.sending.outbox.upload(mailbox, &upload.id).await?.ok_or_else(|| {
-                Error::NotFound(format!("La pièce jointe « {} » n'est plus disponible : ajoutez-la de nouveau.", upload.name))
-            })?);
+            files.push(self.sending.outbox.upload(mailbox, &upload.id).await?.ok_or_else(|| gone(upload))?);
         }
         Ok(files)
     }

@@ -7,8 +7,13 @@ use crate::mail::compose::{AttachedFile, random_id};
 use app::sending::Upload;
 use tower_sessions_sqlx_store::sqlx::{self, SqlitePool};
 
-/// Uploads of drafts never sent are dropped after this long; sent records too.
+/// Sent records are dropped after this long (their copy in Sent is made).
 const KEEP_SECONDS: i64 = 30 * 24 * 3600;
+/// Files uploaded for drafts never sent are dropped after this long: a saved draft carries its
+/// files in the Drafts folder, and health documents are not kept here longer than needed.
+const KEEP_UPLOAD_SECONDS: i64 = 24 * 3600;
+/// How often the purge runs.
+pub const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
 #[derive(Clone)]
 pub struct Outbox {
@@ -40,11 +45,40 @@ impl Outbox {
         Ok(outbox)
     }
 
-    async fn purge(&self) -> Result<(), Error> {
+    /// Purge in the background every `period` (and it was purged once when opened).
+    pub fn purged_every(self, period: std::time::Duration) -> Self {
+        let outbox = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+            loop {
+                tick.tick().await;
+                if let Err(e) = outbox.purge().await {
+                    tracing::warn!("outbox purge failed: {e}");
+                }
+            }
+        });
+        self
+    }
+
+    pub async fn purge(&self) -> Result<(), Error> {
         let before = unix_now() - KEEP_SECONDS;
-        sqlx::query("DELETE FROM draft_uploads WHERE created < ?").bind(before).execute(&self.db).await.map_err(store)?;
+        sqlx::query("DELETE FROM draft_uploads WHERE created < ?").bind(unix_now() - KEEP_UPLOAD_SECONDS).execute(&self.db).await.map_err(store)?;
         sqlx::query("DELETE FROM sent_messages WHERE copied = 1 AND sent_at < ?").bind(before).execute(&self.db).await.map_err(store)?;
         Ok(())
+    }
+
+    /// Bytes kept for `mailbox`'s drafts, all uploads together.
+    pub async fn uploaded_bytes(&self, mailbox: &str) -> Result<u64, Error> {
+        let (total,): (i64,) = sqlx::query_as("SELECT COALESCE(SUM(length(data)), 0) FROM draft_uploads WHERE mailbox = ?")
+            .bind(mailbox).fetch_one(&self.db).await.map_err(store)?;
+        Ok(total.max(0) as u64)
+    }
+
+    /// The size of an upload as stored (not as anyone declares it), if it is `mailbox`'s.
+    pub async fn upload_size(&self, mailbox: &str, id: &str) -> Result<Option<u64>, Error> {
+        let row: Option<(i64,)> = sqlx::query_as("SELECT length(data) FROM draft_uploads WHERE id = ? AND mailbox = ?")
+            .bind(id).bind(mailbox).fetch_optional(&self.db).await.map_err(store)?;
+        Ok(row.map(|(n,)| n.max(0) as u64))
     }
 
     pub async fn add_upload(&self, mailbox: &str, name: &str, content_type: &str, data: &[u8]) -> Result<Upload, Error> {

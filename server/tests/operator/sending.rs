@@ -141,3 +141,29 @@ async fn replies_and_read_receipts_with_consent() {
     assert!(mdn.contains("Disposition: manual-action/MDN-sent-manually; displayed"), "{mdn}");
     assert!(!julien.read_message(req(&session), "INBOX".into(), uid).await.unwrap().receipt_requested, "not asked twice");
 }
+
+#[tokio::test]
+async fn the_attachment_allowance_is_counted_on_the_server() {
+    let (backend, session, _, _) = backend_for(JULIEN_RPPS).await;
+    let caller = caller(&backend, &session).await;
+    let fifteen_mb = vec![b'%'; 15 * 1024 * 1024];
+    let mut first = backend.upload(&caller, "scanner-1.pdf", "application/pdf", &fifteen_mb).await.unwrap();
+    let mut second = backend.upload(&caller, "scanner-2.pdf", "application/pdf", &fifteen_mb).await.unwrap();
+    // the page declares one byte each: 30 MB would pass a 20 MB allowance if it were believed
+    (first.bytes, second.bytes) = (1, 1);
+    let draft = Draft { to: vec![MARC.into()], subject: "Imagerie".into(), attachments: vec![first, second], ..backend.start_compose(req(&session), ComposeStart::New).await.unwrap().draft };
+    let refused = |r: Result<_, WebmailError>| matches!(r, Err(WebmailError::InvalidInput(t)) if t.contains("taille autorisée"));
+    assert!(refused(backend.save_draft(req(&session), draft.clone()).await.map(|_| ())), "kept as a draft past the allowance");
+    assert!(refused(backend.send_message(req(&session), draft.clone()).await.map(|_| ())), "sent past the allowance");
+    assert!(find(MARC, "INBOX", "Message-ID", &draft.id).is_empty());
+
+    // and one user's uploads together stay within a quota (5 messages' allowance)
+    let twenty_mb = vec![b'%'; 20 * 1024 * 1024];
+    let mut kept = 30 * 1024 * 1024;
+    while kept + twenty_mb.len() <= 100 * 1024 * 1024 {
+        backend.upload(&caller, "examen.dcm", "application/dicom", &twenty_mb).await.expect("within the quota");
+        kept += twenty_mb.len();
+    }
+    let Err(server::error::Error::TooLarge(why)) = backend.upload(&caller, "examen.dcm", "application/dicom", &twenty_mb).await else { panic!("past the quota") };
+    assert!(why.contains("pièces jointes en attente"), "{why}");
+}
