@@ -6,6 +6,7 @@ use crate::clock::unix_now;
 use crate::error::Error;
 use crate::gateway::imap::{ImapSession, PageCache};
 use crate::mail::message::{self, PartUrls};
+use crate::mail::worker::off_the_workers;
 use app::organisation::{TraceAction, mailbox_of};
 use app::reading::{Folder, MessageAction, MessageList, MessageView, Search};
 use std::sync::Arc;
@@ -37,12 +38,14 @@ impl Backend {
     }
 
     pub(super) async fn read(&self, caller: &Caller, folder: &str, uid: u32) -> Result<MessageView, Error> {
-        let result = self
-            .with_imap(caller, async |imap| {
-                let (raw, flags, received) = imap.raw_message(folder, uid, true).await?;
-                Ok(message::view(&PartUrls { folder, uid }, flags, &raw, received))
-            })
-            .await;
+        let fetched = self.with_imap(caller, async |imap| imap.raw_message(folder, uid, true).await).await;
+        let result = match fetched {
+            Ok((raw, flags, received)) => {
+                let folder = folder.to_string();
+                off_the_workers(move || message::view(&PartUrls { folder: &folder, uid }, flags, &raw, received)).await
+            }
+            Err(e) => Err(e),
+        };
         let message_id = result.as_ref().map(|m| m.message_id.clone()).unwrap_or_default();
         let detail = format!("dossier {folder}, UID {uid}, Message-ID <{message_id}>");
         self.trace_in_folder(caller, folder, TraceAction::Read, detail, &result).await;

@@ -15,6 +15,7 @@ use crate::gateway::imap::ImapSession;
 use crate::gateway::smtp::SmtpGateway;
 use crate::mail::compose::{self, AttachedFile, Author};
 use crate::mail::trust::TrustSpace;
+use crate::mail::worker::off_the_workers;
 use crate::store::outbox::Outbox;
 use app::format;
 use app::organisation::TraceAction;
@@ -156,20 +157,22 @@ impl Backend {
         };
         let draft = match start {
             ComposeStart::New => Draft { id: compose::new_message_id(&me), ..Draft::default() },
+            // the original is parsed off the async workers
             ComposeStart::Reply { folder, uid, all } => {
                 let (raw, received, me) = original(&folder, uid).await?;
-                compose::reply(&raw, &me, all, received).ok_or(Error::MessageNotFound(uid))?
+                off_the_workers(move || compose::reply(&raw, &me, all, received)).await?.ok_or(Error::MessageNotFound(uid))?
             }
             ComposeStart::Forward { folder, uid } => {
                 let (raw, received, me) = original(&folder, uid).await?;
-                let (mut draft, files) = compose::forward(&raw, &me, received).ok_or(Error::MessageNotFound(uid))?;
-                draft.attachments = self.keep_files(&me, files).await?;
+                let parsed = off_the_workers(move || compose::forward(&raw, &me, received)).await?;
+                let (mut draft, files) = parsed.ok_or(Error::MessageNotFound(uid))?;
+                draft.attachments = self.keep_files(&caller.identity.mailbox, files).await?;
                 draft
             }
             ComposeStart::Draft { folder, uid } => {
-                let (raw, _, me) = original(&folder, uid).await?;
-                let (mut draft, files) = compose::read_draft(&raw).ok_or(Error::MessageNotFound(uid))?;
-                draft.attachments = self.keep_files(&me, files).await?;
+                let (raw, _, _) = original(&folder, uid).await?;
+                let (mut draft, files) = off_the_workers(move || compose::read_draft(&raw)).await?.ok_or(Error::MessageNotFound(uid))?;
+                draft.attachments = self.keep_files(&caller.identity.mailbox, files).await?;
                 draft
             }
         };
@@ -290,7 +293,9 @@ impl Backend {
         let me = &caller.identity.mailbox;
         if send {
             let raw = self.raw_message(caller, folder, uid).await?;
-            let (to, mdn) = compose::receipt(&raw, me, &self.sending.config.nil, unix_now())
+            let (me_owned, nil) = (me.clone(), self.sending.config.nil.clone());
+            let (to, mdn) = off_the_workers(move || compose::receipt(&raw, &me_owned, &nil, unix_now()))
+                .await?
                 .ok_or_else(|| Error::BadInput("Ce message ne demande pas d'accusé de lecture.".into()))?;
             self.sending.trust.check(&to).map_err(|why| {
                 Error::Forbidden(format!("L'accusé de lecture ne peut pas être envoyé à {to} : {why}."))

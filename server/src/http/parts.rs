@@ -5,6 +5,7 @@
 use crate::backend::Backend;
 use crate::error::Error;
 use crate::mail::message::{self, PartUrls};
+use crate::mail::worker::off_the_workers;
 use crate::mail::{sanitize, xdm};
 use app::organisation::TraceAction;
 use app::reading::Preview;
@@ -42,7 +43,10 @@ pub async fn html(State(backend): State<Arc<Backend>>, session: Session, Query(q
     let caller = backend.caller_of(session, &request).await?;
     let raw = backend.raw_message(&caller, &q.dossier, q.uid).await?;
     let allow_remote = q.images == 1;
-    let safe = message::safe_html(&raw, &PartUrls { folder: &q.dossier, uid: q.uid }, allow_remote).ok_or(Error::MessageNotFound(q.uid))?;
+    let (folder, uid) = (q.dossier.clone(), q.uid);
+    let safe = off_the_workers(move || message::safe_html(&raw, &PartUrls { folder: &folder, uid }, allow_remote))
+        .await?
+        .ok_or(Error::MessageNotFound(q.uid))?;
     let mut response = ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], sanitize::document(&safe.html)).into_response();
     response.headers_mut().insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN"));
     Ok(private(response, &sanitize::frame_policy(allow_remote)))
@@ -65,16 +69,16 @@ pub async fn attachment(
     let caller = backend.caller_of(session, &request).await?;
     let served = async {
         let raw = backend.raw_message(&caller, &q.dossier, q.uid).await?;
-        let (name, content_type, bytes) = q.index.and_then(|i| message::attachment(&raw, i)).ok_or(Error::MessageNotFound(q.uid))?;
-        match &q.xdm {
-            None => Ok((name, content_type, bytes)),
-            Some(path) => {
-                let document = xdm::document(&bytes, path).ok_or(Error::MessageNotFound(q.uid))?;
-                let name = path.rsplit('/').next().unwrap_or(path).to_string();
-                let pdf = name.to_ascii_lowercase().ends_with(".pdf");
-                Ok((name, if pdf { "application/pdf".into() } else { "application/octet-stream".into() }, document))
-            }
-        }
+        let (index, path, uid) = (q.index, q.xdm.clone(), q.uid);
+        off_the_workers(move || {
+            let (name, content_type, bytes) = index.and_then(|i| message::attachment(&raw, i)).ok_or(Error::MessageNotFound(uid))?;
+            let Some(path) = path else { return Ok((name, content_type, bytes)) };
+            let document = xdm::document(&bytes, &path).ok_or(Error::MessageNotFound(uid))?;
+            let name = path.rsplit('/').next().unwrap_or(&path).to_string();
+            let pdf = name.to_ascii_lowercase().ends_with(".pdf");
+            Ok((name, if pdf { "application/pdf".into() } else { "application/octet-stream".into() }, document))
+        })
+        .await?
     }
     .await;
     let detail = format!(

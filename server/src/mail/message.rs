@@ -103,12 +103,73 @@ pub fn safe_html(raw: &[u8], urls: &PartUrls, allow_remote_images: bool) -> Opti
     sanitized(&parse(raw)?, urls, allow_remote_images)
 }
 
+/// Whether the message has a real text/html part (mail-parser renders text-only mail as HTML too).
+fn has_html_part(message: &Message) -> bool {
+    message.html_part(0).is_some_and(|part| part.is_content_type("text", "html"))
+}
+
+/// Largest HTML body sanitised, and deepest nesting: past these a message is shown as text
+/// (a few kilobytes of nested tags cost seconds to a parser; real mail stays far below).
+const HTML_MAX_BYTES: usize = 2 * 1024 * 1024;
+const HTML_MAX_DEPTH: usize = 256;
+
+/// Elements that never have content, so never nest.
+const VOID: &[&str] = &["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"];
+
+/// Whether `html` is small and shallow enough to sanitise (a linear scan, approximate depth).
+pub fn html_within_budget(html: &str) -> bool {
+    if html.len() > HTML_MAX_BYTES {
+        return false;
+    }
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let mut rest = html;
+    while let Some(at) = rest.find('<') {
+        rest = &rest[at + 1..];
+        let closing = rest.starts_with('/');
+        let name: String = rest.trim_start_matches('/').chars().take_while(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_lowercase();
+        if name.is_empty() {
+            continue;
+        }
+        let end = rest.find('>').unwrap_or(rest.len());
+        if closing {
+            depth = depth.saturating_sub(1);
+        } else if !VOID.contains(&name.as_str()) && !rest[..end].ends_with('/') {
+            depth += 1;
+            deepest = deepest.max(depth);
+        }
+    }
+    deepest <= HTML_MAX_DEPTH
+}
+
+/// What the reader is told when the HTML version is not shown.
+pub const TOO_COMPLEX: &str = "[Ce message a une mise en forme trop complexe pour être affichée sans risque : seul son texte est présenté.]";
+
+/// The text of an HTML body without parsing it as HTML: tags dropped, entities left as they are.
+fn stripped(html: &str) -> String {
+    let mut out = String::with_capacity(html.len() / 2);
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(' ');
+            }
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 fn sanitized(message: &Message, urls: &PartUrls, allow_remote_images: bool) -> Option<sanitize::SafeHtml> {
-    // mail-parser renders text-only mail as HTML too: only a real text/html part counts
-    if !message.html_part(0).is_some_and(|part| part.is_content_type("text", "html")) {
+    if !has_html_part(message) {
         return None;
     }
     let html = message.body_html(0)?;
+    if !html_within_budget(&html) {
+        return None;
+    }
     let cids: HashMap<String, String> = message
         .attachments()
         .enumerate()
@@ -155,6 +216,15 @@ pub fn view(urls: &PartUrls, flags: Flags, raw: &[u8], fallback_date: i64) -> Me
         })
         .collect();
     let html = sanitized(&message, urls, false); // the message is parsed once
+    let has_plain = message.text_part(0).is_some_and(|part| part.is_content_type("text", "plain"));
+    let text = match message.body_html(0) {
+        // HTML too complex to sanitise, or to convert: its text/plain version, or its stripped text
+        Some(body) if has_html_part(&message) && html.is_none() => {
+            let plain = if has_plain { message.body_text(0).unwrap_or_default().trim_end().to_string() } else { stripped(&body) };
+            format!("{TOO_COMPLEX}\n\n{plain}")
+        }
+        _ => message.body_text(0).map(|t| t.trim_end().to_string()).unwrap_or_default(),
+    };
     MessageView {
         has_html: html.is_some(),
         remote_images: html.map(|h| h.remote_images).unwrap_or(0),
@@ -163,7 +233,7 @@ pub fn view(urls: &PartUrls, flags: Flags, raw: &[u8], fallback_date: i64) -> Me
         cc: all(message.cc()),
         subject: subject(&message),
         date: format::full_date(message.date().map(|d| d.to_timestamp()).unwrap_or(fallback_date)),
-        text: message.body_text(0).map(|t| t.trim_end().to_string()).unwrap_or_default(),
+        text,
         attachments,
         receipt_requested: !flags.receipt_handled && message.header("Disposition-Notification-To").is_some(),
         message_id: message.message_id().unwrap_or_default().to_string(),
@@ -243,6 +313,21 @@ Content-Type: multipart/related; boundary=\"r\"\r\n\r\n--r\r\nContent-Type: text
         assert!(!safe.html.contains("<script"));
         assert!(safe.html.contains("src=\"/messages/piece?dossier=Shared%2Fsecr%C3%A9tariat%2FINBOX&amp;uid=7&amp;index=0&amp;apercu=1\""), "{}", safe.html);
         assert!(!safe.html.contains("pub.example"));
+    }
+
+    #[test]
+    fn deeply_nested_html_is_shown_as_text_with_a_notice() {
+        let depth = 30_000;
+        let html = format!("{}Traitement : bisoprolol 2,5 mg{}", "<div>".repeat(depth), "</div>".repeat(depth));
+        let raw = format!("From: x@hopital-demo.mssante.fr\r\nSubject: Piège\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n{html}\r\n");
+        let urls = PartUrls { folder: "INBOX", uid: 1 };
+        let view = view(&urls, Flags::default(), raw.as_bytes(), 0);
+        assert!(!view.has_html);
+        assert!(view.text.starts_with(TOO_COMPLEX) && view.text.contains("bisoprolol 2,5 mg"), "{}", &view.text[..200.min(view.text.len())]);
+        assert!(safe_html(raw.as_bytes(), &urls, false).is_none(), "not given to the sanitiser either");
+        // ordinary mail is within the budget
+        assert!(html_within_budget("<table><tr><td><p>a<br>b</p><img src=x></td></tr></table>"));
+        assert!(!html_within_budget(&"<b>".repeat(300)));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Mail as data, without I/O (unit-tested): MIME read into views, drafts made into MIME, HTML
 //! sanitising, IHE XDM archives, IMAP search programs and folder names, rights letters, and the
-//! MSSanté trust space (liste blanche, INS).
+//! MSSanté trust space (liste blanche, INS); `worker` runs the heavy parts off the async workers.
 
 pub mod compose;
 pub mod folders;
@@ -9,4 +9,5 @@ pub mod rights;
 pub mod sanitize;
 pub mod search;
 pub mod trust;
+pub mod worker;
 pub mod xdm;

@@ -4,21 +4,26 @@
 use app::reading::XdmDocument;
 use std::io::{Cursor, Read};
 
-/// Largest file read out of an archive (a guard against zip bombs).
+/// Largest document served out of an archive (a guard against zip bombs).
 const MAX_ENTRY: u64 = 50 * 1024 * 1024;
+/// Largest METADATA.XML read, and how many of them: an archive is opened each time its message
+/// is, so what it may inflate to is bounded well below a document's size.
+const MAX_METADATA: u64 = 2 * 1024 * 1024;
+const MAX_SUBMISSION_SETS: usize = 20;
 
 pub fn is_xdm(name: &str) -> bool {
     name.eq_ignore_ascii_case("IHE_XDM.zip")
 }
 
-fn read_entry(archive: &mut zip::ZipArchive<Cursor<&[u8]>>, path: &str) -> Option<Vec<u8>> {
+/// The entry's bytes, or nothing when it inflates past `limit` (whatever size it declares).
+fn read_entry(archive: &mut zip::ZipArchive<Cursor<&[u8]>>, path: &str, limit: u64) -> Option<Vec<u8>> {
     let file = archive.by_name(path).ok()?;
-    if file.size() > MAX_ENTRY {
+    if file.size() > limit {
         return None;
     }
     let mut out = Vec::new();
-    file.take(MAX_ENTRY).read_to_end(&mut out).ok()?;
-    Some(out)
+    file.take(limit + 1).read_to_end(&mut out).ok()?;
+    (out.len() as u64 <= limit).then_some(out)
 }
 
 /// The documents listed by every METADATA.XML of the archive; empty when it is not a readable XDM.
@@ -29,11 +34,12 @@ pub fn documents(zip_bytes: &[u8]) -> Vec<XdmDocument> {
         .filter_map(Result::ok)
         .map(|n| n.to_string())
         .filter(|n| n.to_ascii_uppercase().starts_with("IHE_XDM/") && n.to_ascii_uppercase().ends_with("/METADATA.XML"))
+        .take(MAX_SUBMISSION_SETS)
         .collect();
     let mut documents = Vec::new();
     for metadata in metadata_files {
         let subset = metadata.rsplit_once('/').map(|(dir, _)| dir).unwrap_or_default().to_string();
-        let Some(xml) = read_entry(&mut archive, &metadata) else { continue };
+        let Some(xml) = read_entry(&mut archive, &metadata, MAX_METADATA) else { continue };
         let Ok(text) = String::from_utf8(xml) else { continue };
         let Ok(doc) = roxmltree::Document::parse(&text) else { continue };
         for object in doc.descendants().filter(|n| n.tag_name().name() == "ExtrinsicObject") {
@@ -76,7 +82,7 @@ pub fn document(zip_bytes: &[u8], path: &str) -> Option<Vec<u8>> {
         return None;
     }
     let mut archive = zip::ZipArchive::new(Cursor::new(zip_bytes)).ok()?;
-    read_entry(&mut archive, path)
+    read_entry(&mut archive, path, MAX_ENTRY)
 }
 
 /// What the X-MSS-CODECDA and X-MSS-INS headers say of an archive's CDA documents.
@@ -101,7 +107,7 @@ pub fn cda_summary(zip_bytes: &[u8]) -> Option<CdaSummary> {
     let mut archive = zip::ZipArchive::new(Cursor::new(zip_bytes)).ok()?;
     let (mut codes, mut qualified) = (Vec::new(), true);
     for listed in documents(zip_bytes).into_iter().filter(|d| d.mime_type.ends_with("xml")) {
-        let Some(bytes) = read_entry(&mut archive, &listed.path) else { continue };
+        let Some(bytes) = read_entry(&mut archive, &listed.path, MAX_ENTRY) else { continue };
         let Ok(text) = String::from_utf8(bytes) else { continue };
         let Ok(doc) = roxmltree::Document::parse(&text) else { continue };
         let root = doc.root_element();
@@ -189,6 +195,16 @@ mod tests {
         let missing_sex = cda_summary(&archive(METADATA, &cda(""))).unwrap();
         assert!(!missing_sex.qualified_ins);
         assert_eq!(cda_summary(&archive(METADATA, "<autre/>")), None);
+    }
+
+    #[test]
+    fn an_archive_inflating_past_its_budget_is_not_read() {
+        // a valid METADATA.XML padded to 3 MB of white space: a few kilobytes compressed
+        let padded = format!("{METADATA}{}", " ".repeat(3 * 1024 * 1024));
+        let bomb = archive(&padded, "<ClinicalDocument/>");
+        assert!(bomb.len() < 64 * 1024, "{} bytes", bomb.len());
+        assert!(documents(&bomb).is_empty());
+        assert!(!documents(&archive(METADATA, "<ClinicalDocument/>")).is_empty(), "the same metadata unpadded is read");
     }
 
     #[test]
