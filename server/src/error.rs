@@ -128,9 +128,32 @@ pub fn report(e: Error) -> WebmailError {
         // what the user did or asked: nothing for the operators to act on
         Error::NotSignedIn | Error::TokenExpired | Error::MessageNotFound(_) | Error::FolderNotFound | Error::NotFound(_)
         | Error::BadInput(_) | Error::Forbidden(_) | Error::TooLarge(_) | Error::TooMany(_) => tracing::debug!("{e}"),
-        _ => tracing::warn!("{e}"),
+        _ => tracing::warn!("{}", redacted(&e.to_string())),
     }
     e.into()
+}
+
+/// `text` with the local part of every address hidden (`…@patient.mssante.fr`): a patient's INS,
+/// a correspondent's name are health data, and servers' answers quote them.
+pub fn redacted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, piece) in text.split('@').enumerate() {
+        if i > 0 {
+            out.push('@');
+        }
+        let is_last = i == text.matches('@').count();
+        if is_last {
+            out.push_str(piece);
+            continue;
+        }
+        // the local part is the run of address characters just before the next '@'
+        let keep = piece.trim_end_matches(|c: char| c.is_alphanumeric() || "._%+-!#$&'*/=?^`{|}~".contains(c));
+        out.push_str(keep);
+        if keep.len() < piece.len() {
+            out.push('…');
+        }
+    }
+    out
 }
 
 /// For a server function: as [`report`], and the HTTP status when the request is the server
@@ -171,5 +194,13 @@ mod tests {
         assert_eq!(Error::OperatorUnreachable("x".into()).status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(Error::MessageNotFound(3).status(), StatusCode::NOT_FOUND);
         assert_eq!(Error::NotSignedIn.status(), StatusCode::UNAUTHORIZED);
+    }
+
+    #[test]
+    fn logs_never_carry_a_local_part() {
+        let smtp = "SMTP refused the message: 550 5.1.1 <285077511234511@patient.mssante.fr>: Recipient address rejected; to marc.garnier@cabinet-demo.mssante.fr";
+        let text = redacted(smtp);
+        assert_eq!(text, "SMTP refused the message: 550 5.1.1 <…@patient.mssante.fr>: Recipient address rejected; to …@cabinet-demo.mssante.fr");
+        assert_eq!(redacted("no address here"), "no address here");
     }
 }

@@ -70,10 +70,7 @@ impl Backend {
         if let Some(e) = self.too_big(data.len() as u64) {
             return Err(e);
         }
-        let name = name.trim();
-        if name.is_empty() || name.len() > 200 || name.chars().any(|c| c.is_control() || c == '/' || c == '\\') {
-            return Err(Error::BadInput("Le nom de ce fichier n'est pas accepté : renommez-le puis réessayez.".into()));
-        }
+        let name = compose::checked_file_name(name)?;
         self.keep_upload(&caller.identity.mailbox, name, content_type, data).await
     }
 

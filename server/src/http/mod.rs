@@ -92,7 +92,8 @@ pub async fn router(config: &Config, leptos_options: LeptosOptions, backend: Arc
         .layer(sessions)
         // before the session is even loaded
         .layer(axum::middleware::from_fn_with_state(guard, guard::guard));
-    for layer in security::layers() {
+    router = router.layer(axum::middleware::from_fn(security::no_store));
+    for layer in security::layers(config.secure_cookies()) {
         router = router.layer(layer);
     }
     // brotli/gzip for pages and the WASM bundle (server-sent events are left uncompressed)

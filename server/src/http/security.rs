@@ -14,10 +14,11 @@ pub fn page_policy(nonce: &str, psc_origin: &str) -> String {
     )
 }
 
-/// Headers for every response; a response without its own CSP (assets, redirects) gets a deny-all one.
-pub fn layers() -> Vec<SetResponseHeaderLayer<HeaderValue>> {
+/// Headers for every response; a response without its own CSP (assets, redirects) gets a deny-all
+/// one. `https`: the webmail is reached over TLS, and browsers are told to keep to it (HSTS).
+pub fn layers(https: bool) -> Vec<SetResponseHeaderLayer<HeaderValue>> {
     let fixed = |name: HeaderName, value: &'static str| SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value));
-    vec![
+    let mut layers = vec![
         SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
@@ -29,7 +30,23 @@ pub fn layers() -> Vec<SetResponseHeaderLayer<HeaderValue>> {
         fixed(header::REFERRER_POLICY, "same-origin"),
         fixed(HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
         fixed(HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=(), payment=()"),
-    ]
+    ];
+    if https {
+        layers.push(fixed(header::STRICT_TRANSPORT_SECURITY, "max-age=63072000; includeSubDomains"));
+    }
+    layers
+}
+
+/// Pages and answers carry mail: no browser or proxy keeps them (`no-store` unless a response
+/// says otherwise). Only the static assets may be kept.
+pub async fn no_store(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let path = request.uri().path();
+    let asset = path.starts_with("/pkg/") || path == "/favicon.svg";
+    let mut response = next.run(request).await;
+    if !asset {
+        response.headers_mut().entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
+    }
+    response
 }
 
 /// Origin (scheme://host:port) of a URL, for CSP source lists.

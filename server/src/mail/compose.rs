@@ -22,6 +22,17 @@ pub fn random_id() -> String {
     rand::random::<[u8; 16]>().iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A file name as the user gave it, if it can be kept: no path, no control or bidirectional
+/// formatting character (which would show "gpj.exe" as "exe.jpg"), not empty, not too long.
+pub fn checked_file_name(name: &str) -> Result<&str, Error> {
+    let name = name.trim();
+    let bidi = |c: char| matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+    if name.is_empty() || name.len() > 200 || name.chars().any(|c| c.is_control() || bidi(c) || c == '/' || c == '\\') {
+        return Err(Error::BadInput("Le nom de ce fichier n'est pas accepté : renommez-le puis réessayez.".into()));
+    }
+    Ok(name)
+}
+
 /// Who the message is from: the mailbox in From, and the member's own address in Sender when
 /// they write from an organisational mailbox.
 pub struct Author<'a> {
@@ -293,6 +304,14 @@ Content-Type: text/plain; charset=utf-8\r\n\r\nBonjour,\r\nmerci de le revoir.\r
 
     fn text(message: &lettre::Message) -> String {
         String::from_utf8(message.formatted()).unwrap()
+    }
+
+    #[test]
+    fn file_names_that_hide_their_type_or_a_path_are_refused() {
+        assert_eq!(checked_file_name("  CR biologie.pdf ").unwrap(), "CR biologie.pdf");
+        for bad in ["ordonnance\u{202E}fdp.exe", "a\u{2066}b.pdf", "x\u{200F}.pdf", "../etc/passwd", "a\\b", "a\nb", "", &"x".repeat(201)] {
+            assert!(matches!(checked_file_name(bad), Err(Error::BadInput(_))), "{bad:?}");
+        }
     }
 
     #[test]

@@ -14,13 +14,47 @@ fn store(e: impl std::fmt::Display) -> Error {
     Error::Store(e.to_string())
 }
 
+/// A database file only the webmail's own user may read (tokens, uploads, traces), in a folder
+/// only it may enter: created so when missing, and put back so when found otherwise.
+pub fn private_file(path: &Path) -> Result<(), Error> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if !dir.exists() {
+            std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(store)?;
+        }
+    }
+    std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(path).map_err(store)?;
+    // SQLite gives its -wal and -shm files the database file's mode
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(store)
+}
+
 /// The SQLite file of sessions, uploads and sent Message-IDs, created if missing.
 pub async fn open_database(path: &Path) -> Result<SqlitePool, Error> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(store)?;
-    }
+    private_file(path)?;
     SqlitePoolOptions::new()
         .connect_with(SqliteConnectOptions::new().filename(path).create_if_missing(true))
         .await
         .map_err(store)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+    use tower_sessions_sqlx_store::sqlx;
+
+    #[tokio::test]
+    async fn databases_are_readable_by_the_webmail_only() {
+        let dir = std::env::temp_dir().join(format!("store-test-{}-{}", std::process::id(), rand::random::<u64>()));
+        let path = dir.join("sessions.db");
+        let db = open_database(&path).await.unwrap();
+        sqlx::query("CREATE TABLE t (x)").execute(&db).await.unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(&dir), 0o700);
+        // an existing file left readable by others is closed again
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        private_file(&path).unwrap();
+        assert_eq!(mode(&path), 0o600);
+    }
 }

@@ -83,9 +83,7 @@ impl TraceStore {
     pub async fn open(url: &str, retention_days: i64) -> Result<Self, Error> {
         sqlx::any::install_default_drivers();
         if let Some(path) = url.strip_prefix("sqlite://").map(|p| p.split('?').next().unwrap_or(p)) {
-            if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|e| Error::Store(e.to_string()))?;
-            }
+            super::private_file(std::path::Path::new(path))?;
         }
         let db = sqlx::any::AnyPoolOptions::new().max_connections(4).connect(url).await.map_err(store)?;
         let id = if url.starts_with("postgres") { "BIGSERIAL PRIMARY KEY" } else { "INTEGER PRIMARY KEY AUTOINCREMENT" };

@@ -95,3 +95,25 @@ async fn chunked_post(base: &str, path: &str, bytes: usize) -> String {
     let n = tokio::time::timeout(Duration::from_secs(30), stream.read(&mut answer)).await.expect("an answer").unwrap_or(0);
     String::from_utf8_lossy(&answer[..n]).lines().next().unwrap_or_default().to_string()
 }
+
+#[tokio::test]
+async fn answers_carrying_mail_are_not_stored_and_say_what_failed() {
+    let (base, _, db) = serve().await;
+    let cookie = session_cookie(&db, "10100000017").await;
+    let http = http();
+    let call = |function: &str, body: &str| {
+        http.post(format!("{base}/api/{function}")).header("origin", "http://127.0.0.1:8080").header("sec-fetch-site", "same-origin")
+            .header("content-type", "application/json").body(body.to_string())
+    };
+    let page = http.get(format!("{base}/")).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(page.headers()["cache-control"], "no-store", "a page");
+    let list = call("messages", r#"{"folder":"INBOX","page":0,"search":{"from":"","to":"","subject":"","body":"","since":"","until":"","unread":false,"with_attachment":false}}"#)
+        .header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(list.status(), 200);
+    assert_eq!(list.headers()["cache-control"], "no-store", "a server function's answer");
+    assert!(list.headers().get("strict-transport-security").is_none(), "no HSTS over plain http");
+    // a server function's failure has its own status, not always 500
+    assert_eq!(call("dossiers", "{}").send().await.unwrap().status(), 401, "not signed in");
+    assert_eq!(call("message", r#"{"folder":"INBOX","uid":999999}"#).header("cookie", &cookie).send().await.unwrap().status(), 404);
+    assert_eq!(call("message", r#"{"folder":"Nulle/Part","uid":1}"#).header("cookie", &cookie).send().await.unwrap().status(), 404);
+}
