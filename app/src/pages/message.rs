@@ -70,6 +70,14 @@ fn MessageBody(message: MessageView) -> impl IntoView {
             navigate(&back, Default::default());
         }
     });
+    // served by a page load (a GET, which any link can cause), the message was not marked read:
+    // it is once the page is on the screen, in the browser
+    if !message.seen {
+        let (folder, act) = (folder.clone(), act);
+        Effect::new(move |_| {
+            act.dispatch((folder.clone(), vec![uid], MessageAction::MarkRead));
+        });
+    }
     let flagged = RwSignal::new(message.flagged);
     let run = move |action: MessageAction| {
         leaving.set(matches!(action, MessageAction::MarkUnread | MessageAction::Move(_) | MessageAction::Delete));

@@ -15,11 +15,15 @@ use tower_sessions::Session;
 pub struct Client {
     pub ip: String,
     pub user_agent: String,
+    /// The call came from the webmail's page script (a server function's own POST, its origin
+    /// checked), not from a page load (a GET, which a link on any site can cause): only such a
+    /// call may change anything as a side effect.
+    pub own_call: bool,
     memo: RequestMemo,
 }
 
 impl Client {
-    pub fn of(parts: Option<&http::request::Parts>, memo: RequestMemo) -> Self {
+    pub fn of(parts: Option<&http::request::Parts>, memo: RequestMemo, own_call: bool) -> Self {
         let ip = parts
             .and_then(|p| p.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>())
             .map(|c| c.0.ip().to_string())
@@ -28,7 +32,7 @@ impl Client {
             .and_then(|p| p.headers.get(http::header::USER_AGENT))
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default();
-        Client { ip, user_agent: user_agent.chars().take(300).collect(), memo }
+        Client { ip, user_agent: user_agent.chars().take(300).collect(), own_call, memo }
     }
 
     /// True the first time this request does what `key` names (see [`RequestMemo`]).
@@ -54,7 +58,7 @@ impl Caller {
         let due = tokens.renew_after <= unix_now();
         let caller = Caller {
             identity,
-            client: Client::of(request.parts.as_ref(), request.memo),
+            client: Client::of(request.parts.as_ref(), request.memo, request.response.is_some()),
             tokens: Mutex::new(tokens),
             renewed: Default::default(),
             session: request.session,

@@ -38,7 +38,9 @@ impl Backend {
     }
 
     pub(super) async fn read(&self, caller: &Caller, folder: &str, uid: u32) -> Result<MessageView, Error> {
-        let fetched = self.with_imap(caller, async |imap| imap.raw_message(folder, uid, true).await).await;
+        // a page load shows the message without marking it read; the page does that once shown
+        let mark_seen = caller.client.own_call;
+        let fetched = self.with_imap(caller, async |imap| imap.raw_message(folder, uid, mark_seen).await).await;
         let result = match fetched {
             Ok((raw, flags, received)) => {
                 let folder = folder.to_string();

@@ -179,6 +179,27 @@ pub fn find(mailbox: &str, folder: &str, name: &str, value: &str) -> Vec<String>
     String::from_utf8_lossy(&out.stdout).lines().map(|l| l.split_whitespace().last().unwrap_or_default().to_string()).collect()
 }
 
+/// Put `raw` into `mailbox`'s INBOX as delivered mail (doveadm save); its UID.
+pub fn deliver(mailbox: &str, raw: &str, message_id: &str) -> String {
+    use std::io::Write;
+    let conf = format!("{}/etc/dovecot/dovecot.conf", operator_state());
+    let mut child = std::process::Command::new("doveadm")
+        .args(["-c", &conf, "save", "-u", mailbox, "-m", "INBOX"])
+        .stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::null()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(raw.as_bytes()).unwrap();
+    assert!(child.wait().unwrap().success(), "doveadm save");
+    find(mailbox, "INBOX", "Message-ID", message_id).pop().expect("saved")
+}
+
+/// The IMAP flags of message `uid` of `folder` in `mailbox` (doveadm fetch).
+pub fn flags(mailbox: &str, folder: &str, uid: &str) -> String {
+    let conf = format!("{}/etc/dovecot/dovecot.conf", operator_state());
+    let out = std::process::Command::new("doveadm")
+        .args(["-c", &conf, "fetch", "-u", mailbox, "flags", "mailbox", folder, "uid", uid])
+        .stdin(std::process::Stdio::null()).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// The whole message `uid` of `folder` in `mailbox` (doveadm fetch).
 pub fn fetch_text(mailbox: &str, folder: &str, uid: &str) -> String {
     let conf = format!("{}/etc/dovecot/dovecot.conf", operator_state());

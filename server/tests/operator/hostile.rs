@@ -117,3 +117,23 @@ async fn answers_carrying_mail_are_not_stored_and_say_what_failed() {
     assert_eq!(call("message", r#"{"folder":"INBOX","uid":999999}"#).header("cookie", &cookie).send().await.unwrap().status(), 404);
     assert_eq!(call("message", r#"{"folder":"Nulle/Part","uid":1}"#).header("cookie", &cookie).send().await.unwrap().status(), 404);
 }
+
+#[tokio::test]
+async fn a_page_load_marks_nothing_read_only_the_page_itself_does() {
+    let (base, _, db) = serve().await;
+    const MARC: &str = "marc.garnier@cabinet-demo.mssante.fr";
+    let cookie = session_cookie(&db, "10100000041").await;
+    let id = format!("lien-{}@hopital-demo.mssante.fr", rand::random::<u64>());
+    let raw = format!("From: julien.moreau@hopital-demo.mssante.fr\r\nTo: {MARC}\r\nSubject: Lien ouvert\r\nMessage-ID: <{id}>\r\n\r\nCorps\r\n");
+    let uid = crate::common::deliver(MARC, &raw, &id);
+    // a link followed from any page: the message is shown, and stays unread
+    let page = http().get(format!("{base}/messages/{uid}?dossier=INBOX")).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("Lien ouvert"));
+    assert!(!crate::common::flags(MARC, "INBOX", &uid).contains("\\Seen"), "a GET changed the message");
+    // the page's own call (a checked POST) reads it
+    let read = http().post(format!("{base}/api/message")).header("cookie", &cookie).header("origin", "http://127.0.0.1:8080")
+        .header("content-type", "application/json").body(format!(r#"{{"folder":"INBOX","uid":{uid}}}"#)).send().await.unwrap();
+    assert_eq!(read.status(), 200);
+    assert!(crate::common::flags(MARC, "INBOX", &uid).contains("\\Seen"));
+}
