@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
+# no incremental artefacts: they grow a debug target past 30 GB and buy nothing in a full run
+export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
 scripts/install-deps.sh
 T0=$(date +%s)
 # demo mailboxes as seeded, plus a 1 000-message one for paging
