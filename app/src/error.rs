@@ -37,7 +37,8 @@ pub enum WebmailError {
     /// The folder does not exist (any more), or may not be used so.
     #[error("Ce dossier n'existe pas ou n'est pas accessible.")]
     FolderNotFound,
-    /// Something the user typed cannot be used; the text says what, in French.
+    /// A refusal the server words itself, in French: input that cannot be used, a right the user
+    /// lacks, something too large or too many, something no longer there.
     #[error("{0}")]
     InvalidInput(String),
     /// The message does not exist (any more).

@@ -191,20 +191,21 @@ pub fn deliver(mailbox: &str, raw: &str, message_id: &str) -> String {
     find(mailbox, "INBOX", "Message-ID", message_id).pop().expect("saved")
 }
 
-/// The IMAP flags of message `uid` of `folder` in `mailbox` (doveadm fetch).
-pub fn flags(mailbox: &str, folder: &str, uid: &str) -> String {
+/// What doveadm fetches of message `uid` of `folder` in `mailbox`: `text`, `flags`…
+fn doveadm_fetch(mailbox: &str, item: &str, folder: &str, uid: &str) -> String {
     let conf = format!("{}/etc/dovecot/dovecot.conf", operator_state());
     let out = std::process::Command::new("doveadm")
-        .args(["-c", &conf, "fetch", "-u", mailbox, "flags", "mailbox", folder, "uid", uid])
+        .args(["-c", &conf, "fetch", "-u", mailbox, item, "mailbox", folder, "uid", uid])
         .stdin(std::process::Stdio::null()).output().unwrap();
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// The whole message `uid` of `folder` in `mailbox` (doveadm fetch).
+/// The whole message `uid` of `folder` in `mailbox`.
 pub fn fetch_text(mailbox: &str, folder: &str, uid: &str) -> String {
-    let conf = format!("{}/etc/dovecot/dovecot.conf", operator_state());
-    let out = std::process::Command::new("doveadm")
-        .args(["-c", &conf, "fetch", "-u", mailbox, "text", "mailbox", folder, "uid", uid])
-        .stdin(std::process::Stdio::null()).output().unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    doveadm_fetch(mailbox, "text", folder, uid)
+}
+
+/// The IMAP flags of message `uid` of `folder` in `mailbox`.
+pub fn flags(mailbox: &str, folder: &str, uid: &str) -> String {
+    doveadm_fetch(mailbox, "flags", folder, uid)
 }
