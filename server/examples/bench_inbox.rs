@@ -33,7 +33,7 @@ async fn time<T, E: std::fmt::Debug>(n: usize, mut f: impl AsyncFnMut(usize) -> 
 async fn main() {
     let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(50);
     let (backend, session, _, config) = common::backend_for("10100000058").await;
-    let user = server::store::session::require_user(&session).await.unwrap();
+    let user = backend.sessions.require_user(&session).await.unwrap();
     let first = backend.list_messages(common::req(&session), "INBOX".into(), 0, Search::default()).await.unwrap();
     println!("INBOX of {}: {} messages, {} pages of {}\n", user.identity.mailbox, first.total, first.pages, first.messages.len());
     let uids: Vec<u32> = first.messages.iter().map(|m| m.uid).collect();

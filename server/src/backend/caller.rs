@@ -5,9 +5,9 @@ use crate::clock::unix_now;
 use crate::error::Error;
 use crate::gateway::psc::Psc;
 use crate::identity::{Identity, SignedInUser, Tokens};
-use crate::store::session;
+use crate::store::session::{self, Sessions};
 use app::backend::{Request, RequestMemo};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use tower_sessions::Session;
 
 /// The browser a request came from, for the access traces.
@@ -48,13 +48,15 @@ pub struct Caller {
     tokens: Mutex<Tokens>,
     renewed: std::sync::atomic::AtomicBool,
     session: Session,
+    psc: Arc<Psc>,
+    sessions: Arc<Sessions>,
 }
 
 impl Caller {
     /// The signed-in user of the request's session (read once), with the access token renewed
     /// first when it is close to expiry.
-    pub async fn resolve(psc: &Psc, request: Request) -> Result<Self, Error> {
-        let SignedInUser { identity, tokens } = session::require_user(&request.session).await?;
+    pub async fn resolve(psc: Arc<Psc>, sessions: Arc<Sessions>, request: Request) -> Result<Self, Error> {
+        let SignedInUser { identity, tokens } = sessions.require_user(&request.session).await?;
         let due = tokens.renew_after <= unix_now();
         let caller = Caller {
             identity,
@@ -62,9 +64,11 @@ impl Caller {
             tokens: Mutex::new(tokens),
             renewed: Default::default(),
             session: request.session,
+            psc,
+            sessions,
         };
         if due {
-            caller.renew(psc).await?;
+            caller.renew().await?;
         }
         Ok(caller)
     }
@@ -87,13 +91,13 @@ impl Caller {
     }
 
     /// New tokens from PSC, kept in the session; when PSC refuses, the session ends (and says why).
-    pub async fn renew(&self, psc: &Psc) -> Result<(), Error> {
+    pub async fn renew(&self) -> Result<(), Error> {
         let current = self.tokens().clone();
-        match psc.refresh(&current).await {
+        match self.psc.refresh(&current).await {
             Ok(tokens) => {
                 *self.tokens() = tokens.clone();
                 self.renewed.store(true, std::sync::atomic::Ordering::Relaxed);
-                session::update_user(&self.session, &SignedInUser { identity: self.identity.clone(), tokens }).await
+                self.sessions.update_user(&self.session, &SignedInUser { identity: self.identity.clone(), tokens }).await
             }
             Err(e) => {
                 self.end(&e).await?;
@@ -104,9 +108,9 @@ impl Caller {
 
     /// The access token, renewed first if it became due while this request ran (a send after
     /// long IMAP work).
-    pub async fn fresh_token(&self, psc: &Psc) -> Result<String, Error> {
+    pub async fn fresh_token(&self) -> Result<String, Error> {
         if self.tokens().renew_after <= unix_now() {
-            self.renew(psc).await?;
+            self.renew().await?;
         }
         Ok(self.access_token())
     }

@@ -20,7 +20,7 @@ impl Backend {
             taken = self.imap.take(&caller.identity.mailbox, &caller.access_token(), true).await;
         }
         match taken {
-            Err(Error::OperatorRefused(_)) if caller.may_renew() => caller.renew(&self.psc).await?,
+            Err(Error::OperatorRefused(_)) if caller.may_renew() => caller.renew().await?,
             Err(e @ Error::OperatorRefused(_)) => {
                 caller.end(&e).await?;
                 return Err(e);

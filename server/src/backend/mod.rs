@@ -18,7 +18,7 @@ use crate::gateway::imap::{ImapGateway, PageCache};
 use crate::gateway::pool::ImapPool;
 use crate::gateway::psc::Psc;
 use crate::identity::ProfessionalId;
-use crate::store::{directory::Directory, session, traces::TraceStore};
+use crate::store::{directory::Directory, session::Sessions, traces::TraceStore};
 use app::backend::{Reply, Request, Webmail};
 use app::organisation::{MailboxEntry, Member, Professional, Rights, TraceFilter, TraceReport};
 use app::reading::{Folder, Me, MessageAction, MessageList, MessageView, Search};
@@ -28,6 +28,8 @@ use tower_sessions_sqlx_store::sqlx::SqlitePool;
 
 pub struct Backend {
     pub psc: Arc<Psc>,
+    /// Who is signed in, in each browser session (tokens sealed).
+    pub sessions: Arc<Sessions>,
     pub imap: Arc<ImapPool>,
     pub sending: Sending,
     /// Access traces of the organisational mailboxes.
@@ -46,6 +48,7 @@ impl Backend {
     pub async fn build(config: &Config, db: SqlitePool) -> Result<Self, Error> {
         Ok(Self {
             psc: Arc::new(Psc::new(config.psc.clone(), &config.public_url)?),
+            sessions: Arc::new(Sessions::open(&config.session_key_file)?),
             imap: ImapPool::new(ImapGateway::new(config.imap.clone())?),
             sending: Sending::new(config, db).await?,
             traces: TraceStore::open(&config.trace_database, config.trace_retention_days).await?,
@@ -53,6 +56,11 @@ impl Backend {
             pages: PageCache::default(),
             push_streams: Default::default(),
         })
+    }
+
+    /// The request's caller, resolved once.
+    pub async fn caller(&self, request: Request) -> Result<Caller, Error> {
+        Caller::resolve(self.psc.clone(), self.sessions.clone(), request).await
     }
 
     pub fn page_cache(&self) -> &PageCache {
@@ -67,7 +75,7 @@ impl Backend {
     {
         Box::pin(async move {
             let response = request.response.clone();
-            let result = match Caller::resolve(&self.psc, request).await {
+            let result = match self.caller(request).await {
                 Ok(caller) => work(caller).await,
                 Err(e) => Err(e),
             };
@@ -80,7 +88,7 @@ impl Webmail for Backend {
     fn current_user(&self, request: Request) -> Reply<'_, Option<Me>> {
         // the one call that must not fail without a signed-in user, nor renew a token
         Box::pin(async move {
-            let user = match session::require_user(&request.session).await {
+            let user = match self.sessions.require_user(&request.session).await {
                 Ok(user) => Some(user),
                 Err(Error::NotSignedIn) => None,
                 Err(e) => return Err(report(e)),

@@ -280,7 +280,7 @@ impl Backend {
     }
 
     async fn submit(&self, caller: &Caller, envelope: &Envelope, raw: &[u8]) -> Result<(), Error> {
-        let token = caller.fresh_token(&self.psc).await?;
+        let token = caller.fresh_token().await?;
         self.sending.smtp.send(&caller.identity.mailbox, &token, envelope, raw).await
     }
 

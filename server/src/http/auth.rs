@@ -3,7 +3,7 @@
 use crate::error::{Error, report};
 use crate::gateway::pool::ImapPool;
 use crate::gateway::psc::Psc;
-use crate::store::session;
+use crate::store::session::{self, Sessions};
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -13,6 +13,7 @@ use tower_sessions::Session;
 #[derive(Clone)]
 pub struct AuthState {
     pub psc: Arc<Psc>,
+    pub sessions: Arc<Sessions>,
     pub imap: Arc<ImapPool>,
 }
 
@@ -54,7 +55,7 @@ pub async fn callback(State(auth): State<AuthState>, session: Session, Query(q):
         let code = q.code.ok_or_else(|| Error::PscRefused("no code".into()))?;
         let user = auth.psc.finish(pending, &code, state).await?;
         tracing::info!(subject = %user.identity.subject, "signed in");
-        session::sign_in(&session, &user).await
+        auth.sessions.sign_in(&session, &user).await
     };
     match finished.await {
         Ok(()) => Redirect::to("/").into_response(),
@@ -64,7 +65,7 @@ pub async fn callback(State(auth): State<AuthState>, session: Session, Query(q):
 
 /// POST only, and same origin only (checked for every state-changing request by `guard.rs`).
 pub async fn logout(State(auth): State<AuthState>, session: Session) -> Response {
-    let user = session::user(&session).await.ok().flatten();
+    let user = auth.sessions.user(&session).await.ok().flatten();
     if let Err(e) = session::sign_out(&session).await {
         return to_sign_in_page(e);
     }

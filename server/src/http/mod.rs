@@ -32,7 +32,7 @@ struct AppState {
 impl Backend {
     /// The caller of a plain endpoint (not a server function), from its session and request.
     pub async fn caller_of(&self, session: Session, request: &axum::http::request::Parts) -> Result<Caller, Error> {
-        Caller::resolve(&self.psc, Request::new(session, Some(request.clone()))).await
+        self.caller(Request::new(session, Some(request.clone()))).await
     }
 }
 
@@ -67,7 +67,7 @@ pub async fn router(config: &Config, leptos_options: LeptosOptions, backend: Arc
 
     let state = AppState {
         leptos_options: leptos_options.clone(),
-        auth: auth::AuthState { psc: backend.psc.clone(), imap: backend.imap.clone() },
+        auth: auth::AuthState { psc: backend.psc.clone(), sessions: backend.sessions.clone(), imap: backend.imap.clone() },
         backend,
     };
     let routes = generate_route_list(App);

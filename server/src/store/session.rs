@@ -1,9 +1,14 @@
 //! What a browser session holds on the server (SQLite via tower-sessions). The browser only ever
-//! gets the opaque session id cookie: tokens stay here.
+//! gets the opaque session id cookie; the PSC tokens stay here, sealed (AES-256-GCM) with a key
+//! of the webmail's own, so that a copy of the session database gives no access to any mailbox.
 
 use crate::error::Error;
-use crate::identity::{PendingLogin, SignedInUser};
+use crate::identity::{Identity, PendingLogin, SignedInUser, Tokens};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD_NO_PAD;
+use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use serde::{Deserialize, Serialize};
+use std::path::Path;
 use tower_sessions::Session;
 
 const PENDING: &str = "psc.pending";
@@ -11,23 +16,97 @@ const USER: &str = "psc.user";
 /// Why the last sign-in ended without the user signing out (token expired or refused).
 const ENDED: &str = "psc.ended";
 
+/// The user as stored: who in clear (shown on every page), their tokens sealed.
+#[derive(Serialize, Deserialize)]
+struct StoredUser {
+    #[serde(flatten)]
+    identity: Identity,
+    sealed_tokens: String,
+}
+
+/// The signed-in users of the browser sessions, their tokens sealed with the webmail's key.
+pub struct Sessions {
+    key: LessSafeKey,
+}
+
+fn store(e: impl std::fmt::Display) -> Error {
+    Error::Store(e.to_string())
+}
+
+impl Sessions {
+    /// With the key in `key_file`, made (32 random bytes, readable by the webmail only) when missing.
+    /// Rotating it: replace the file and restart; sessions sealed with the old key then sign in again.
+    pub fn open(key_file: &Path) -> Result<Self, Error> {
+        if !key_file.exists() {
+            super::private_file(key_file)?;
+            std::fs::write(key_file, rand::random::<[u8; 32]>()).map_err(store)?;
+        }
+        super::private_file(key_file)?;
+        let bytes = std::fs::read(key_file).map_err(store)?;
+        let key = UnboundKey::new(&AES_256_GCM, &bytes).map_err(|_| store(format!("{}: not a 32-byte key", key_file.display())))?;
+        Ok(Self { key: LessSafeKey::new(key) })
+    }
+
+    fn seal(&self, tokens: &Tokens) -> Result<String, Error> {
+        let nonce = rand::random::<[u8; NONCE_LEN]>();
+        let mut sealed = serde_json::to_vec(tokens).map_err(store)?;
+        self.key.seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::empty(), &mut sealed).map_err(store)?;
+        Ok(STANDARD_NO_PAD.encode([nonce.as_slice(), &sealed].concat()))
+    }
+
+    /// The tokens, or none when they were sealed with another key (or altered).
+    fn unseal(&self, sealed: &str) -> Option<Tokens> {
+        let bytes = STANDARD_NO_PAD.decode(sealed).ok()?;
+        let (nonce, rest) = bytes.split_at_checked(NONCE_LEN)?;
+        let mut rest = rest.to_vec();
+        let plain = self.key.open_in_place(Nonce::try_assume_unique_for_key(nonce).ok()?, Aad::empty(), &mut rest).ok()?;
+        serde_json::from_slice(plain).ok()
+    }
+
+    /// The signed-in user; none when the session holds nobody, or nothing this key opens (a
+    /// session from before the key changed, or from before tokens were sealed).
+    pub async fn user(&self, session: &Session) -> Result<Option<SignedInUser>, Error> {
+        let Some(stored) = session.get::<serde_json::Value>(USER).await? else { return Ok(None) };
+        let user = serde_json::from_value::<StoredUser>(stored)
+            .ok()
+            .and_then(|s| Some(SignedInUser { tokens: self.unseal(&s.sealed_tokens)?, identity: s.identity }));
+        if user.is_none() {
+            session.remove_value(USER).await?;
+        }
+        Ok(user)
+    }
+
+    /// Store the user, under a new session id (no session fixation across sign-in).
+    pub async fn sign_in(&self, session: &Session, user: &SignedInUser) -> Result<(), Error> {
+        session.cycle_id().await?;
+        session.remove_value(ENDED).await?;
+        self.update_user(session, user).await
+    }
+
+    pub async fn update_user(&self, session: &Session, user: &SignedInUser) -> Result<(), Error> {
+        let stored = StoredUser { identity: user.identity.clone(), sealed_tokens: self.seal(&user.tokens)? };
+        Ok(session.insert(USER, stored).await?)
+    }
+
+    /// The signed-in user, or why there is none.
+    pub async fn require_user(&self, session: &Session) -> Result<SignedInUser, Error> {
+        if let Some(user) = self.user(session).await? {
+            return Ok(user);
+        }
+        Err(match session.get::<Ended>(ENDED).await? {
+            Some(Ended::Expired) => Error::TokenExpired,
+            Some(Ended::Refused) => Error::OperatorRefused("earlier in this session".into()),
+            None => Error::NotSignedIn,
+        })
+    }
+}
+
 pub async fn pending(session: &Session) -> Result<Option<PendingLogin>, Error> {
     Ok(session.remove(PENDING).await?)
 }
 
 pub async fn set_pending(session: &Session, pending: &PendingLogin) -> Result<(), Error> {
     Ok(session.insert(PENDING, pending).await?)
-}
-
-pub async fn user(session: &Session) -> Result<Option<SignedInUser>, Error> {
-    Ok(session.get(USER).await?)
-}
-
-/// Store the user, under a new session id (no session fixation across sign-in).
-pub async fn sign_in(session: &Session, user: &SignedInUser) -> Result<(), Error> {
-    session.cycle_id().await?;
-    session.remove_value(ENDED).await?;
-    Ok(session.insert(USER, user).await?)
 }
 
 #[derive(Serialize, Deserialize)]
@@ -44,22 +123,41 @@ pub async fn end(session: &Session, why: &Error) -> Result<(), Error> {
     Ok(session.insert(ENDED, ended).await?)
 }
 
-/// The signed-in user, or why there is none.
-pub async fn require_user(session: &Session) -> Result<SignedInUser, Error> {
-    if let Some(user) = user(session).await? {
-        return Ok(user);
-    }
-    Err(match session.get::<Ended>(ENDED).await? {
-        Some(Ended::Expired) => Error::TokenExpired,
-        Some(Ended::Refused) => Error::OperatorRefused("earlier in this session".into()),
-        None => Error::NotSignedIn,
-    })
-}
-
-pub async fn update_user(session: &Session, user: &SignedInUser) -> Result<(), Error> {
-    Ok(session.insert(USER, user).await?)
-}
-
 pub async fn sign_out(session: &Session) -> Result<(), Error> {
     Ok(session.flush().await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn user() -> SignedInUser {
+        SignedInUser {
+            identity: Identity { subject: "s".into(), subject_name_id: "810100000017".into(), given_name: "Claire".into(), family_name: "DUBOIS".into(), mailbox: "c@h.fr".into() },
+            tokens: Tokens { access_token: "eyJ.acces.secret".into(), access_expires_at: 1, renew_after: 1, refresh_token: Some("rafraichissement-secret".into()), id_token: "eyJ.id".into() },
+        }
+    }
+
+    fn key_file() -> std::path::PathBuf {
+        std::env::temp_dir().join(format!("session-key-{}-{}", std::process::id(), rand::random::<u64>())).join("session.key")
+    }
+
+    #[tokio::test]
+    async fn tokens_are_sealed_at_rest_and_open_only_with_the_key() {
+        let path = key_file();
+        let sessions = Sessions::open(&path).unwrap();
+        let session = Session::new(None, Arc::new(tower_sessions::MemoryStore::default()), None);
+        sessions.sign_in(&session, &user()).await.unwrap();
+        let stored = session.get::<serde_json::Value>(USER).await.unwrap().unwrap().to_string();
+        assert!(stored.contains("c@h.fr") && !stored.contains("secret") && !stored.contains("eyJ"), "{stored}");
+        let back = sessions.require_user(&session).await.unwrap();
+        assert_eq!((back.tokens.access_token.as_str(), back.tokens.refresh_token.as_deref()), ("eyJ.acces.secret", Some("rafraichissement-secret")));
+        // the same file gives the same key (another instance, a restart)
+        assert!(Sessions::open(&path).unwrap().user(&session).await.unwrap().is_some());
+        // another key opens nothing: the user signs in again
+        assert!(matches!(Sessions::open(&key_file()).unwrap().require_user(&session).await, Err(Error::NotSignedIn)));
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    }
 }

@@ -4,6 +4,7 @@
 
 use app::backend::Request;
 use server::backend::{Backend, Caller};
+use server::store::session::Sessions;
 use server::config::{Config, PscConfig};
 use server::gateway::pool::ImapPool;
 use server::gateway::psc::Psc;
@@ -19,6 +20,8 @@ pub fn config(client_id: &str) -> Config {
     unsafe { std::env::set_var("PSC_CLIENT_SECRET", "webmail-secret") };
     let mut config = Config::from_env().expect("config");
     config.psc = PscConfig { client_id: client_id.into(), ..config.psc };
+    // one key for the whole test process, so that every backend opens every session
+    config.session_key_file = std::env::temp_dir().join(format!("webmail-test-{}", std::process::id())).join("session.key");
     config
 }
 
@@ -66,7 +69,7 @@ pub fn req(session: &Session) -> Request {
 
 /// The caller of a plain endpoint, for the backend calls those endpoints make.
 pub async fn caller(backend: &Backend, session: &Session) -> Caller {
-    Caller::resolve(&backend.psc, req(session)).await.expect("signed in")
+    backend.caller(req(session)).await.expect("signed in")
 }
 
 /// The request parts of an endpoint called outside HTTP.
@@ -76,9 +79,9 @@ pub fn no_request() -> axum::http::request::Parts {
 
 /// A browser session of `rpps`, signed in through the real PSC stand-in.
 pub async fn session_for(rpps: &str) -> Session {
-    let (_, user, _) = signed_in("webmail", rpps).await;
+    let (_, user, config) = signed_in("webmail", rpps).await;
     let session = Session::new(None, Arc::new(tower_sessions::MemoryStore::default()), None);
-    server::store::session::sign_in(&session, &user).await.unwrap();
+    Sessions::open(&config.session_key_file).unwrap().sign_in(&session, &user).await.unwrap();
     session
 }
 
@@ -115,10 +118,10 @@ pub async fn serve() -> (String, Arc<Backend>, tower_sessions_sqlx_store::sqlx::
 /// A session cookie for `rpps`, signed in through the PSC stand-in and kept in `db` as the
 /// server keeps its sessions.
 pub async fn session_cookie(db: &tower_sessions_sqlx_store::sqlx::SqlitePool, rpps: &str) -> String {
-    let (_, user, _) = signed_in("webmail", rpps).await;
+    let (_, user, config) = signed_in("webmail", rpps).await;
     let store = tower_sessions_sqlx_store::SqliteStore::new(db.clone());
     let session = Session::new(None, Arc::new(store), None);
-    server::store::session::sign_in(&session, &user).await.unwrap();
+    Sessions::open(&config.session_key_file).unwrap().sign_in(&session, &user).await.unwrap();
     session.save().await.unwrap();
     format!("mss_session={}", session.id().expect("saved session has an id"))
 }

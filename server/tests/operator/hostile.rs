@@ -137,3 +137,24 @@ async fn a_page_load_marks_nothing_read_only_the_page_itself_does() {
     assert_eq!(read.status(), 200);
     assert!(crate::common::flags(MARC, "INBOX", &uid).contains("\\Seen"));
 }
+
+#[tokio::test]
+async fn tokens_are_sealed_in_the_session_database() {
+    let (base, _, db) = serve().await;
+    let (_, user, config) = crate::common::signed_in("webmail", "10100000017").await;
+    let store = tower_sessions_sqlx_store::SqliteStore::new(db.clone());
+    let session = tower_sessions::Session::new(None, std::sync::Arc::new(store), None);
+    server::store::session::Sessions::open(&config.session_key_file).unwrap().sign_in(&session, &user).await.unwrap();
+    session.save().await.unwrap();
+    let rows: Vec<(Vec<u8>,)> = tower_sessions_sqlx_store::sqlx::query_as("SELECT data FROM tower_sessions").fetch_all(&db).await.unwrap();
+    assert!(!rows.is_empty());
+    let needle = |secret: &str| rows.iter().any(|(data,)| data.windows(secret.len()).any(|w| w == secret.as_bytes()));
+    assert!(needle(&user.identity.mailbox), "the identity is stored in clear (shown on every page)");
+    assert!(!needle(&user.tokens.access_token), "access token in clear at rest");
+    assert!(!needle(user.tokens.refresh_token.as_deref().unwrap()), "refresh token in clear at rest");
+    assert!(!needle(&user.tokens.id_token), "ID token in clear at rest");
+    // and the server opens them: the session works
+    let cookie = format!("mss_session={}", session.id().unwrap());
+    let me = http().post(format!("{base}/api/moi")).header("cookie", cookie).header("content-type", "application/json").body("{}").send().await.unwrap();
+    assert!(me.text().await.unwrap().contains(&user.identity.mailbox));
+}
