@@ -32,6 +32,22 @@ fn allowed_scheme(value: &str) -> Option<String> {
     URL_SCHEMES.contains(&url.scheme()).then(|| url.scheme().to_string())
 }
 
+/// The declarations of a `style` attribute whose values cannot fetch or compute anything: no
+/// `url(`, `expression(`, `image-set(`, `@`, scheme or CSS escape (which could spell them). The
+/// properties themselves are then allow-listed.
+fn safe_declarations(style: &str) -> String {
+    const UNSAFE: &[&str] = &["url(", "expression(", "image-set(", "image(", "@", "\\", "javascript:", "vbscript:", "behavior"];
+    style
+        .split(';')
+        .filter(|d| {
+            let lower = d.to_ascii_lowercase();
+            !d.trim().is_empty() && !UNSAFE.iter().any(|u| lower.contains(u))
+        })
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
 /// `cid_urls` maps a Content-ID (without <>) to the webmail URL serving that part.
 pub fn sanitize(html: &str, cid_urls: HashMap<String, String>, allow_remote_images: bool) -> SafeHtml {
     let remote = Arc::new(AtomicUsize::new(0));
@@ -46,6 +62,9 @@ pub fn sanitize(html: &str, cid_urls: HashMap<String, String>, allow_remote_imag
         .link_rel(Some("noopener noreferrer"))
         .set_tag_attribute_value("a", "target", "_blank")
         .attribute_filter(move |element, attribute, value| {
+            if attribute == "style" {
+                return Some(Cow::Owned(safe_declarations(value)));
+            }
             if !URL_ATTRIBUTES.contains(&attribute) {
                 return Some(Cow::Owned(value.to_string()));
             }
@@ -115,6 +134,13 @@ mod tests {
         assert!(safe.html.contains("<b>Dr</b>"));
         assert!(safe.html.contains(r#"style="color:red""#), "{}", safe.html);
         assert!(safe.html.contains(r#"href="https://ansm.sante.fr/" target="_blank" rel="noopener noreferrer""#), "{}", safe.html);
+    }
+
+    #[test]
+    fn style_values_that_fetch_or_compute_are_dropped() {
+        let safe = sanitize(r#"<p style="color:red;width: expression(alert(1));height:u\72l(x);font-weight:bold">p</p>"#, cids(), false);
+        assert!(safe.html.contains("color:red") && safe.html.contains("font-weight:bold"), "{}", safe.html);
+        assert!(!safe.html.contains("expression") && !safe.html.contains("height"), "{}", safe.html);
     }
 
     #[test]
