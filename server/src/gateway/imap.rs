@@ -105,6 +105,11 @@ fn protocol(e: async_imap::error::Error) -> Error {
     match e {
         async_imap::error::Error::Io(e) => unreachable(e),
         async_imap::error::Error::ConnectionLost => unreachable("connection lost"),
+        // RFC 5530 codes (as imap-proto names them): a folder that is not there, or not the
+        // user's to use (a move to it, say)
+        async_imap::error::Error::No(text) if ["TryCreate", "NONEXISTENT", "NOPERM"].iter().any(|c| text.contains(c)) => {
+            Error::FolderNotFound
+        }
         e => Error::Imap(e.to_string()),
     }
 }
@@ -369,7 +374,11 @@ impl ImapSession {
                 MessageAction::Unflag => Some(store("-FLAGS.SILENT (\\Flagged)")),
                 MessageAction::Move(target) => {
                     folders::check_name(target)?;
-                    self.inner.uid_mv(&set, target).await.map_err(protocol)?;
+                    // the operator refusing the target (not there, not the user's, a bad name) is a refusal
+                    self.inner.uid_mv(&set, target).await.map_err(|e| match e {
+                        async_imap::error::Error::No(_) => Error::FolderNotFound,
+                        e => protocol(e),
+                    })?;
                     None
                 }
                 MessageAction::Delete => match trash {

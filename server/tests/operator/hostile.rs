@@ -158,3 +158,103 @@ async fn tokens_are_sealed_in_the_session_database() {
     let me = http().post(format!("{base}/api/moi")).header("cookie", cookie).header("content-type", "application/json").body("{}").send().await.unwrap();
     assert!(me.text().await.unwrap().contains(&user.identity.mailbox));
 }
+
+/// Every server function and endpoint, asked by a professional about what is not theirs: another
+/// user's mailbox, an organisational mailbox they are not a member of (in any spelling), its
+/// members and traces, another user's upload and draft. Nothing is served, nothing changes.
+#[tokio::test]
+async fn nobody_reaches_what_is_not_theirs() {
+    use app::organisation::{Rights, TraceFilter};
+    use app::reading::{MessageAction, Search};
+    use app::sending::{ComposeStart, Draft, Upload};
+    use serde_json::json;
+    const ORG: &str = "secretariat-cardio@hopital-demo.mssante.fr";
+    const CLAIRE: &str = "claire.dubois@hopital-demo.mssante.fr";
+    let (base, backend, db) = serve().await;
+    let marc = session_cookie(&db, "10100000041").await; // a member of nothing here
+
+    // Claire's own upload and draft, which Marc will name
+    let claire_session = crate::common::session_for("10100000017").await;
+    let claire = crate::common::caller(&backend, &claire_session).await;
+    let upload = backend.upload(&claire, "ordonnance.pdf", "application/pdf", b"%PDF-1.4 confidentiel").await.unwrap();
+    let draft_id = format!("{}@hopital-demo.mssante.fr", server::mail::compose::random_id());
+    let claire_draft = Draft { id: draft_id.clone(), subject: "Brouillon de Claire".into(), ..Draft::default() };
+    use app::backend::Webmail;
+    backend.save_draft(crate::common::req(&claire_session), claire_draft).await.unwrap();
+
+    let foreign_folders = [
+        format!("Shared/{ORG}"),
+        format!("Shared/{}", ORG.to_uppercase()),
+        format!("Shared/{ORG}/Sent"),
+        format!("Shared/{CLAIRE}"),
+        format!("Shared/{CLAIRE}/Drafts"),
+        format!("../{CLAIRE}/INBOX"),
+        "#shared/INBOX".to_string(),
+    ];
+    let mut asked: Vec<(String, serde_json::Value)> = Vec::new();
+    let mut ask = |function: &str, args: serde_json::Value| asked.push((function.to_string(), args));
+    for folder in &foreign_folders {
+        ask("messages", json!({ "folder": folder, "page": 0, "search": Search::default() }));
+        ask("message", json!({ "folder": folder, "uid": 1 }));
+        for action in [MessageAction::MarkRead, MessageAction::Flag, MessageAction::Delete, MessageAction::Move("INBOX".into())] {
+            ask("actions", json!({ "folder": folder, "uids": [1, 2, 3], "action": action }));
+        }
+        ask("actions", json!({ "folder": "INBOX", "uids": [1], "action": MessageAction::Move(folder.clone()) }));
+        for start in [
+            ComposeStart::Reply { folder: folder.clone(), uid: 1, all: true },
+            ComposeStart::Forward { folder: folder.clone(), uid: 1 },
+            ComposeStart::Draft { folder: folder.clone(), uid: 1 },
+        ] {
+            ask("ecrire", json!({ "start": start }));
+        }
+        ask("accuse", json!({ "folder": folder, "uid": 1, "send": true }));
+    }
+    let all_rights = Rights { read: true, mark: true, organise: true, send_as: true, administer: true };
+    for mailbox in [ORG.to_string(), ORG.to_uppercase(), CLAIRE.to_string()] {
+        ask("membres", json!({ "mailbox": mailbox }));
+        ask("droits", json!({ "mailbox": mailbox, "member": "marc.garnier@cabinet-demo.mssante.fr", "rights": all_rights }));
+        ask("traces", json!({ "mailbox": mailbox, "filter": TraceFilter::default() }));
+    }
+    let claires_file = Upload { bytes: 1, ..upload.clone() };
+    let with_her_file = Draft { id: format!("{}@cabinet-demo.mssante.fr", server::mail::compose::random_id()), to: vec![CLAIRE.into()], attachments: vec![claires_file], ..Draft::default() };
+    ask("brouillon", json!({ "draft": with_her_file }));
+    ask("envoyer", json!({ "draft": with_her_file }));
+    let as_the_mailbox = Draft { from: ORG.into(), attachments: vec![], ..with_her_file.clone() };
+    ask("brouillon", json!({ "draft": as_the_mailbox }));
+    ask("envoyer", json!({ "draft": as_the_mailbox }));
+
+    let http = http();
+    for (function, args) in &asked {
+        let response = http.post(format!("{base}/api/{function}")).header("cookie", &marc).header("content-type", "application/json")
+            .body(args.to_string()).send().await.unwrap();
+        let status = response.status();
+        assert!(status.is_client_error(), "/api/{function} {args} answered {status}: {}", response.text().await.unwrap());
+    }
+    for query in [format!("boite={ORG}"), format!("boite={CLAIRE}")] {
+        let csv = http.get(format!("{base}/boites/traces.csv?{query}")).header("cookie", &marc).send().await.unwrap();
+        assert!(csv.status().is_client_error(), "traces.csv?{query}: {}", csv.status());
+    }
+    for folder in &foreign_folders {
+        let folder = percent_encoding::utf8_percent_encode(folder, percent_encoding::NON_ALPHANUMERIC);
+        for path in [format!("/messages/contenu?dossier={folder}&uid=1"), format!("/messages/piece?dossier={folder}&uid=1&index=0&apercu=1")] {
+            let part = http.get(format!("{base}{path}")).header("cookie", &marc).send().await.unwrap();
+            assert!(part.status().is_client_error(), "{path}: {}", part.status());
+        }
+    }
+    // discarding her draft by its id touches Marc's own Drafts only
+    let discard = http.post(format!("{base}/api/abandon")).header("cookie", &marc).header("content-type", "application/json")
+        .body(json!({ "id": draft_id }).to_string()).send().await.unwrap();
+    assert!(discard.status().is_success());
+    assert_eq!(crate::common::find(CLAIRE, "Drafts", "Message-ID", &draft_id).len(), 1, "Claire's draft is still there");
+    backend.discard_draft(crate::common::req(&claire_session), draft_id).await.unwrap();
+
+    // every server function is in this matrix, or takes nothing that names someone else's data
+    let takes_nothing_foreign = ["moi", "dossiers", "boites", "destinataires", "annuaire", "abandon"];
+    for (path, _) in leptos::server_fn::axum::server_fn_paths() {
+        let function = path.trim_start_matches("/api/");
+        assert!(
+            takes_nothing_foreign.contains(&function) || asked.iter().any(|(f, _)| f == function),
+            "{path} is new: give it rows in this matrix"
+        );
+    }
+}
