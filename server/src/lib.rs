@@ -36,7 +36,13 @@ pub async fn run() -> Result<(), BoxError> {
     let db = store::open_database(&config.session_db).await?;
     let backend = Arc::new(backend::Backend::build(&config, db.clone()).await?);
     let app = http::router(&config, leptos_options, backend, db).await?;
-    let listener = tokio::net::TcpListener::bind(addr).await?;
+    // answers go out at once: with Nagle's algorithm, a response written in two parts waited for
+    // the client's delayed ACK (40 ms on every static file)
+    let listener = axum::serve::ListenerExt::tap_io(tokio::net::TcpListener::bind(addr).await?, |tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!("TCP_NODELAY not set: {e}");
+        }
+    });
     tracing::info!("webmail on {} (PSC {}, IMAP {}:{})", config.public_url, config.psc.issuer, config.imap.host, config.imap.port);
     // the peer address goes into the access traces
     axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await?;
