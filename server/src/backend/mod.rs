@@ -63,6 +63,11 @@ impl Backend {
         Caller::resolve(self.psc.clone(), self.sessions.clone(), request).await
     }
 
+    /// The caller of a plain endpoint (not a server function), from its session and request.
+    pub async fn caller_of(&self, session: tower_sessions::Session, request: &http::request::Parts) -> Result<Caller, Error> {
+        self.caller(Request::new(session, Some(request.clone()))).await
+    }
+
     pub fn page_cache(&self) -> &PageCache {
         &self.pages
     }

@@ -10,16 +10,16 @@ pub mod push;
 pub mod security;
 pub mod upload;
 
-use crate::backend::{Backend, Caller};
+use crate::backend::Backend;
 use crate::config::Config;
 use crate::error::Error;
-use app::backend::{Request, RequestMemo, Webmail};
+use app::backend::{RequestMemo, Webmail};
 use app::{App, shell};
 use axum::{Router, extract::FromRef, routing::{get, post}};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, ResponseOptions, generate_route_list};
 use std::sync::Arc;
-use tower_sessions::{Expiry, ExpiredDeletion, Session, SessionManagerLayer, cookie::SameSite};
+use tower_sessions::{Expiry, ExpiredDeletion, SessionManagerLayer, cookie::SameSite};
 use tower_sessions_sqlx_store::{SqliteStore, sqlx::SqlitePool};
 
 #[derive(Clone, FromRef)]
@@ -27,13 +27,6 @@ struct AppState {
     leptos_options: LeptosOptions,
     auth: auth::AuthState,
     backend: Arc<Backend>,
-}
-
-impl Backend {
-    /// The caller of a plain endpoint (not a server function), from its session and request.
-    pub async fn caller_of(&self, session: Session, request: &axum::http::request::Parts) -> Result<Caller, Error> {
-        self.caller(Request::new(session, Some(request.clone()))).await
-    }
 }
 
 /// The whole application: pages and server functions (Leptos), sign-in, endpoints, sessions in

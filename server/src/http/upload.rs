@@ -6,7 +6,7 @@ use crate::error::Error;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, header, request::Parts};
+use axum::http::{header, request::Parts};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use std::sync::Arc;
@@ -20,12 +20,12 @@ pub struct UploadQuery {
 pub async fn upload(
     State(backend): State<Arc<Backend>>,
     session: Session,
-    headers: HeaderMap,
     Query(q): Query<UploadQuery>,
     request: Parts,
     body: Bytes,
 ) -> Result<Response, Error> {
-    let content_type = headers
+    let content_type = request
+        .headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .filter(|v| v.contains('/') && v.len() < 128 && !v.contains(['\r', '\n']))
