@@ -28,10 +28,16 @@ impl Backend {
     /// has even brought down the operator's IMAP process.
     pub(super) async fn rights_on(&self, caller: &Caller, mailbox: &str) -> Result<Rights, Error> {
         let inbox = shared_inbox(&canonical_address(mailbox));
-        let letters = self
-            .with_imap(caller, async |imap| if imap.is_listed(&inbox).await? { imap.my_rights(&inbox).await } else { Err(Error::FolderNotFound) })
-            .await;
-        match letters {
+        match self.with_imap(caller, async |imap| imap.is_listed(&inbox).await).await {
+            Ok(true) => self.listed_rights(caller, &inbox).await,
+            Ok(false) | Err(Error::OperatorRefused(_) | Error::FolderNotFound) => Ok(Rights::default()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The caller's rights on an organisational inbox the operator has just listed to them.
+    async fn listed_rights(&self, caller: &Caller, inbox: &str) -> Result<Rights, Error> {
+        match self.with_imap(caller, async |imap| imap.my_rights(inbox).await).await {
             Ok(letters) => Ok(rights::from_letters(&letters)),
             Err(Error::OperatorRefused(_) | Error::FolderNotFound) => Ok(Rights::default()),
             Err(e) => Err(e),
@@ -46,7 +52,8 @@ impl Backend {
                 Some(address) => (address.to_string(), true),
                 None => (caller.identity.mailbox.clone(), false),
             };
-            let rights = if organisational { self.rights_on(caller, &address).await? } else { Rights::from_array([true; 5]) };
+            // listed just now: no second LIST per mailbox on every page
+            let rights = if organisational { self.listed_rights(caller, &folder.name).await? } else { Rights::from_array([true; 5]) };
             entries.push(MailboxEntry { address, organisational, inbox: folder.name.clone(), unseen: folder.unseen, rights });
         }
         Ok(entries)
