@@ -62,7 +62,7 @@ async fn main() {
         .env("WEBMAIL_PUBLIC_URL", format!("http://127.0.0.1:{PORT}"))
         .env("PSC_CLIENT_SECRET", "webmail-secret")
         .env("SESSION_DB", data.join("sessions.db"))
-        .env("SESSION_KEY_FILE", data.join("session.key"))
+        .env("SEAL_KEY_FILE", data.join("seal.key"))
         .env("TRACE_DATABASE_URL", format!("sqlite://{}?mode=rwc", data.join("traces.db").display()))
         .env("RUST_LOG", "error")
         .spawn()

@@ -18,8 +18,8 @@ pub struct Config {
     pub directory_file: PathBuf,
     /// SQLite file holding the server-side sessions.
     pub session_db: PathBuf,
-    /// The key sealing the PSC tokens in the sessions (created, 0600, when missing).
-    pub session_key_file: PathBuf,
+    /// The key sealing what is kept at rest: PSC tokens, uploads, sent messages (made, 0600, when missing).
+    pub seal_key_file: PathBuf,
     /// A session ends after this long without activity.
     pub session_idle: Duration,
 }
@@ -113,7 +113,7 @@ impl Config {
             trace_retention_days: retention.parse().map_err(|_| ConfigError(format!("TRACE_RETENTION_DAYS invalide : {retention}")))?,
             directory_file: var("ANNUAIRE_FILE", &format!("{operator_state}/annuaire.txt")).into(),
             session_db: var("SESSION_DB", "target/webmail-data/sessions.db").into(),
-            session_key_file: var("SESSION_KEY_FILE", "target/webmail-data/session.key").into(),
+            seal_key_file: var("SEAL_KEY_FILE", "target/webmail-data/seal.key").into(),
             session_idle: Duration::from_secs(
                 60 * idle.parse::<u64>().map_err(|_| ConfigError(format!("SESSION_IDLE_MINUTES invalide : {idle}")))?,
             ),

@@ -18,7 +18,7 @@ use crate::gateway::imap::{ImapGateway, PageCache};
 use crate::gateway::pool::ImapPool;
 use crate::gateway::psc::Psc;
 use crate::identity::ProfessionalId;
-use crate::store::{directory::Directory, session::Sessions, traces::TraceStore};
+use crate::store::{directory::Directory, sealer::Sealer, session::Sessions, traces::TraceStore};
 use app::backend::{Reply, Request, Webmail};
 use app::organisation::{MailboxEntry, Member, Professional, Rights, TraceFilter, TraceReport};
 use app::reading::{Folder, Me, MessageAction, MessageList, MessageView, Search};
@@ -46,11 +46,12 @@ impl Backend {
     /// Everything the server functions and endpoints need, from the configuration; `db` is the
     /// SQLite database beside the sessions (uploads, sent Message-IDs).
     pub async fn build(config: &Config, db: SqlitePool) -> Result<Self, Error> {
+        let sealer = Arc::new(Sealer::open(&config.seal_key_file)?);
         Ok(Self {
             psc: Arc::new(Psc::new(config.psc.clone(), &config.public_url)?),
-            sessions: Arc::new(Sessions::open(&config.session_key_file)?),
+            sessions: Arc::new(Sessions::new(sealer.clone())),
             imap: ImapPool::new(ImapGateway::new(config.imap.clone())?),
-            sending: Sending::new(config, db).await?,
+            sending: Sending::new(config, db, sealer).await?,
             traces: TraceStore::open(&config.trace_database, config.trace_retention_days).await?,
             directory: Directory::new(config.directory_file.clone()),
             pages: PageCache::default(),

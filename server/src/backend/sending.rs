@@ -37,11 +37,11 @@ pub struct Sending {
 }
 
 impl Sending {
-    pub async fn new(config: &Config, db: SqlitePool) -> Result<Self, Error> {
+    pub async fn new(config: &Config, db: SqlitePool, sealer: std::sync::Arc<crate::store::sealer::Sealer>) -> Result<Self, Error> {
         Ok(Self {
             smtp: SmtpGateway::new(config.smtp.clone())?,
             trust: TrustSpace::new(config.sending.liste_blanche.clone()),
-            outbox: Outbox::new(db).await?.purged_every(crate::store::outbox::PURGE_EVERY),
+            outbox: Outbox::new(db, sealer).await?.purged_every(crate::store::outbox::PURGE_EVERY),
             config: config.sending.clone(),
         })
     }

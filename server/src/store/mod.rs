@@ -3,6 +3,7 @@
 
 pub mod directory;
 pub mod outbox;
+pub mod sealer;
 pub mod session;
 pub mod traces;
 

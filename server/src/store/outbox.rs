@@ -4,6 +4,8 @@
 use crate::error::Error;
 use crate::clock::unix_now;
 use crate::mail::compose::{AttachedFile, random_id};
+use super::sealer::{OVERHEAD, Sealer};
+use std::sync::Arc;
 use app::sending::Upload;
 use tower_sessions_sqlx_store::sqlx::{self, SqlitePool};
 
@@ -15,9 +17,11 @@ const KEEP_UPLOAD_SECONDS: i64 = 24 * 3600;
 /// How often the purge runs.
 pub const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
+/// Files and messages are kept sealed ([`Sealer`]): they are health documents.
 #[derive(Clone)]
 pub struct Outbox {
     db: SqlitePool,
+    sealer: Arc<Sealer>,
 }
 
 /// A message SMTP accepted: its bytes, until its copy is in the Sent folder.
@@ -31,7 +35,7 @@ fn store(e: sqlx::Error) -> Error {
 }
 
 impl Outbox {
-    pub async fn new(db: SqlitePool) -> Result<Self, Error> {
+    pub async fn new(db: SqlitePool, sealer: Arc<Sealer>) -> Result<Self, Error> {
         for ddl in [
             "CREATE TABLE IF NOT EXISTS draft_uploads (id TEXT PRIMARY KEY, mailbox TEXT NOT NULL, name TEXT NOT NULL, \
              content_type TEXT NOT NULL, data BLOB NOT NULL, created INTEGER NOT NULL)",
@@ -40,7 +44,7 @@ impl Outbox {
         ] {
             sqlx::query(ddl).execute(&db).await.map_err(store)?;
         }
-        let outbox = Self { db };
+        let outbox = Self { db, sealer };
         outbox.purge().await?;
         Ok(outbox)
     }
@@ -69,22 +73,22 @@ impl Outbox {
 
     /// Bytes kept for `mailbox`'s drafts, all uploads together.
     pub async fn uploaded_bytes(&self, mailbox: &str) -> Result<u64, Error> {
-        let (total,): (i64,) = sqlx::query_as("SELECT COALESCE(SUM(length(data)), 0) FROM draft_uploads WHERE mailbox = ?")
-            .bind(mailbox).fetch_one(&self.db).await.map_err(store)?;
+        let (total,): (i64,) = sqlx::query_as("SELECT COALESCE(SUM(length(data) - ?), 0) FROM draft_uploads WHERE mailbox = ?")
+            .bind(OVERHEAD as i64).bind(mailbox).fetch_one(&self.db).await.map_err(store)?;
         Ok(total.max(0) as u64)
     }
 
     /// The size of an upload as stored (not as anyone declares it), if it is `mailbox`'s.
     pub async fn upload_size(&self, mailbox: &str, id: &str) -> Result<Option<u64>, Error> {
-        let row: Option<(i64,)> = sqlx::query_as("SELECT length(data) FROM draft_uploads WHERE id = ? AND mailbox = ?")
-            .bind(id).bind(mailbox).fetch_optional(&self.db).await.map_err(store)?;
+        let row: Option<(i64,)> = sqlx::query_as("SELECT length(data) - ? FROM draft_uploads WHERE id = ? AND mailbox = ?")
+            .bind(OVERHEAD as i64).bind(id).bind(mailbox).fetch_optional(&self.db).await.map_err(store)?;
         Ok(row.map(|(n,)| n.max(0) as u64))
     }
 
     pub async fn add_upload(&self, mailbox: &str, name: &str, content_type: &str, data: &[u8]) -> Result<Upload, Error> {
         let id = random_id();
         sqlx::query("INSERT INTO draft_uploads (id, mailbox, name, content_type, data, created) VALUES (?, ?, ?, ?, ?, ?)")
-            .bind(&id).bind(mailbox).bind(name).bind(content_type).bind(data).bind(unix_now())
+            .bind(&id).bind(mailbox).bind(name).bind(content_type).bind(self.sealer.seal(data)?).bind(unix_now())
             .execute(&self.db).await.map_err(store)?;
         Ok(Upload { id, name: name.to_string(), bytes: data.len() as u64 })
     }
@@ -94,7 +98,8 @@ impl Outbox {
         let row: Option<(String, String, Vec<u8>)> =
             sqlx::query_as("SELECT name, content_type, data FROM draft_uploads WHERE id = ? AND mailbox = ?")
                 .bind(id).bind(mailbox).fetch_optional(&self.db).await.map_err(store)?;
-        Ok(row.map(|(name, content_type, data)| AttachedFile { name, content_type, data }))
+        // a file sealed with an earlier key is gone: the page says to add it again
+        Ok(row.and_then(|(name, content_type, sealed)| Some(AttachedFile { name, content_type, data: self.sealer.open_sealed(&sealed)? })))
     }
 
     pub async fn forget_uploads(&self, mailbox: &str, ids: &[String]) -> Result<(), Error> {
@@ -108,12 +113,16 @@ impl Outbox {
     pub async fn sent(&self, mailbox: &str, message_id: &str) -> Result<Option<SentRecord>, Error> {
         let row: Option<(Vec<u8>, i64)> = sqlx::query_as("SELECT raw, copied FROM sent_messages WHERE mailbox = ? AND message_id = ?")
             .bind(mailbox).bind(message_id).fetch_optional(&self.db).await.map_err(store)?;
-        Ok(row.map(|(raw, copied)| SentRecord { raw, copied: copied != 0 }))
+        Ok(row.map(|(sealed, copied)| match self.sealer.open_sealed(&sealed) {
+            Some(raw) => SentRecord { raw, copied: copied != 0 },
+            // sent, but unreadable (copied already, or sealed with an earlier key): never sent again
+            None => SentRecord { raw: Vec::new(), copied: true },
+        }))
     }
 
     pub async fn record_sent(&self, mailbox: &str, message_id: &str, raw: &[u8]) -> Result<(), Error> {
         sqlx::query("INSERT OR IGNORE INTO sent_messages (message_id, mailbox, raw, copied, sent_at) VALUES (?, ?, ?, 0, ?)")
-            .bind(message_id).bind(mailbox).bind(raw).bind(unix_now()).execute(&self.db).await.map_err(store)?;
+            .bind(message_id).bind(mailbox).bind(self.sealer.seal(raw)?).bind(unix_now()).execute(&self.db).await.map_err(store)?;
         Ok(())
     }
 

@@ -1,14 +1,14 @@
 //! What a browser session holds on the server (SQLite via tower-sessions). The browser only ever
-//! gets the opaque session id cookie; the PSC tokens stay here, sealed (AES-256-GCM) with a key
-//! of the webmail's own, so that a copy of the session database gives no access to any mailbox.
+//! gets the opaque session id cookie; the PSC tokens stay here, sealed ([`Sealer`]), so that a copy
+//! of the session database gives no access to any mailbox.
 
 use crate::error::Error;
 use crate::identity::{Identity, PendingLogin, SignedInUser, Tokens};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
-use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
+use super::sealer::Sealer;
 use serde::{Deserialize, Serialize};
-use std::path::Path;
+use std::sync::Arc;
 use tower_sessions::Session;
 
 const PENDING: &str = "psc.pending";
@@ -24,43 +24,24 @@ struct StoredUser {
     sealed_tokens: String,
 }
 
-/// The signed-in users of the browser sessions, their tokens sealed with the webmail's key.
+/// The signed-in users of the browser sessions, their tokens sealed.
 pub struct Sessions {
-    key: LessSafeKey,
-}
-
-fn store(e: impl std::fmt::Display) -> Error {
-    Error::Store(e.to_string())
+    sealer: Arc<Sealer>,
 }
 
 impl Sessions {
-    /// With the key in `key_file`, made (32 random bytes, readable by the webmail only) when missing.
-    /// Rotating it: replace the file and restart; sessions sealed with the old key then sign in again.
-    pub fn open(key_file: &Path) -> Result<Self, Error> {
-        if !key_file.exists() {
-            super::private_file(key_file)?;
-            std::fs::write(key_file, rand::random::<[u8; 32]>()).map_err(store)?;
-        }
-        super::private_file(key_file)?;
-        let bytes = std::fs::read(key_file).map_err(store)?;
-        let key = UnboundKey::new(&AES_256_GCM, &bytes).map_err(|_| store(format!("{}: not a 32-byte key", key_file.display())))?;
-        Ok(Self { key: LessSafeKey::new(key) })
+    pub fn new(sealer: Arc<Sealer>) -> Self {
+        Self { sealer }
     }
 
     fn seal(&self, tokens: &Tokens) -> Result<String, Error> {
-        let nonce = rand::random::<[u8; NONCE_LEN]>();
-        let mut sealed = serde_json::to_vec(tokens).map_err(store)?;
-        self.key.seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::empty(), &mut sealed).map_err(store)?;
-        Ok(STANDARD_NO_PAD.encode([nonce.as_slice(), &sealed].concat()))
+        let plain = serde_json::to_vec(tokens).map_err(|e| Error::Store(e.to_string()))?;
+        Ok(STANDARD_NO_PAD.encode(self.sealer.seal(&plain)?))
     }
 
     /// The tokens, or none when they were sealed with another key (or altered).
     fn unseal(&self, sealed: &str) -> Option<Tokens> {
-        let bytes = STANDARD_NO_PAD.decode(sealed).ok()?;
-        let (nonce, rest) = bytes.split_at_checked(NONCE_LEN)?;
-        let mut rest = rest.to_vec();
-        let plain = self.key.open_in_place(Nonce::try_assume_unique_for_key(nonce).ok()?, Aad::empty(), &mut rest).ok()?;
-        serde_json::from_slice(plain).ok()
+        serde_json::from_slice(&self.sealer.open_sealed(&STANDARD_NO_PAD.decode(sealed).ok()?)?).ok()
     }
 
     /// The signed-in user; none when the session holds nobody, or nothing this key opens (a
@@ -130,7 +111,10 @@ pub async fn sign_out(session: &Session) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
+
+    fn sessions(key: &std::path::Path) -> Sessions {
+        Sessions::new(Arc::new(Sealer::open(key).unwrap()))
+    }
 
     fn user() -> SignedInUser {
         SignedInUser {
@@ -146,7 +130,7 @@ mod tests {
     #[tokio::test]
     async fn tokens_are_sealed_at_rest_and_open_only_with_the_key() {
         let path = key_file();
-        let sessions = Sessions::open(&path).unwrap();
+        let sessions = sessions(&path);
         let session = Session::new(None, Arc::new(tower_sessions::MemoryStore::default()), None);
         sessions.sign_in(&session, &user()).await.unwrap();
         let stored = session.get::<serde_json::Value>(USER).await.unwrap().unwrap().to_string();
@@ -154,9 +138,9 @@ mod tests {
         let back = sessions.require_user(&session).await.unwrap();
         assert_eq!((back.tokens.access_token.as_str(), back.tokens.refresh_token.as_deref()), ("eyJ.acces.secret", Some("rafraichissement-secret")));
         // the same file gives the same key (another instance, a restart)
-        assert!(Sessions::open(&path).unwrap().user(&session).await.unwrap().is_some());
+        assert!(super::tests::sessions(&path).user(&session).await.unwrap().is_some());
         // another key opens nothing: the user signs in again
-        assert!(matches!(Sessions::open(&key_file()).unwrap().require_user(&session).await, Err(Error::NotSignedIn)));
+        assert!(matches!(super::tests::sessions(&key_file()).require_user(&session).await, Err(Error::NotSignedIn)));
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
     }

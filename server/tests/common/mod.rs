@@ -21,7 +21,7 @@ pub fn config(client_id: &str) -> Config {
     let mut config = Config::from_env().expect("config");
     config.psc = PscConfig { client_id: client_id.into(), ..config.psc };
     // one key for the whole test process, so that every backend opens every session
-    config.session_key_file = std::env::temp_dir().join(format!("webmail-test-{}", std::process::id())).join("session.key");
+    config.seal_key_file = std::env::temp_dir().join(format!("webmail-test-{}", std::process::id())).join("seal.key");
     config
 }
 
@@ -62,6 +62,11 @@ pub async fn signed_in(client_id: &str, rpps: &str) -> (Psc, SignedInUser, Confi
 }
 
 
+/// The session store as the server has it, with this test process's key.
+pub fn sessions(config: &Config) -> Sessions {
+    Sessions::new(Arc::new(server::store::sealer::Sealer::open(&config.seal_key_file).unwrap()))
+}
+
 /// A server function's request from this browser session (outside HTTP: no headers).
 pub fn req(session: &Session) -> Request {
     Request::new(session.clone(), None)
@@ -81,7 +86,7 @@ pub fn no_request() -> axum::http::request::Parts {
 pub async fn session_for(rpps: &str) -> Session {
     let (_, user, config) = signed_in("webmail", rpps).await;
     let session = Session::new(None, Arc::new(tower_sessions::MemoryStore::default()), None);
-    Sessions::open(&config.session_key_file).unwrap().sign_in(&session, &user).await.unwrap();
+    sessions(&config).sign_in(&session, &user).await.unwrap();
     session
 }
 
@@ -121,7 +126,7 @@ pub async fn session_cookie(db: &tower_sessions_sqlx_store::sqlx::SqlitePool, rp
     let (_, user, config) = signed_in("webmail", rpps).await;
     let store = tower_sessions_sqlx_store::SqliteStore::new(db.clone());
     let session = Session::new(None, Arc::new(store), None);
-    Sessions::open(&config.session_key_file).unwrap().sign_in(&session, &user).await.unwrap();
+    sessions(&config).sign_in(&session, &user).await.unwrap();
     session.save().await.unwrap();
     format!("mss_session={}", session.id().expect("saved session has an id"))
 }

@@ -5,6 +5,7 @@ use crate::common::{serve, session_cookie};
 use std::time::Duration;
 
 const ANOTHER_PAGE_ON_THIS_SITE: &str = "http://127.0.0.1:7777";
+const CLAIRE_MAILBOX: &str = "claire.dubois@hopital-demo.mssante.fr";
 
 /// Every route that changes something: the server functions (as Leptos registered them, so that a
 /// new one is covered here by itself) and the plain POST endpoints.
@@ -139,12 +140,12 @@ async fn a_page_load_marks_nothing_read_only_the_page_itself_does() {
 }
 
 #[tokio::test]
-async fn tokens_are_sealed_in_the_session_database() {
-    let (base, _, db) = serve().await;
+async fn tokens_and_files_are_sealed_at_rest() {
+    let (base, backend, db) = serve().await;
     let (_, user, config) = crate::common::signed_in("webmail", "10100000017").await;
     let store = tower_sessions_sqlx_store::SqliteStore::new(db.clone());
     let session = tower_sessions::Session::new(None, std::sync::Arc::new(store), None);
-    server::store::session::Sessions::open(&config.session_key_file).unwrap().sign_in(&session, &user).await.unwrap();
+    crate::common::sessions(&config).sign_in(&session, &user).await.unwrap();
     session.save().await.unwrap();
     let rows: Vec<(Vec<u8>,)> = tower_sessions_sqlx_store::sqlx::query_as("SELECT data FROM tower_sessions").fetch_all(&db).await.unwrap();
     assert!(!rows.is_empty());
@@ -153,6 +154,15 @@ async fn tokens_are_sealed_in_the_session_database() {
     assert!(!needle(&user.tokens.access_token), "access token in clear at rest");
     assert!(!needle(user.tokens.refresh_token.as_deref().unwrap()), "refresh token in clear at rest");
     assert!(!needle(&user.tokens.id_token), "ID token in clear at rest");
+    // the files of drafts too (health documents), and they still open
+    let caller = crate::common::caller(&backend, &crate::common::session_for("10100000017").await).await;
+    let document = b"Compte rendu d'hospitalisation de M. FAURE";
+    let upload = backend.upload(&caller, "crh.txt", "text/plain", document).await.unwrap();
+    let files: Vec<(Vec<u8>,)> = tower_sessions_sqlx_store::sqlx::query_as("SELECT data FROM draft_uploads").fetch_all(&db).await.unwrap();
+    assert!(!files.iter().any(|(data,)| data.windows(5).any(|w| w == b"FAURE")), "an upload in clear at rest");
+    assert_eq!(backend.sending.outbox.upload(CLAIRE_MAILBOX, &upload.id).await.unwrap().unwrap().data, document);
+    let size = backend.sending.outbox.upload_size(CLAIRE_MAILBOX, &upload.id).await.unwrap();
+    assert_eq!(size, Some(document.len() as u64), "the size is the file's, not the sealed bytes'");
     // and the server opens them: the session works
     let cookie = format!("mss_session={}", session.id().unwrap());
     let me = http().post(format!("{base}/api/moi")).header("cookie", cookie).header("content-type", "application/json").body("{}").send().await.unwrap();

@@ -1,0 +1,71 @@
+//! Sealing what the webmail keeps at rest and must not give away with a copy of its databases
+//! (PSC tokens, files uploaded for drafts, sent messages awaiting their copy): AES-256-GCM with a
+//! key of the webmail's own, in a file only it may read.
+
+use super::private_file;
+use crate::error::Error;
+use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
+use std::path::Path;
+
+/// What sealing adds to the bytes: the nonce before them, the tag after.
+pub const OVERHEAD: usize = NONCE_LEN + 16;
+
+pub struct Sealer {
+    key: LessSafeKey,
+}
+
+fn store(e: impl std::fmt::Display) -> Error {
+    Error::Store(e.to_string())
+}
+
+impl Sealer {
+    /// With the key in `key_file`, made (32 random bytes, readable by the webmail only) when
+    /// missing. Rotating it: replace the file and restart; what the old key sealed is then lost
+    /// (sessions sign in again, pending uploads are added again).
+    pub fn open(key_file: &Path) -> Result<Self, Error> {
+        if !key_file.exists() {
+            private_file(key_file)?;
+            std::fs::write(key_file, rand::random::<[u8; 32]>()).map_err(store)?;
+        }
+        private_file(key_file)?;
+        let bytes = std::fs::read(key_file).map_err(store)?;
+        let key = UnboundKey::new(&AES_256_GCM, &bytes).map_err(|_| store(format!("{}: not a 32-byte key", key_file.display())))?;
+        Ok(Self { key: LessSafeKey::new(key) })
+    }
+
+    /// Nonce, ciphertext and tag.
+    pub fn seal(&self, plain: &[u8]) -> Result<Vec<u8>, Error> {
+        let nonce = rand::random::<[u8; NONCE_LEN]>();
+        let mut sealed = plain.to_vec();
+        self.key.seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::empty(), &mut sealed).map_err(store)?;
+        Ok([nonce.as_slice(), &sealed].concat())
+    }
+
+    /// The bytes, or none when another key sealed them or they were altered.
+    pub fn open_sealed(&self, sealed: &[u8]) -> Option<Vec<u8>> {
+        let (nonce, rest) = sealed.split_at_checked(NONCE_LEN)?;
+        let mut rest = rest.to_vec();
+        let plain = self.key.open_in_place(Nonce::try_assume_unique_for_key(nonce).ok()?, Aad::empty(), &mut rest).ok()?;
+        Some(plain.to_vec())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sealed_bytes_open_with_their_key_only() {
+        let dir = std::env::temp_dir().join(format!("sealer-{}-{}", std::process::id(), rand::random::<u64>()));
+        let sealer = Sealer::open(&dir.join("k")).unwrap();
+        let plain = b"CR d'hospitalisation";
+        let sealed = sealer.seal(plain).unwrap();
+        assert_eq!(sealed.len(), plain.len() + OVERHEAD);
+        assert!(!sealed.windows(4).any(|w| w == b"hosp"));
+        assert_eq!(sealer.open_sealed(&sealed).unwrap(), b"CR d'hospitalisation");
+        let mut altered = sealed.clone();
+        altered[20] ^= 1;
+        assert_eq!(sealer.open_sealed(&altered), None);
+        assert_eq!(Sealer::open(&dir.join("other")).unwrap().open_sealed(&sealed), None);
+    }
+}
