@@ -6,6 +6,7 @@ mod audit;
 mod caller;
 mod connection;
 mod organisation;
+mod push;
 mod reading;
 mod sending;
 
@@ -38,8 +39,10 @@ pub struct Backend {
     pub directory: Directory,
     /// List pages valid while their folder's CONDSTORE version is unchanged.
     pages: PageCache,
-    /// Push streams open per mailbox (browser tabs), each holding an IDLE connection.
-    push_streams: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Semaphore>>>,
+    /// The folders watched for push (one IDLE each, shared by the tabs showing it), and how many
+    /// each user may have.
+    watches: push::Watches,
+    watch_limits: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Semaphore>>>,
 }
 
 impl Backend {
@@ -55,7 +58,8 @@ impl Backend {
             traces: TraceStore::open(&config.trace_database, config.trace_retention_days).await?,
             directory: Directory::new(config.directory_file.clone()),
             pages: PageCache::default(),
-            push_streams: Default::default(),
+            watches: Default::default(),
+            watch_limits: Default::default(),
         })
     }
 

@@ -1,18 +1,14 @@
 //! Reading for the caller: folders, list pages (from the CONDSTORE-validated cache when the folder
-//! is unchanged), a message, actions on messages, and the connection a push stream IDLEs on.
+//! is unchanged), a message, actions on messages.
 
 use super::{Backend, Caller};
 use crate::clock::unix_now;
 use crate::error::Error;
-use crate::gateway::imap::{ImapSession, PageCache};
+use crate::gateway::imap::PageCache;
 use crate::mail::message::{self, PartUrls};
 use crate::mail::worker::off_the_workers;
 use app::organisation::{TraceAction, mailbox_of};
 use app::reading::{Folder, MessageAction, MessageList, MessageView, Search};
-use std::sync::Arc;
-
-/// Push streams one user may have open at once.
-pub const PUSH_PER_USER: usize = 3;
 
 impl Backend {
     pub(super) async fn folders(&self, caller: &Caller) -> Result<Vec<Folder>, Error> {
@@ -69,22 +65,5 @@ impl Backend {
     /// A message's raw bytes, for the attachment and HTML endpoints (does not mark it read).
     pub async fn raw_message(&self, caller: &Caller, folder: &str, uid: u32) -> Result<Vec<u8>, Error> {
         self.with_imap(caller, async |imap| Ok(imap.raw_message(folder, uid, false).await?.0)).await
-    }
-
-    /// A connection of its own for IMAP IDLE (not from the pool), with a permit that bounds the
-    /// caller's push streams.
-    pub async fn idle_connection(&self, caller: &Caller) -> Result<(ImapSession, tokio::sync::OwnedSemaphorePermit), Error> {
-        let limit = self
-            .push_streams
-            .lock()
-            .unwrap()
-            .entry(caller.identity.mailbox.clone())
-            .or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(PUSH_PER_USER)))
-            .clone();
-        let permit = limit.try_acquire_owned().map_err(|_| {
-            Error::TooMany("Trop d'onglets de la messagerie sont ouverts : les nouveaux messages n'y arrivent plus automatiquement.".into())
-        })?;
-        let connection = self.imap.gateway().open(&caller.identity.mailbox, &caller.access_token()).await?;
-        Ok((connection, permit))
     }
 }

@@ -62,3 +62,32 @@ async fn new_mail_is_pushed_for_the_folder_shown_until_sign_out() {
     .expect("the stream ended at sign-out");
     backend.discard_draft(req(&session), draft.id).await.unwrap();
 }
+
+#[tokio::test]
+async fn tabs_showing_the_same_folder_share_one_watch() {
+    let (backend, session, _, _) = backend_for("10100000033").await; // Sophie
+    let backend = Arc::new(backend);
+    // five tabs on the same folder: more than the operator connections a user may hold for push
+    let mut tabs = Vec::new();
+    for _ in 0..5 {
+        let response = server::http::push::events(State(backend.clone()), session.clone(), Query(PushQuery { dossier: Some("Drafts".into()) }), no_request())
+            .await
+            .into_response();
+        assert_eq!(response.status(), 200, "a tab was refused its stream");
+        tabs.push(response.into_body().into_data_stream());
+    }
+    let next = async |tab: &mut axum::body::BodyDataStream| {
+        let chunk = tokio::time::timeout(Duration::from_secs(30), tab.next()).await.expect("an event in time");
+        String::from_utf8(chunk.expect("stream open").unwrap().to_vec()).unwrap()
+    };
+    for tab in &mut tabs {
+        assert!(next(tab).await.contains("event: pret\ndata: Drafts"));
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await; // the watch's IDLE is under way
+    let draft = Draft { subject: "Vu dans chaque onglet".into(), ..backend.start_compose(req(&session), ComposeStart::New).await.unwrap().draft };
+    backend.save_draft(req(&session), draft.clone()).await.unwrap();
+    for tab in &mut tabs {
+        while !next(tab).await.contains("event: changement\ndata: Drafts") {}
+    }
+    backend.discard_draft(req(&session), draft.id).await.unwrap();
+}
