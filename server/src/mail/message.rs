@@ -216,14 +216,17 @@ pub fn view(urls: &PartUrls, flags: Flags, raw: &[u8], fallback_date: i64) -> Me
         })
         .collect();
     let html = sanitized(&message, urls, false); // the message is parsed once
-    let has_plain = message.text_part(0).is_some_and(|part| part.is_content_type("text", "plain"));
-    let text = match message.body_html(0) {
+    let text = if html.is_none() && has_html_part(&message) {
         // HTML too complex to sanitise, or to convert: its text/plain version, or its stripped text
-        Some(body) if has_html_part(&message) && html.is_none() => {
-            let plain = if has_plain { message.body_text(0).unwrap_or_default().trim_end().to_string() } else { stripped(&body) };
-            format!("{TOO_COMPLEX}\n\n{plain}")
-        }
-        _ => message.body_text(0).map(|t| t.trim_end().to_string()).unwrap_or_default(),
+        let has_plain = message.text_part(0).is_some_and(|part| part.is_content_type("text", "plain"));
+        let plain = if has_plain {
+            message.body_text(0).unwrap_or_default().trim_end().to_string()
+        } else {
+            stripped(&message.body_html(0).unwrap_or_default())
+        };
+        format!("{TOO_COMPLEX}\n\n{plain}")
+    } else {
+        message.body_text(0).map(|t| t.trim_end().to_string()).unwrap_or_default()
     };
     MessageView {
         has_html: html.is_some(),
