@@ -11,6 +11,7 @@ use crate::error::Error;
 use std::path::Path;
 use tower_sessions_sqlx_store::sqlx::{SqlitePool, sqlite::{SqliteConnectOptions, SqlitePoolOptions}};
 
+/// A failure of the webmail's own storage (database, key or folder), for the log.
 fn store(e: impl std::fmt::Display) -> Error {
     Error::Store(e.to_string())
 }

@@ -5,6 +5,7 @@ use crate::error::Error;
 use crate::clock::unix_now;
 use crate::mail::compose::{AttachedFile, random_id};
 use super::sealer::{OVERHEAD, Sealer};
+use super::store;
 use std::sync::Arc;
 use app::sending::Upload;
 use tower_sessions_sqlx_store::sqlx::{self, SqlitePool};
@@ -28,10 +29,6 @@ pub struct Outbox {
 pub struct SentRecord {
     pub raw: Vec<u8>,
     pub copied: bool,
-}
-
-fn store(e: sqlx::Error) -> Error {
-    Error::Store(e.to_string())
 }
 
 impl Outbox {

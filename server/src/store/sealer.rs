@@ -2,7 +2,7 @@
 //! (PSC tokens, files uploaded for drafts, sent messages awaiting their copy): AES-256-GCM with a
 //! key of the webmail's own, in a file only it may read.
 
-use super::private_file;
+use super::{private_file, store};
 use crate::error::Error;
 use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use std::path::Path;
@@ -12,10 +12,6 @@ pub const OVERHEAD: usize = NONCE_LEN + 16;
 
 pub struct Sealer {
     key: LessSafeKey,
-}
-
-fn store(e: impl std::fmt::Display) -> Error {
-    Error::Store(e.to_string())
 }
 
 impl Sealer {

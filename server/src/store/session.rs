@@ -35,7 +35,7 @@ impl Sessions {
     }
 
     fn seal(&self, tokens: &Tokens) -> Result<String, Error> {
-        let plain = serde_json::to_vec(tokens).map_err(|e| Error::Store(e.to_string()))?;
+        let plain = serde_json::to_vec(tokens).map_err(super::store)?;
         Ok(STANDARD_NO_PAD.encode(self.sealer.seal(&plain)?))
     }
 

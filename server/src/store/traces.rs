@@ -4,6 +4,7 @@
 //! code path through sqlx's `Any` driver). Old rows go after the retention period; the hash of
 //! the last removed row is kept as the chain's new anchor.
 
+use super::store;
 use crate::error::Error;
 use crate::clock::unix_now;
 use app::organisation::Integrity;
@@ -37,10 +38,6 @@ pub struct Trace {
 pub struct Stored {
     pub id: i64,
     pub trace: Trace,
-}
-
-fn store(e: sqlx::Error) -> Error {
-    Error::Store(e.to_string())
 }
 
 /// The hash of a row: its predecessor's hash and every field, unambiguously separated.
