@@ -20,8 +20,17 @@ impl Sealer {
     /// (sessions sign in again, pending uploads are added again).
     pub fn open(key_file: &Path) -> Result<Self, Error> {
         if !key_file.exists() {
-            private_file(key_file)?;
-            std::fs::write(key_file, rand::random::<[u8; 32]>()).map_err(store)?;
+            // written aside, then linked into place: an instance (or a test) starting at the same
+            // moment finds either no key or a whole one, and both end with the same
+            let fresh = key_file.with_extension(format!("new-{:x}", rand::random::<u64>()));
+            private_file(&fresh)?;
+            std::fs::write(&fresh, rand::random::<[u8; 32]>()).map_err(store)?;
+            let linked = std::fs::hard_link(&fresh, key_file);
+            let _ = std::fs::remove_file(&fresh);
+            match linked {
+                Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(store(e)),
+                _ => {}
+            }
         }
         private_file(key_file)?;
         let bytes = std::fs::read(key_file).map_err(store)?;
@@ -63,5 +72,16 @@ mod tests {
         altered[20] ^= 1;
         assert_eq!(sealer.open_sealed(&altered), None);
         assert_eq!(Sealer::open(&dir.join("other")).unwrap().open_sealed(&sealed), None);
+    }
+
+    #[test]
+    fn instances_starting_together_make_one_key() {
+        let path = std::env::temp_dir().join(format!("sealer-race-{}-{}", std::process::id(), rand::random::<u64>())).join("k");
+        let sealers: Vec<Sealer> = std::thread::scope(|s| {
+            let started: Vec<_> = (0..8).map(|_| s.spawn(|| Sealer::open(&path).unwrap())).collect();
+            started.into_iter().map(|t| t.join().unwrap()).collect()
+        });
+        let sealed = sealers[0].seal(b"jeton").unwrap();
+        assert!(sealers.iter().all(|other| other.open_sealed(&sealed).as_deref() == Some(b"jeton".as_slice())));
     }
 }
