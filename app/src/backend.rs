@@ -21,7 +21,7 @@ pub trait Webmail: Send + Sync + 'static {
     fn start_compose(&self, request: Request, start: ComposeStart) -> Reply<'_, Compose>;
     fn check_recipients(&self, request: Request, addresses: Vec<String>) -> Reply<'_, Vec<RecipientCheck>>;
     fn save_draft(&self, request: Request, draft: Draft) -> Reply<'_, ()>;
-    fn discard_draft(&self, request: Request, id: String) -> Reply<'_, ()>;
+    fn discard_draft(&self, request: Request, id: String, proof: String) -> Reply<'_, ()>;
     fn send_message(&self, request: Request, draft: Draft) -> Reply<'_, Sent>;
     fn answer_receipt(&self, request: Request, folder: String, uid: u32, send: bool) -> Reply<'_, ()>;
     fn my_mailboxes(&self, request: Request) -> Reply<'_, Vec<MailboxEntry>>;

@@ -44,7 +44,11 @@ pub struct Upload {
 /// save replaces the draft with that id, and a second send of it is recognised and not sent.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Draft {
+    /// Its Message-ID, always chosen by the server.
     pub id: String,
+    /// The server's proof that it issued `id` to this mailbox: a page cannot pick a Message-ID
+    /// (another sender's, to pass for them in threads and receipts).
+    pub proof: String,
     /// The organisational mailbox it is sent from; empty: the user's own.
     pub from: String,
     pub to: Vec<String>,
@@ -111,9 +115,9 @@ pub async fn save_draft(draft: Draft) -> Result<(), WebmailError> {
 }
 
 #[server(endpoint = "abandon", input = leptos::server_fn::codec::Json)]
-pub async fn discard_draft(id: String) -> Result<(), WebmailError> {
+pub async fn discard_draft(id: String, proof: String) -> Result<(), WebmailError> {
     let (webmail, request) = crate::backend::from_request().await?;
-    webmail.discard_draft(request, id).await
+    webmail.discard_draft(request, id, proof).await
 }
 
 #[server(endpoint = "envoyer", input = leptos::server_fn::codec::Json)]

@@ -139,8 +139,8 @@ impl Webmail for Backend {
         self.serve(request, async move |caller| self.keep_draft(&caller, &draft).await)
     }
 
-    fn discard_draft(&self, request: Request, id: String) -> Reply<'_, ()> {
-        self.serve(request, async move |caller| self.drop_draft(&caller, &id).await)
+    fn discard_draft(&self, request: Request, id: String, proof: String) -> Reply<'_, ()> {
+        self.serve(request, async move |caller| self.drop_draft(&caller, &id, &proof).await)
     }
 
     fn send_message(&self, request: Request, draft: Draft) -> Reply<'_, Sent> {

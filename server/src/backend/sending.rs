@@ -34,6 +34,8 @@ pub struct Sending {
     pub trust: TrustSpace,
     pub outbox: Outbox,
     pub config: SendingConfig,
+    /// Proves the draft ids it hands out.
+    sealer: std::sync::Arc<crate::store::sealer::Sealer>,
 }
 
 impl Sending {
@@ -41,11 +43,29 @@ impl Sending {
         Ok(Self {
             smtp: SmtpGateway::new(config.smtp.clone())?,
             trust: TrustSpace::new(config.sending.liste_blanche.clone()),
-            outbox: Outbox::new(db, sealer).await?.purged_every(crate::store::outbox::PURGE_EVERY),
+            outbox: Outbox::new(db, sealer.clone()).await?.purged_every(crate::store::outbox::PURGE_EVERY),
             config: config.sending.clone(),
+            sealer,
         })
     }
+
+    /// The draft with the proof that its id was issued to `mailbox`.
+    fn issued(&self, mailbox: &str, draft: Draft) -> Draft {
+        Draft { proof: self.sealer.prove(DRAFT_ID, &[mailbox, &draft.id]), ..draft }
+    }
+
+    /// Refuses a draft id this webmail did not issue to `mailbox` (chosen by the page).
+    fn check_issued(&self, mailbox: &str, id: &str, proof: &str) -> Result<(), Error> {
+        if self.sealer.is_proven(DRAFT_ID, &[mailbox, id], proof) {
+            Ok(())
+        } else {
+            Err(Error::BadInput("Ce brouillon n'a pas été ouvert par le webmail : rouvrez-le depuis le dossier Brouillons.".into()))
+        }
+    }
 }
+
+/// What the proofs of draft ids are for.
+const DRAFT_ID: &str = "draft-id";
 
 /// The Drafts (or Sent) folder of the user, by its special use; the usual name otherwise.
 async fn folder(imap: &mut ImapSession, role: FolderRole) -> Result<String, Error> {
@@ -173,6 +193,7 @@ impl Backend {
                 draft
             }
         };
+        let draft = self.sending.issued(&me, draft);
         let mut senders = vec![me.clone()];
         senders.extend(self.mailboxes(caller).await?.into_iter().filter(|m| m.organisational && m.rights.send_as).map(|m| m.address));
         Ok(Compose { draft, from: me, senders, max_attachment_bytes: self.sending.config.max_attachment_bytes })
@@ -189,6 +210,7 @@ impl Backend {
 
     /// Save the draft in the Drafts folder, replacing its previous version.
     pub(super) async fn keep_draft(&self, caller: &Caller, draft: &Draft) -> Result<(), Error> {
+        self.sending.check_issued(&caller.identity.mailbox, &draft.id, &draft.proof)?;
         if self.sending.outbox.sent(&caller.identity.mailbox, &draft.id).await?.is_some() {
             return Ok(()); // an autosave that arrives after the send must not bring the draft back
         }
@@ -204,7 +226,8 @@ impl Backend {
         .await
     }
 
-    pub(super) async fn drop_draft(&self, caller: &Caller, id: &str) -> Result<(), Error> {
+    pub(super) async fn drop_draft(&self, caller: &Caller, id: &str, proof: &str) -> Result<(), Error> {
+        self.sending.check_issued(&caller.identity.mailbox, id, proof)?;
         self.with_imap(caller, async |imap| {
             let drafts = folder(imap, FolderRole::Drafts).await?;
             let uids = imap.find_message_id(&drafts, id).await?;
@@ -230,6 +253,7 @@ impl Backend {
 
     pub(super) async fn send(&self, caller: &Caller, draft: &Draft) -> Result<Sent, Error> {
         let mailbox = &caller.identity.mailbox;
+        self.sending.check_issued(mailbox, &draft.id, &draft.proof)?;
         if let Some(done) = self.sending.outbox.sent(mailbox, &draft.id).await? {
             // sent already (a retry, a second click): finish what the first send left, never resend
             let copied = done.copied || self.file_sent(caller, &draft.id, &done.raw).await.is_ok();

@@ -55,9 +55,17 @@ pub fn new_message_id(address: &str) -> String {
     format!("{}@{domain}", random_id())
 }
 
+/// A Message-ID without its angle brackets: printable ASCII, of a sane length.
+fn is_message_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 250 && id.bytes().all(|b| b.is_ascii_graphic() && !b"<>\"".contains(&b))
+}
+
+/// References kept in a reply (the oldest dropped first): enough to thread, bounded.
+const MAX_REFERENCES: usize = 50;
+
 /// The draft as a MIME message, with `files` (the draft's uploads) attached.
 pub fn build(draft: &Draft, author: &Author, files: &[AttachedFile], nil: &str) -> Result<lettre::Message, Error> {
-    if draft.id.is_empty() || draft.id.chars().any(|c| c.is_control() || c.is_whitespace() || "<>".contains(c)) {
+    if !is_message_id(&draft.id) {
         return Err(Error::BadInput("Identifiant de brouillon invalide.".into()));
     }
     let name = (!author.name.is_empty()).then(|| author.name.to_string());
@@ -75,11 +83,13 @@ pub fn build(draft: &Draft, author: &Author, files: &[AttachedFile], nil: &str) 
     for cc in &draft.cc {
         message = message.cc(mailbox(cc)?);
     }
-    if let Some(parent) = &draft.in_reply_to {
+    // thread headers come back from the page: only well-formed ids, and the last few of a long thread
+    if let Some(parent) = draft.in_reply_to.as_ref().filter(|p| is_message_id(p)) {
         message = message.in_reply_to(format!("<{parent}>"));
     }
-    if !draft.references.is_empty() {
-        message = message.references(draft.references.iter().map(|r| format!("<{r}>")).collect::<Vec<_>>().join(" "));
+    let references: Vec<String> = draft.references.iter().filter(|r| is_message_id(r)).map(|r| format!("<{r}>")).collect();
+    if !references.is_empty() {
+        message = message.references(references[references.len().saturating_sub(MAX_REFERENCES)..].join(" "));
     }
     if draft.receipt {
         message = message.raw_header(header("Disposition-Notification-To", author.from));
@@ -149,6 +159,7 @@ pub fn read_draft(raw: &[u8]) -> Option<(Draft, Vec<AttachedFile>)> {
     let message = parse(raw)?;
     let draft = Draft {
         id: message.message_id()?.to_string(),
+        proof: String::new(), // given by the backend, which knows whose draft it is
         // written from an organisational mailbox when a Sender (the member) is there
         from: message.header("Sender").and(addresses(message.from()).into_iter().next()).unwrap_or_default(),
         to: addresses(message.to()),

@@ -4,7 +4,9 @@
 
 use super::{private_file, store};
 use crate::error::Error;
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
+use ring::hmac;
 use std::path::Path;
 
 /// What sealing adds to the bytes: the nonce before them, the tag after.
@@ -12,6 +14,8 @@ pub const OVERHEAD: usize = NONCE_LEN + 16;
 
 pub struct Sealer {
     key: LessSafeKey,
+    /// For proofs ([`Sealer::prove`]): derived from the same file, never the sealing key itself.
+    proofs: hmac::Key,
 }
 
 impl Sealer {
@@ -35,7 +39,20 @@ impl Sealer {
         private_file(key_file)?;
         let bytes = std::fs::read(key_file).map_err(store)?;
         let key = UnboundKey::new(&AES_256_GCM, &bytes).map_err(|_| store(format!("{}: not a 32-byte key", key_file.display())))?;
-        Ok(Self { key: LessSafeKey::new(key) })
+        let derived = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, &bytes), b"mssante-webmail proofs");
+        Ok(Self { key: LessSafeKey::new(key), proofs: hmac::Key::new(hmac::HMAC_SHA256, derived.as_ref()) })
+    }
+
+    /// A proof that this webmail issued `parts` (e.g. a draft's Message-ID for one mailbox), for
+    /// values that travel through the browser and must come back unchanged.
+    pub fn prove(&self, purpose: &str, parts: &[&str]) -> String {
+        URL_SAFE_NO_PAD.encode(hmac::sign(&self.proofs, &proof_input(purpose, parts)))
+    }
+
+    /// Whether `proof` is what [`Self::prove`] gives for the same purpose and parts.
+    pub fn is_proven(&self, purpose: &str, parts: &[&str], proof: &str) -> bool {
+        let Ok(given) = URL_SAFE_NO_PAD.decode(proof) else { return false };
+        hmac::verify(&self.proofs, &proof_input(purpose, parts), &given).is_ok()
     }
 
     /// Nonce, ciphertext and tag.
@@ -55,6 +72,11 @@ impl Sealer {
     }
 }
 
+/// Length-prefixed, so that no two lists of parts give the same bytes.
+fn proof_input(purpose: &str, parts: &[&str]) -> Vec<u8> {
+    std::iter::once(purpose).chain(parts.iter().copied()).flat_map(|p| [&(p.len() as u64).to_be_bytes()[..], p.as_bytes()].concat()).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,6 +94,21 @@ mod tests {
         altered[20] ^= 1;
         assert_eq!(sealer.open_sealed(&altered), None);
         assert_eq!(Sealer::open(&dir.join("other")).unwrap().open_sealed(&sealed), None);
+    }
+
+    #[test]
+    fn proofs_hold_for_what_was_proven_only() {
+        let dir = std::env::temp_dir().join(format!("sealer-proof-{}-{}", std::process::id(), rand::random::<u64>()));
+        let sealer = Sealer::open(&dir.join("k")).unwrap();
+        let proof = sealer.prove("brouillon", &["claire@h.fr", "abc@h.fr"]);
+        assert!(sealer.is_proven("brouillon", &["claire@h.fr", "abc@h.fr"], &proof));
+        assert!(!sealer.is_proven("brouillon", &["marc@h.fr", "abc@h.fr"], &proof));
+        assert!(!sealer.is_proven("brouillon", &["claire@h.fr", "abd@h.fr"], &proof));
+        assert!(!sealer.is_proven("autre", &["claire@h.fr", "abc@h.fr"], &proof));
+        // the boundary between parts counts
+        assert!(!sealer.is_proven("brouillon", &["claire@h.fra", "bc@h.fr"], &proof));
+        assert!(!sealer.is_proven("brouillon", &["claire@h.fr", "abc@h.fr"], ""));
+        assert!(!Sealer::open(&dir.join("other")).unwrap().is_proven("brouillon", &["claire@h.fr", "abc@h.fr"], &proof));
     }
 
     #[test]

@@ -60,7 +60,7 @@ async fn new_mail_is_pushed_for_the_folder_shown_until_sign_out() {
     })
     .await
     .expect("the stream ended at sign-out");
-    backend.discard_draft(req(&session), draft.id).await.unwrap();
+    backend.discard_draft(req(&session), draft.id, draft.proof).await.unwrap();
 }
 
 #[tokio::test]
@@ -89,5 +89,5 @@ async fn tabs_showing_the_same_folder_share_one_watch() {
     for tab in &mut tabs {
         while !next(tab).await.contains("event: changement\ndata: Drafts") {}
     }
-    backend.discard_draft(req(&session), draft.id).await.unwrap();
+    backend.discard_draft(req(&session), draft.id, draft.proof).await.unwrap();
 }

@@ -187,10 +187,11 @@ async fn nobody_reaches_what_is_not_theirs() {
     let claire_session = crate::common::session_for("10100000017").await;
     let claire = crate::common::caller(&backend, &claire_session).await;
     let upload = backend.upload(&claire, "ordonnance.pdf", "application/pdf", b"%PDF-1.4 confidentiel").await.unwrap();
-    let draft_id = format!("{}@hopital-demo.mssante.fr", server::mail::compose::random_id());
-    let claire_draft = Draft { id: draft_id.clone(), subject: "Brouillon de Claire".into(), ..Draft::default() };
     use app::backend::Webmail;
-    backend.save_draft(crate::common::req(&claire_session), claire_draft).await.unwrap();
+    let claire_draft = backend.start_compose(crate::common::req(&claire_session), ComposeStart::New).await.unwrap().draft;
+    let claire_draft = Draft { subject: "Brouillon de Claire".into(), ..claire_draft };
+    let draft_id = claire_draft.id.clone();
+    backend.save_draft(crate::common::req(&claire_session), claire_draft.clone()).await.unwrap();
 
     let foreign_folders = [
         format!("Shared/{ORG}"),
@@ -226,14 +227,21 @@ async fn nobody_reaches_what_is_not_theirs() {
         ask("traces", json!({ "mailbox": mailbox, "filter": TraceFilter::default() }));
     }
     let claires_file = Upload { bytes: 1, ..upload.clone() };
-    let with_her_file = Draft { id: format!("{}@cabinet-demo.mssante.fr", server::mail::compose::random_id()), to: vec![CLAIRE.into()], attachments: vec![claires_file], ..Draft::default() };
+    let http = http();
+    let marcs_draft: app::sending::Compose = http.post(format!("{base}/api/ecrire")).header("cookie", &marc).header("content-type", "application/json")
+        .body(json!({ "start": ComposeStart::New }).to_string()).send().await.unwrap().json().await.unwrap();
+    let with_her_file = Draft { to: vec![CLAIRE.into()], attachments: vec![claires_file], ..marcs_draft.draft };
     ask("brouillon", json!({ "draft": with_her_file }));
     ask("envoyer", json!({ "draft": with_her_file }));
     let as_the_mailbox = Draft { from: ORG.into(), attachments: vec![], ..with_her_file.clone() };
     ask("brouillon", json!({ "draft": as_the_mailbox }));
     ask("envoyer", json!({ "draft": as_the_mailbox }));
+    // her draft's id, with the proof issued to her: his saving, sending or discarding it is refused
+    let hers = Draft { to: vec![CLAIRE.into()], ..claire_draft.clone() };
+    ask("brouillon", json!({ "draft": hers }));
+    ask("envoyer", json!({ "draft": hers }));
+    ask("abandon", json!({ "id": draft_id, "proof": claire_draft.proof }));
 
-    let http = http();
     for (function, args) in &asked {
         let response = http.post(format!("{base}/api/{function}")).header("cookie", &marc).header("content-type", "application/json")
             .body(args.to_string()).send().await.unwrap();
@@ -251,15 +259,11 @@ async fn nobody_reaches_what_is_not_theirs() {
             assert!(part.status().is_client_error(), "{path}: {}", part.status());
         }
     }
-    // discarding her draft by its id touches Marc's own Drafts only
-    let discard = http.post(format!("{base}/api/abandon")).header("cookie", &marc).header("content-type", "application/json")
-        .body(json!({ "id": draft_id }).to_string()).send().await.unwrap();
-    assert!(discard.status().is_success());
     assert_eq!(crate::common::find(CLAIRE, "Drafts", "Message-ID", &draft_id).len(), 1, "Claire's draft is still there");
-    backend.discard_draft(crate::common::req(&claire_session), draft_id).await.unwrap();
+    backend.discard_draft(crate::common::req(&claire_session), draft_id, claire_draft.proof).await.unwrap();
 
     // every server function is in this matrix, or takes nothing that names someone else's data
-    let takes_nothing_foreign = ["moi", "dossiers", "boites", "destinataires", "annuaire", "abandon"];
+    let takes_nothing_foreign = ["moi", "dossiers", "boites", "destinataires", "annuaire"];
     for (path, _) in leptos::server_fn::axum::server_fn_paths() {
         let function = path.trim_start_matches("/api/");
         assert!(

@@ -95,9 +95,10 @@ async fn a_refused_recipient_stops_the_whole_send_and_says_why() {
 #[tokio::test]
 async fn drafts_are_replaced_reopened_with_their_files_and_discarded() {
     let (backend, session, _, _) = backend_for(JULIEN_RPPS).await;
-    let id = backend.start_compose(req(&session), ComposeStart::New).await.unwrap().draft.id;
+    let issued = backend.start_compose(req(&session), ComposeStart::New).await.unwrap().draft;
+    let id = issued.id.clone();
     let file = backend.upload(&caller(&backend, &session).await, "ordonnance.pdf", "application/pdf", b"%PDF-1.4 ordonnance").await.unwrap();
-    let mut draft = Draft { id: id.clone(), to: vec![MARC.into()], subject: "Brouillon".into(), body: "première version".into(), attachments: vec![file], receipt: true, ..Draft::default() };
+    let mut draft = Draft { to: vec![MARC.into()], subject: "Brouillon".into(), body: "première version".into(), attachments: vec![file], receipt: true, ..issued };
     backend.save_draft(req(&session), draft.clone()).await.unwrap();
     draft.body = "seconde version".into();
     backend.save_draft(req(&session), draft.clone()).await.unwrap();
@@ -110,12 +111,39 @@ async fn drafts_are_replaced_reopened_with_their_files_and_discarded() {
     assert_eq!(reopened.attachments.len(), 1);
     assert_eq!((reopened.attachments[0].name.as_str(), reopened.attachments[0].bytes), ("ordonnance.pdf", 19));
 
-    backend.discard_draft(req(&session), id.clone()).await.unwrap();
+    backend.discard_draft(req(&session), id.clone(), reopened.proof.clone()).await.unwrap();
     assert!(find(JULIEN, "Drafts", "Message-ID", &id).is_empty());
 
     let too_big = vec![0u8; 21 * 1024 * 1024];
     let Err(server::error::Error::TooLarge(why)) = backend.upload(&caller(&backend, &session).await, "scanner.dcm", "application/dicom", &too_big).await else { panic!() };
     assert!(why.contains("taille autorisée"), "{why}");
+}
+
+/// The Message-ID is the server's: a page that picks one (say another sender's, to pass for them
+/// in threads and receipts) is refused before anything is saved or sent.
+#[tokio::test]
+async fn a_page_cannot_choose_the_message_id() {
+    let (backend, session, _, _) = backend_for(JULIEN_RPPS).await;
+    let issued = backend.start_compose(req(&session), ComposeStart::New).await.unwrap().draft;
+    assert!(!issued.proof.is_empty());
+    let stolen = format!("{}@cabinet-demo.mssante.fr", server::mail::compose::random_id());
+    let forged = [
+        Draft { id: stolen.clone(), proof: String::new(), ..issued.clone() },
+        Draft { id: stolen.clone(), ..issued.clone() }, // another id under the issued proof
+        Draft { proof: issued.proof.replace(|c: char| c != 'A', "A"), ..issued.clone() },
+    ];
+    for draft in forged {
+        let draft = Draft { to: vec![MARC.into()], subject: "Usurpé".into(), ..draft };
+        for refused in [backend.save_draft(req(&session), draft.clone()).await, backend.send_message(req(&session), draft.clone()).await.map(|_| ())] {
+            assert!(matches!(&refused, Err(WebmailError::InvalidInput(t)) if t.contains("Brouillons")), "{refused:?}");
+        }
+        assert!(backend.discard_draft(req(&session), draft.id.clone(), draft.proof.clone()).await.is_err());
+    }
+    assert!(find(JULIEN, "Drafts", "Message-ID", &stolen).is_empty());
+    assert!(find(MARC, "INBOX", "Message-ID", &stolen).is_empty(), "nothing was sent under the chosen id");
+    // the issued id works
+    backend.save_draft(req(&session), Draft { subject: "Le sien".into(), ..issued.clone() }).await.unwrap();
+    backend.discard_draft(req(&session), issued.id.clone(), issued.proof.clone()).await.unwrap();
 }
 
 #[tokio::test]

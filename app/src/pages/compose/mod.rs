@@ -76,7 +76,7 @@ fn ComposeForm(compose: Compose) -> impl IntoView {
             navigate(if sent.copied_to_sent { "/?envoye=1" } else { "/?envoye=2" }, Default::default());
         }
     });
-    let discard = Action::new(|id: &String| discard_draft(id.clone()));
+    let discard = Action::new(|(id, proof): &(String, String)| discard_draft(id.clone(), proof.clone()));
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(())) = discard.value().get() {
@@ -132,7 +132,7 @@ fn ComposeForm(compose: Compose) -> impl IntoView {
                     {move || if send.pending().get() { "Envoi…" } else { "Envoyer" }}
                 </button>
                 <button type="button" class="secondaire" on:click=move |_| { save.dispatch(current.get_untracked()); }>"Enregistrer le brouillon"</button>
-                <button type="button" class="secondaire supprimer" on:click=move |_| { leaving.set(true); discard.dispatch(id.get_untracked()); }>"Supprimer le brouillon"</button>
+                <button type="button" class="secondaire supprimer" on:click=move |_| { leaving.set(true); discard.dispatch((id.get_untracked(), state.proof())); }>"Supprimer le brouillon"</button>
                 {move || saving.status().map(|(class, text)| view! { <span class=class role="status" data-testid="etat-brouillon">{text}</span> })}
             </div>
             {move || discard.value().get().and_then(Result::err).map(|error| view! { <Problem error/> })}

@@ -19,6 +19,7 @@ pub(super) fn chips(addresses: &[String]) -> Vec<Chip> {
 #[derive(Clone, Copy)]
 pub(super) struct DraftState {
     pub id: RwSignal<String>,
+    proof: StoredValue<String>,
     /// The user's own mailbox: From stays empty in the draft when it is this one.
     own: StoredValue<String>,
     pub sender: RwSignal<String>,
@@ -37,6 +38,7 @@ impl DraftState {
     pub fn new(draft: Draft, own: String) -> Self {
         let state = Self {
             id: RwSignal::new(String::new()),
+            proof: StoredValue::new(String::new()),
             own: StoredValue::new(own),
             sender: RwSignal::new(String::new()),
             to: RwSignal::new(Vec::new()),
@@ -55,6 +57,7 @@ impl DraftState {
     /// Every field from `d` (a draft opened, or one found again in this tab).
     pub fn restore(&self, d: Draft) {
         self.id.set(d.id);
+        self.proof.set_value(d.proof);
         self.sender.set(if d.from.is_empty() { self.own.get_value() } else { d.from });
         self.to.set(chips(&d.to));
         self.cc.set(chips(&d.cc));
@@ -72,6 +75,7 @@ impl DraftState {
         let sender = self.sender.get();
         Draft {
             id: self.id.get(),
+            proof: self.proof.get_value(),
             from: if self.is_own(&sender) { String::new() } else { sender },
             to: self.to.get().into_iter().map(|c| c.address).collect(),
             cc: self.cc.get().into_iter().map(|c| c.address).collect(),
@@ -83,6 +87,10 @@ impl DraftState {
             receipt: self.receipt.get(),
             close_exchange: self.close_exchange.get(),
         }
+    }
+
+    pub fn proof(&self) -> String {
+        self.proof.get_value()
     }
 
     pub fn is_own(&self, address: &str) -> bool {
