@@ -70,7 +70,7 @@ PSC_KEY_FILE="$STATE/psc/rs256.pem" PSC_DIRECTORY="$HERE/directory.json" \
 echo $! > "$STATE/run/psc.pid"
 
 wait_port() { for _ in $(seq 1 150); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 injoignable"; return 1; }
-for p in 143 993 4190 25 587 465 9090; do wait_port $p; done
+for p in 143 993 4190 25 587 2587 465 9090; do wait_port $p; done
 for _ in $(seq 1 50); do [ -S "$STATE/run/dovecot/lmtp" ] && [ -S "$STATE/run/dovecot/auth-postfix" ] && break; sleep 0.1; done
 
 # 4. organisational mailboxes: members and their rights as IMAP ACLs (RFC 4314), from directory.json

@@ -11,7 +11,7 @@ mod reading;
 mod sending;
 
 pub use caller::{Caller, Client};
-pub use sending::Sending;
+pub use sending::{Sending, attachments_within};
 
 use crate::config::Config;
 use crate::error::{Error, report, report_to_server_fn};

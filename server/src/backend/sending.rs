@@ -22,6 +22,7 @@ use app::organisation::TraceAction;
 use app::reading::FolderRole;
 use app::sending::{Compose, ComposeStart, Draft, RecipientCheck, Sent, Upload, too_many_recipients};
 use lettre::address::Envelope;
+use std::time::{Duration, Instant};
 use tower_sessions_sqlx_store::sqlx::SqlitePool;
 
 /// Most files one message may carry.
@@ -36,6 +37,21 @@ pub struct Sending {
     pub config: SendingConfig,
     /// Proves the draft ids it hands out.
     sealer: std::sync::Arc<crate::store::sealer::Sealer>,
+    /// The operator's message size limit as last read (SIZE; `u64::MAX` when it has none), and
+    /// when to read it again: none before the first read.
+    size_limit: tokio::sync::Mutex<Option<(Instant, u64)>>,
+}
+
+/// How often the operator's size limit is read again, and again after a failed read.
+const SIZE_LIMIT_KEPT: Duration = Duration::from_secs(3600);
+const SIZE_LIMIT_RETRY: Duration = Duration::from_secs(60);
+/// Room left in a message for its text and headers: the page sends at most 1 MiB of draft,
+/// which base64 may make 1.37 MiB.
+const TEXT_AND_HEADERS: u64 = 1536 * 1024;
+
+/// The attachments that fit in a message of `size` bytes: base64 turns 57 bytes into a line of 78.
+pub fn attachments_within(size: u64) -> u64 {
+    size.saturating_sub(TEXT_AND_HEADERS) / 78 * 57
 }
 
 impl Sending {
@@ -46,7 +62,29 @@ impl Sending {
             outbox: Outbox::new(db, sealer.clone()).await?.purged_every(crate::store::outbox::PURGE_EVERY),
             config: config.sending.clone(),
             sealer,
+            size_limit: tokio::sync::Mutex::new(None),
         })
+    }
+
+    /// The attachments a message may carry: the configured allowance, less when the operator
+    /// accepts smaller messages (a file that passes here is never refused by its server for size).
+    pub async fn allowance(&self) -> u64 {
+        let mut known = self.size_limit.lock().await;
+        let size = match *known {
+            Some((next_read, size)) if Instant::now() < next_read => size,
+            last => {
+                let (next_read, size) = match self.smtp.size_limit().await {
+                    Ok(size) => (Instant::now() + SIZE_LIMIT_KEPT, size.unwrap_or(u64::MAX)),
+                    Err(e) => {
+                        tracing::warn!("operator size limit not read (the last one known stays): {e}");
+                        (Instant::now() + SIZE_LIMIT_RETRY, last.map_or(u64::MAX, |(_, size)| size))
+                    }
+                };
+                *known = Some((next_read, size));
+                size
+            }
+        };
+        self.config.max_attachment_bytes.min(attachments_within(size))
     }
 
     /// The draft with the proof that its id was issued to `mailbox`.
@@ -74,8 +112,8 @@ async fn folder(imap: &mut ImapSession, role: FolderRole) -> Result<String, Erro
 }
 
 impl Backend {
-    fn too_big(&self, bytes: u64) -> Option<Error> {
-        let max = self.sending.config.max_attachment_bytes;
+    async fn too_big(&self, bytes: u64) -> Option<Error> {
+        let max = self.sending.allowance().await;
         (bytes > max).then(|| {
             Error::TooLarge(format!(
                 "Les pièces jointes dépassent la taille autorisée ({} au total, limite {}). Retirez-en ou envoyez-les en plusieurs messages.",
@@ -87,7 +125,7 @@ impl Backend {
 
     /// Keep a file uploaded for a draft (the upload endpoint).
     pub async fn upload(&self, caller: &Caller, name: &str, content_type: &str, data: &[u8]) -> Result<Upload, Error> {
-        if let Some(e) = self.too_big(data.len() as u64) {
+        if let Some(e) = self.too_big(data.len() as u64).await {
             return Err(e);
         }
         let name = compose::checked_file_name(name)?;
@@ -125,7 +163,7 @@ impl Backend {
         for upload in &draft.attachments {
             total += self.sending.outbox.upload_size(mailbox, &upload.id).await?.ok_or_else(|| gone(upload))?;
         }
-        if let Some(e) = self.too_big(total) {
+        if let Some(e) = self.too_big(total).await {
             return Err(e);
         }
         let mut files = Vec::new();
@@ -196,7 +234,7 @@ impl Backend {
         let draft = self.sending.issued(&me, draft);
         let mut senders = vec![me.clone()];
         senders.extend(self.mailboxes(caller).await?.into_iter().filter(|m| m.organisational && m.rights.send_as).map(|m| m.address));
-        Ok(Compose { draft, from: me, senders, max_attachment_bytes: self.sending.config.max_attachment_bytes })
+        Ok(Compose { draft, from: me, senders, max_attachment_bytes: self.sending.allowance().await })
     }
 
     /// Each address checked against the trust space; at most `MAX_RECIPIENTS` at once.

@@ -8,9 +8,10 @@ use app::organisation::{SHARED_PREFIX, is_shared, shared_inbox};
 use app::reading::{Folder, FolderRole, MessageAction, MessageList, Search};
 use async_imap::types::{Flag, NameAttribute};
 use futures::TryStreamExt;
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 use tokio::net::TcpStream;
-use tokio_rustls::{TlsConnector, client::TlsStream, rustls};
+use super::tls::OperatorTls;
+use tokio_rustls::client::TlsStream;
 
 /// Sequence numbers searched at once at first, and at most, by a windowed search.
 const FIRST_SEARCH_WINDOW: u32 = 500;
@@ -75,8 +76,7 @@ pub const PAGE_SIZE: u32 = 50;
 
 pub struct ImapGateway {
     config: ImapConfig,
-    tls: TlsConnector,
-    server_name: rustls::pki_types::ServerName<'static>,
+    tls: OperatorTls,
 }
 
 /// XOAUTH2 initial response; any further challenge is the server's error report, answered empty.
@@ -120,19 +120,8 @@ async fn timed<T>(f: impl Future<Output = Result<T, Error>>) -> Result<T, Error>
 
 impl ImapGateway {
     pub fn new(config: ImapConfig) -> Result<Self, Error> {
-        let pem = std::fs::read(&config.ca_file)
-            .map_err(|e| unreachable(format!("CA file {}: {e}", config.ca_file.display())))?;
-        let mut roots = rustls::RootCertStore::empty();
-        for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
-            roots.add(cert.map_err(unreachable)?).map_err(unreachable)?;
-        }
-        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
-            .map_err(unreachable)?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        let server_name = rustls::pki_types::ServerName::try_from(config.host.clone()).map_err(unreachable)?;
-        Ok(Self { config, tls: TlsConnector::from(Arc::new(tls)), server_name })
+        let tls = OperatorTls::new(&config.ca_file, &config.host)?;
+        Ok(Self { config, tls })
     }
 
     /// Connect, STARTTLS, authenticate as `mailbox` with the PSC access token.
@@ -142,7 +131,7 @@ impl ImapGateway {
             let mut client = async_imap::Client::new(tcp);
             client.read_response().await.map_err(unreachable)?.ok_or_else(|| unreachable("no greeting"))?;
             client.run_command_and_check_ok("STARTTLS", None).await.map_err(protocol)?;
-            let tls = self.tls.connect(self.server_name.clone(), client.into_inner()).await.map_err(unreachable)?;
+            let tls = self.tls.connector.connect(self.tls.server_name.clone(), client.into_inner()).await.map_err(unreachable)?;
             let client = async_imap::Client::new(tls);
             let authenticator = XOAuth2 { user: mailbox, token: access_token, sent: false };
             match client.authenticate("XOAUTH2", authenticator).await {

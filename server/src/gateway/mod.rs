@@ -5,3 +5,4 @@ pub mod imap;
 pub mod pool;
 pub mod psc;
 pub mod smtp;
+pub mod tls;

@@ -8,12 +8,18 @@ use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{Certificate, CertificateStore, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use std::time::Duration;
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
 
 const TIMEOUT: Duration = Duration::from_secs(30);
+/// Reading the server's limits is a few lines: it gets less time than a submission.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub struct SmtpGateway {
     config: SmtpConfig,
     tls: TlsParameters,
+    /// For the probe of the server's limits, which lettre does not report.
+    probe_tls: super::tls::OperatorTls,
 }
 
 impl SmtpGateway {
@@ -26,7 +32,31 @@ impl SmtpGateway {
             .add_root_certificate(ca)
             .build_rustls()
             .map_err(|e| Error::OperatorUnreachable(format!("TLS: {e}")))?;
-        Ok(Self { config, tls })
+        let probe_tls = super::tls::OperatorTls::new(&config.ca_file, &config.host)?;
+        Ok(Self { config, tls, probe_tls })
+    }
+
+    /// The largest message the operator accepts (RFC 1870 SIZE, as announced after STARTTLS,
+    /// where no one on the way can have changed it); none when it announces no limit.
+    pub async fn size_limit(&self) -> Result<Option<u64>, Error> {
+        let unreachable = |e: std::io::Error| Error::SmtpUnreachable(e.to_string());
+        tokio::time::timeout(PROBE_TIMEOUT, async {
+            let tcp = TcpStream::connect((self.config.host.as_str(), self.config.port)).await.map_err(unreachable)?;
+            let mut plain = BufReader::new(tcp);
+            expect(&mut plain, "220").await?;
+            plain.write_all(b"EHLO webmail\r\n").await.map_err(unreachable)?;
+            expect(&mut plain, "250").await?;
+            plain.write_all(b"STARTTLS\r\n").await.map_err(unreachable)?;
+            expect(&mut plain, "220").await?;
+            let tls = self.probe_tls.connector.connect(self.probe_tls.server_name.clone(), plain.into_inner()).await.map_err(unreachable)?;
+            let mut secure = BufReader::new(tls);
+            secure.write_all(b"EHLO webmail\r\n").await.map_err(unreachable)?;
+            let lines = expect(&mut secure, "250").await?;
+            let _ = secure.write_all(b"QUIT\r\n").await;
+            Ok(size_in(&lines))
+        })
+        .await
+        .map_err(|_| Error::SmtpUnreachable("SIZE probe: timeout".into()))?
     }
 
     /// Submit `raw` to the envelope's recipients as `user`. Returns once the operator has
@@ -43,15 +73,72 @@ impl SmtpGateway {
     }
 }
 
+/// Longest reply line read (RFC 5321 allows 512; extensions make some longer), and most lines.
+const MAX_REPLY_LINE: usize = 2048;
+const MAX_REPLY_LINES: usize = 64;
+
+/// A whole (multi-line) reply, which must carry `code`; its lines' text.
+async fn expect(reader: &mut (impl AsyncBufRead + Unpin), code: &str) -> Result<Vec<String>, Error> {
+    let mut lines = Vec::new();
+    loop {
+        let mut line = Vec::new();
+        let read = (&mut *reader).take(MAX_REPLY_LINE as u64).read_until(b'\n', &mut line).await;
+        read.map_err(|e| Error::SmtpUnreachable(e.to_string()))?;
+        let whole = line.ends_with(b"\n"); // not cut by the end of the stream or the length bound
+        let line = String::from_utf8_lossy(&line).trim_end().to_string();
+        if !whole || !line.starts_with(code) || lines.len() >= MAX_REPLY_LINES {
+            return Err(Error::SmtpUnreachable(format!("SIZE probe: unexpected reply {line:?}")));
+        }
+        let last = line.as_bytes().get(3) != Some(&b'-');
+        lines.push(line.get(4..).unwrap_or_default().to_string());
+        if last {
+            return Ok(lines);
+        }
+    }
+}
+
+/// The SIZE announced in EHLO lines; 0 (or no number) means no limit.
+fn size_in(lines: &[String]) -> Option<u64> {
+    lines.iter().find_map(|l| {
+        let mut words = l.split_ascii_whitespace();
+        words.next().filter(|w| w.eq_ignore_ascii_case("SIZE"))?;
+        words.next()?.parse().ok().filter(|&n| n > 0)
+    })
+}
+
 /// What an SMTP failure means for the user: refused credentials, a refused message, or a server
 /// that cannot be reached (in which case nothing was sent).
 fn classify(e: lettre::transport::smtp::Error) -> Error {
     let code = e.status().map(|c| c.to_string()).unwrap_or_default();
     if code.starts_with("535") || code.starts_with("530") {
         Error::OperatorRefused(format!("SMTP {code}"))
+    } else if code.starts_with("552") {
+        // RFC 1870: over the size the server accepts (read beforehand, so only when it changed)
+        Error::TooLarge("Le message dépasse la taille que votre opérateur accepte : retirez des pièces jointes ou envoyez-les en plusieurs messages. Il reste dans vos brouillons.".into())
     } else if e.is_permanent() {
         Error::MessageRefused(e.to_string())
     } else {
         Error::SmtpUnreachable(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn replies_are_read_whole_and_size_found() {
+        let ehlo = b"250-mx.hopital-demo.mssante.fr\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250 8BITMIME\r\n";
+        let lines = expect(&mut &ehlo[..], "250").await.unwrap();
+        assert_eq!(lines.len(), 4);
+        assert_eq!(size_in(&lines), Some(10_240_000));
+        assert_eq!(size_in(&["SIZE 0".into()]), None, "0 means no limit");
+        assert_eq!(size_in(&["SIZE".into(), "SIZEX 5".into()]), None);
+        assert!(expect(&mut &b"554 no\r\n"[..], "250").await.is_err());
+        assert!(expect(&mut &b"250-unfinished\r\n"[..], "250").await.is_err(), "a reply cut short is an error");
+        let endless = "250-x\r\n".repeat(100);
+        assert!(expect(&mut endless.as_bytes(), "250").await.is_err(), "at most 64 lines");
+        let long = format!("250 {}\r\n", "x".repeat(5000));
+        assert!(expect(&mut long.as_bytes(), "250").await.is_err(), "a line over 2 KiB is cut and refused");
     }
 }

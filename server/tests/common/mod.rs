@@ -93,7 +93,11 @@ pub async fn session_for(rpps: &str) -> Session {
 /// The webmail backend as the server builds it ([`Backend::build`]; access traces in a SQLite
 /// file of its own, uploads and sent Message-IDs in an in-memory SQLite), with `rpps` signed in.
 pub async fn backend_for(rpps: &str) -> (Backend, Session, Arc<ImapPool>, Config) {
-    let mut config = config("webmail");
+    backend_with(config("webmail"), rpps).await
+}
+
+/// [`backend_for`] with settings of the test's own.
+pub async fn backend_with(mut config: Config, rpps: &str) -> (Backend, Session, Arc<ImapPool>, Config) {
     let traces = std::env::temp_dir().join(format!("traces-test-{}-{}.db", std::process::id(), rand::random::<u64>()));
     config.trace_database = format!("sqlite://{}?mode=rwc", traces.display());
     let db = tower_sessions_sqlx_store::sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();

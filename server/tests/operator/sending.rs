@@ -195,3 +195,39 @@ async fn the_attachment_allowance_is_counted_on_the_server() {
     let Err(server::error::Error::TooLarge(why)) = backend.upload(&caller, "examen.dcm", "application/dicom", &twenty_mb).await else { panic!("past the quota") };
     assert!(why.contains("pièces jointes en attente"), "{why}");
 }
+
+/// The allowance for files follows the operator's message size limit (SIZE, read after STARTTLS):
+/// a file the webmail accepts is never refused by the mail server for its size.
+#[tokio::test]
+async fn the_operator_size_limit_sets_the_allowance() {
+    let usual = crate::common::config("webmail");
+    let probe = |port: u16| {
+        let mut smtp = usual.smtp.clone();
+        smtp.port = port;
+        async move { server::gateway::smtp::SmtpGateway::new(smtp).unwrap().size_limit().await.unwrap() }
+    };
+    assert_eq!(probe(587).await, Some(36_700_160), "the operator's main.cf");
+    assert_eq!(probe(2587).await, Some(2_000_000), "its small submission port");
+
+    // on 587 the configured 20 MB fit: they stay the allowance
+    let (backend, session, _, _) = backend_for(JULIEN_RPPS).await;
+    let compose = backend.start_compose(req(&session), ComposeStart::New).await.unwrap();
+    assert_eq!(compose.max_attachment_bytes, usual.sending.max_attachment_bytes);
+
+    // on 2587 only what fits in 2 MB once encoded, with room for the text
+    let mut small = usual.clone();
+    small.smtp.port = 2587;
+    let (backend, session, _, _) = crate::common::backend_with(small, JULIEN_RPPS).await;
+    let compose = backend.start_compose(req(&session), ComposeStart::New).await.unwrap();
+    let allowance = compose.max_attachment_bytes;
+    assert_eq!(allowance, server::backend::attachments_within(2_000_000));
+    assert!((300_000..350_000).contains(&allowance), "{allowance}");
+    let me = caller(&backend, &session).await;
+    let Err(server::error::Error::TooLarge(why)) = backend.upload(&me, "irm.pdf", "application/pdf", &vec![b'x'; allowance as usize + 1]).await else { panic!("over the operator's limit") };
+    assert!(why.contains("limite"), "{why}");
+    // the largest file allowed, with a text as long as the page may send, goes through
+    let file = backend.upload(&me, "irm.pdf", "application/pdf", &vec![0xA5; allowance as usize]).await.unwrap();
+    let draft = Draft { to: vec![MARC.into()], subject: "IRM".into(), body: "é".repeat(500_000), attachments: vec![file], ..compose.draft };
+    backend.send_message(req(&session), draft.clone()).await.expect("accepted by the 2 MB server");
+    assert_eq!(find(MARC, "INBOX", "Message-ID", &draft.id).len(), 1);
+}
