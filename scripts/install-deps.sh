@@ -4,6 +4,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SUDO=$([ "$(id -u)" = 0 ] && echo "" || echo sudo)
 CARGO_LEPTOS_VERSION=0.2.47   # the newest that builds on Rust 1.95 (see Cargo.toml: wasm-bindgen pin)
+CARGO_DENY_VERSION=0.20.2     # dependency audit (scripts/audit.sh)
 
 packages=(dovecot-imapd dovecot-lmtpd dovecot-sieve dovecot-managesieved postfix postgresql chromium
           openssl python3 nodejs npm ca-certificates)
@@ -36,6 +37,10 @@ fi
 if [ "$(cargo leptos --version 2>/dev/null)" != "cargo-leptos $CARGO_LEPTOS_VERSION" ]; then
   echo "==> cargo install cargo-leptos $CARGO_LEPTOS_VERSION (about 17 minutes on 2 cores, once)"
   cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked
+fi
+if [ "$(cargo deny --version 2>/dev/null)" != "cargo-deny $CARGO_DENY_VERSION" ]; then
+  echo "==> cargo install cargo-deny $CARGO_DENY_VERSION (about 4 minutes, once)"
+  cargo install cargo-deny --version "$CARGO_DENY_VERSION" --locked
 fi
 for dir in tools operator/psc end2end; do
   if [ ! -d "$ROOT/$dir/node_modules" ] || [ "$ROOT/$dir/package-lock.json" -nt "$ROOT/$dir/node_modules" ]; then

@@ -11,6 +11,10 @@ T0=$(date +%s)
 # demo mailboxes as seeded, plus a 1 000-message one for paging
 fresh_operator() { operator/start.sh; python3 operator/seed/seed.py bench 1000; }
 
+echo "==> dependency audit (vulnerabilities, licences, duplicates, sources)"
+audit_log=$(mktemp)
+if ! scripts/audit.sh >"$audit_log" 2>&1; then cat "$audit_log"; echo "==> dependency audit FAILED"; exit 1; fi
+grep -E "^advisory database|^!!| ok: " "$audit_log"
 echo "==> test operator"
 fresh_operator
 echo "==> unit and integration tests"

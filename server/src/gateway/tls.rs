@@ -4,6 +4,7 @@
 use crate::error::Error;
 use std::path::Path;
 use std::sync::Arc;
+use tokio_rustls::rustls::pki_types::{CertificateDer, pem::PemObject};
 use tokio_rustls::{TlsConnector, rustls};
 
 pub struct OperatorTls {
@@ -16,7 +17,7 @@ impl OperatorTls {
         let unreachable = |e: String| Error::OperatorUnreachable(e);
         let pem = std::fs::read(ca_file).map_err(|e| unreachable(format!("CA file {}: {e}", ca_file.display())))?;
         let mut roots = rustls::RootCertStore::empty();
-        for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
+        for cert in CertificateDer::pem_slice_iter(&pem) {
             roots.add(cert.map_err(|e| unreachable(e.to_string()))?).map_err(|e| unreachable(e.to_string()))?;
         }
         let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
