@@ -92,6 +92,9 @@ const configuration = {
   // Like Keycloak/PSC, a refresh token with every code exchange; none for 'webmail-expiring', whose
   // sessions must end when the access token does
   issueRefreshToken: async (ctx, client) => client.clientId === 'webmail' && client.grantTypeAllowed('refresh_token'),
+  // each refresh token serves once (Keycloak's "Revoke Refresh Token"): using one twice revokes
+  // the whole grant, as a stolen token replayed would
+  rotateRefreshToken: () => true,
   features: {
     devInteractions: { enabled: false },
     introspection: { enabled: true },

@@ -93,7 +93,7 @@ impl Caller {
     /// New tokens from PSC, kept in the session; when PSC refuses, the session ends (and says why).
     pub async fn renew(&self) -> Result<(), Error> {
         let current = self.tokens().clone();
-        match self.psc.refresh(&current).await {
+        match self.sessions.renew_once(&self.session, &current, || self.psc.refresh(&current)).await {
             Ok(tokens) => {
                 *self.tokens() = tokens.clone();
                 self.renewed.store(true, std::sync::atomic::Ordering::Relaxed);

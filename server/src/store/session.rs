@@ -8,7 +8,9 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use super::sealer::Sealer;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 use tower_sessions::Session;
 
 const PENDING: &str = "psc.pending";
@@ -27,11 +29,46 @@ struct StoredUser {
 /// The signed-in users of the browser sessions, their tokens sealed.
 pub struct Sessions {
     sealer: Arc<Sealer>,
+    /// Per session, the last tokens renewed and when, behind a lock that one renewal holds at a
+    /// time: the tabs of a user asking at the same moment take the tokens the first one got
+    /// (PSC gives each refresh token once; a second use would end the whole sign-in).
+    renewals: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<(Instant, Tokens)>>>>>,
 }
+
+/// How long tokens just renewed are handed to requests that read the older ones.
+const RENEWAL_SHARED: Duration = Duration::from_secs(120);
 
 impl Sessions {
     pub fn new(sealer: Arc<Sealer>) -> Self {
-        Self { sealer }
+        Self { sealer, renewals: Default::default() }
+    }
+
+    /// New tokens for the session whose request read `current`: from `renew` (PSC), or the ones
+    /// another request of the same session got meanwhile. One renewal per session at a time.
+    pub async fn renew_once<F: Future<Output = Result<Tokens, Error>>>(
+        &self,
+        session: &Session,
+        current: &Tokens,
+        renew: impl FnOnce() -> F,
+    ) -> Result<Tokens, Error> {
+        let Some(id) = session.id().map(|id| id.to_string()) else { return renew().await };
+        let slot = {
+            let mut renewals = self.renewals.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            // forget sessions that nobody is renewing and that renewed long enough ago
+            renewals.retain(|_, slot| {
+                Arc::strong_count(slot) > 1 || slot.try_lock().is_ok_and(|last| last.as_ref().is_some_and(|(at, _)| at.elapsed() < RENEWAL_SHARED))
+            });
+            renewals.entry(id).or_default().clone()
+        };
+        let mut last = slot.lock().await;
+        if let Some((at, tokens)) = last.as_ref() {
+            if at.elapsed() < RENEWAL_SHARED && tokens.access_token != current.access_token {
+                return Ok(tokens.clone()); // renewed by another request since this one read the session
+            }
+        }
+        let tokens = renew().await?;
+        *last = Some((Instant::now(), tokens.clone()));
+        Ok(tokens)
     }
 
     fn seal(&self, tokens: &Tokens) -> Result<String, Error> {

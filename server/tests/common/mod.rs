@@ -127,7 +127,13 @@ pub async fn serve() -> (String, Arc<Backend>, tower_sessions_sqlx_store::sqlx::
 /// A session cookie for `rpps`, signed in through the PSC stand-in and kept in `db` as the
 /// server keeps its sessions.
 pub async fn session_cookie(db: &tower_sessions_sqlx_store::sqlx::SqlitePool, rpps: &str) -> String {
-    let (_, user, config) = signed_in("webmail", rpps).await;
+    session_cookie_with(db, rpps, |_| {}).await
+}
+
+/// [`session_cookie`], with the signed-in user changed by `change` before it is kept.
+pub async fn session_cookie_with(db: &tower_sessions_sqlx_store::sqlx::SqlitePool, rpps: &str, change: impl FnOnce(&mut SignedInUser)) -> String {
+    let (_, mut user, config) = signed_in("webmail", rpps).await;
+    change(&mut user);
     let store = tower_sessions_sqlx_store::SqliteStore::new(db.clone());
     let session = Session::new(None, Arc::new(store), None);
     sessions(&config).sign_in(&session, &user).await.unwrap();

@@ -219,3 +219,37 @@ async fn imap_server_down_is_reported_as_unreachable() {
     let gateway = ImapGateway::new(config.imap).unwrap();
     assert!(matches!(gateway.open(CLAIRE, "token").await, Err(Error::OperatorUnreachable(_))));
 }
+
+/// Several tabs of one user asking at the moment the token is due: one renewal at PSC, whose new
+/// tokens every tab takes. (PSC gives each refresh token once: a second renewal with the same one
+/// would revoke the sign-in, and the tabs would find the user signed out.)
+#[tokio::test]
+async fn tabs_renewing_at_once_keep_the_user_signed_in() {
+    use serde_json::json;
+    let (base, _backend, db) = crate::common::serve().await;
+    let mut first_refresh = None;
+    let cookie = crate::common::session_cookie_with(&db, CLAIRE_RPPS, |user| {
+        user.tokens.renew_after = 0; // due now
+        first_refresh = user.tokens.refresh_token.clone();
+    })
+    .await;
+    let http = reqwest::Client::new();
+    let call = |function: &'static str, args: serde_json::Value| {
+        let request = http.post(format!("{base}/api/{function}")).header("cookie", &cookie).header("content-type", "application/json");
+        async move { request.body(args.to_string()).send().await.unwrap().status() }
+    };
+    let tabs = futures::future::join_all([
+        call("dossiers", json!({})),
+        call("messages", json!({ "folder": "INBOX", "page": 0, "search": Search::default() })),
+        call("moi", json!({})),
+        call("boites", json!({})),
+        call("dossiers", json!({})),
+    ])
+    .await;
+    assert!(tabs.iter().all(|s| s.is_success()), "{tabs:?}");
+    assert!(call("messages", json!({ "folder": "INBOX", "page": 0, "search": Search::default() })).await.is_success(), "still signed in");
+    // the refresh token read at sign-in was used once, and is spent
+    let (psc, user, _) = signed_in("webmail", CLAIRE_RPPS).await;
+    let spent = server::identity::Tokens { refresh_token: first_refresh, ..user.tokens };
+    assert!(psc.refresh(&spent).await.is_err(), "a refresh token serves once");
+}
