@@ -58,6 +58,11 @@ fn paris(unix: i64) -> Local {
 }
 
 /// For a message list: "14:05" today, "21 nov." this year, "21/11/2025" before.
+/// The year (Paris time) of a Unix time.
+pub fn year(unix: i64) -> i32 {
+    paris(unix).year as i32
+}
+
 pub fn list_date(unix: i64, now: i64) -> String {
     let (d, n) = (paris(unix), paris(now));
     if (d.year, d.month, d.day) == (n.year, n.month, n.day) {

@@ -9,6 +9,7 @@ pub mod backend;
 pub mod error;
 pub mod format;
 pub mod organisation;
+pub mod patient;
 pub mod sending;
 pub mod urls;
 mod pages;

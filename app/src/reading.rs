@@ -1,6 +1,7 @@
 //! Server functions and the data they carry between server and browser.
 //! Each one checks the signed-in user on the server through [`crate::backend::Webmail`].
 
+use crate::patient::PatientSender;
 use crate::error::WebmailError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -83,6 +84,10 @@ pub struct MessageSummary {
     pub has_attachments: bool,
     /// A draft (\\Draft): opening it goes back to writing it.
     pub draft: bool,
+    /// The sender is a patient writing from Mon Espace Santé (shown by name and INS, marked).
+    pub patient: Option<PatientSender>,
+    /// Health documents it carries (IHE XDM): their types, or « Document de santé ».
+    pub document: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -154,6 +159,12 @@ pub struct MessageView {
     pub receipt_requested: bool,
     /// Without angle brackets; empty when the message has none.
     pub message_id: String,
+    /// The sender is a patient writing from Mon Espace Santé.
+    pub patient: Option<PatientSender>,
+    /// Health documents it carries (IHE XDM): their types, or « Document de santé ».
+    pub document: Option<String>,
+    /// This message ends the exchange with a patient (`X-MSS-MES: FIN` or the subject `[FIN]`).
+    pub ends_exchange: bool,
 }
 
 #[server(endpoint = "moi", input = leptos::server_fn::codec::Json)]

@@ -5,12 +5,7 @@ use crate::error::WebmailError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// The domain of patients' mailboxes (Mon Espace Santé): `<INS>@patient.mssante.fr`.
-pub const PATIENT_DOMAIN: &str = "patient.mssante.fr";
-
-pub fn is_patient(address: &str) -> bool {
-    address.trim().to_ascii_lowercase().ends_with(&format!("@{PATIENT_DOMAIN}"))
-}
+pub use crate::patient::{PATIENT_DOMAIN, is_patient};
 
 /// Most recipients (À and Cc together) one message may have.
 pub const MAX_RECIPIENTS: usize = 100;
@@ -62,11 +57,35 @@ pub struct Draft {
     pub receipt: bool,
     /// Patient exchange: the patient may not answer (X-MSS-MES: FIN).
     pub close_exchange: bool,
+    /// Patient addresses whose identity (sex, birth, birthplace from the INS) the professional
+    /// confirmed (ECO.3.1.5, §3.4.2.2).
+    #[serde(default)]
+    pub patient_confirmed: Vec<String>,
+    /// The professional confirmed sending to a patient and professionals in one message.
+    #[serde(default)]
+    pub mixed_confirmed: bool,
 }
 
 impl Draft {
     pub fn recipients(&self) -> impl Iterator<Item = &String> {
         self.to.iter().chain(&self.cc)
+    }
+
+    /// Why this draft may not be sent yet under the rules of writing to patients, in French:
+    /// one patient per message, their identity confirmed, and a mix with professionals confirmed.
+    pub fn patient_refusal(&self) -> Option<String> {
+        let patients: Vec<&String> = self.recipients().filter(|r| is_patient(r)).collect();
+        let patient = patients.first()?;
+        if patients.len() > 1 {
+            return Some("Un message ne peut être adressé qu'à un seul patient : écrivez à chacun séparément.".into());
+        }
+        if !self.patient_confirmed.iter().any(|c| c.trim().eq_ignore_ascii_case(patient.trim())) {
+            return Some(format!("Confirmez l'identité du patient ({}) avant d'envoyer.", patient.trim()));
+        }
+        if self.recipients().count() > 1 && !self.mixed_confirmed {
+            return Some("Ce message part à un patient et à des professionnels : confirmez que le patient peut voir leurs adresses.".into());
+        }
+        None
     }
 }
 
@@ -88,6 +107,9 @@ pub struct Compose {
 pub struct RecipientCheck {
     pub address: String,
     pub refusal: Option<String>,
+    /// For a valid patient address: who the INS says it is (« Femme, née en mars 1979, … »), to
+    /// be confirmed before sending.
+    pub patient: Option<String>,
 }
 
 /// After a send: whether the copy in « Envoyés » was made (the message left either way).
@@ -131,4 +153,26 @@ pub async fn send_message(draft: Draft) -> Result<Sent, WebmailError> {
 pub async fn answer_receipt(folder: String, uid: u32, send: bool) -> Result<(), WebmailError> {
     let (webmail, request) = crate::backend::from_request().await?;
     webmail.answer_receipt(request, folder, uid, send).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patient_rules_one_patient_identity_then_mix_confirmed() {
+        let patient = "279035121518989@patient.mssante.fr";
+        let colleague = "marc.garnier@cabinet-demo.mssante.fr";
+        let only_colleague = Draft { to: vec![colleague.into()], ..Draft::default() };
+        assert_eq!(only_colleague.patient_refusal(), None);
+        let draft = Draft { to: vec![patient.into()], ..Draft::default() };
+        assert!(draft.patient_refusal().unwrap().contains("Confirmez l'identité"));
+        let draft = Draft { patient_confirmed: vec![patient.to_uppercase()], ..draft };
+        assert_eq!(draft.patient_refusal(), None, "confirmed, whatever the case");
+        let mixed = Draft { cc: vec![colleague.into()], ..draft.clone() };
+        assert!(mixed.patient_refusal().unwrap().contains("patient et à des professionnels"));
+        assert_eq!(Draft { mixed_confirmed: true, ..mixed }.patient_refusal(), None);
+        let two = Draft { cc: vec!["285077511234511@patient.mssante.fr".into()], mixed_confirmed: true, ..draft };
+        assert!(two.patient_refusal().unwrap().contains("un seul patient"));
+    }
 }

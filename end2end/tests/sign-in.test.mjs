@@ -34,6 +34,17 @@ test('sign in with PSC, see the seeded inbox, open a message, sign out', async (
   const unread = Number((await page.locator('.compteur').innerText()).match(/^6 message\(s\), (\d) non lu\(s\)$/)[1]);
   assert.match(await rows.first().innerText(), /Dr Marc GARNIER[\s\S]*Adressage : M\. Bernard PETIT/);
   assert.equal(await page.locator('.message.non-lu').count(), unread);
+  // the patient's message is marked in words (not colour alone), with name and INS instead of the address
+  const fromPatient = rows.filter({ hasText: 'Question sur mon traitement' });
+  assert.equal(await fromPatient.getByTestId('patient').innerText(), 'Patient · Mon espace santé');
+  assert.match(await fromPatient.innerText(), /VIDAL Hélène · INS 2 85 07 75 112 345 11/);
+  assert.ok(!(await fromPatient.innerText()).includes('@patient.mssante.fr'), 'the address is not what identifies the patient');
+  assert.equal(await page.getByTestId('patient').count(), 1, 'professionals are not marked');
+  // a document message: no XDM/1.0/DDM+ prefix, its document type in the row
+  const documentRow = rows.filter({ has: page.getByTestId('document') });
+  assert.match(await documentRow.innerText(), /CR d'examens biologiques VIDAL Hélène 19850712/);
+  assert.match(await documentRow.getByTestId('document').innerText(), /Compte rendu d'examens biologiques/);
+  assert.ok(!(await page.getByTestId('messages').innerText()).includes('XDM/1.0/DDM+'));
   await waitForHydration(page);
 
   // the access token never reaches the browser: only an opaque HttpOnly session cookie
@@ -44,7 +55,8 @@ test('sign in with PSC, see the seeded inbox, open a message, sign out', async (
   await page.waitForURL(/\/messages\/\d+\?dossier=INBOX$/);
   await assert.doesNotReject(page.getByTestId('objet').getByText('Question sur mon traitement').waitFor());
   assert.match(await page.getByTestId('corps').innerText(), /des vertiges le matin/);
-  assert.match(await page.locator('.entetes').innerText(), /Hélène VIDAL <285077511234511@patient\.mssante\.fr>/);
+  assert.match(await page.locator('.entetes').innerText(), /VIDAL Hélène <285077511234511@patient\.mssante\.fr>/);
+  assert.match(await page.locator('.entetes').innerText(), /Patient · Mon espace santé\s*VIDAL Hélène · INS 2 85 07 75 112 345 11/);
 
   await page.getByRole('link', { name: '← Retour à la liste' }).click();
   await page.waitForURL(`${webmail.url}/`);

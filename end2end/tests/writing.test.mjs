@@ -47,6 +47,19 @@ test('a message to a colleague and a patient: refused chip, attachment with prog
   await page.getByRole('button', { name: 'Retirer dr.house@gmail.com' }).click();
   assert.equal(await page.getByTestId('puce').count(), 2);
 
+  // the patient: who the INS says it is, to confirm; then the mix with a colleague, to confirm
+  const identity = page.getByTestId('identite-patient');
+  await identity.waitFor();
+  assert.match(await identity.innerText(), /Patient · Mon espace santé — Femme, née en juillet 1985, dans le département 75/);
+  const send = page.getByRole('button', { name: 'Envoyer' });
+  assert.match(await page.getByTestId('regle-patient').innerText(), /Confirmez l'identité du patient/);
+  assert.equal(await send.isDisabled(), true, 'not before the identity is confirmed');
+  await identity.getByLabel(/Identité vérifiée/).check();
+  assert.match(await page.getByTestId('regle-patient').innerText(), /patient et à des professionnels/);
+  assert.equal(await send.isDisabled(), true, 'not before the mix is confirmed');
+  await page.getByTestId('confirmation-mixte').getByRole('checkbox').check();
+  assert.equal(await page.getByTestId('regle-patient').count(), 0);
+
   const subject = `Bilan biologique ${Date.now()}`;
   await page.getByLabel('Objet').fill(subject);
   await page.getByLabel('Message', { exact: true }).fill('Bonjour,\nvoici le bilan du 20 novembre.\nBien cordialement,\nDr Sophie LAMBERT');
@@ -77,6 +90,24 @@ test('a message to a colleague and a patient: refused chip, attachment with prog
   assert.equal(find(SOPHIE.mailbox, 'Sent', 'Subject', subject).length, 1, 'one copy in Sent');
   assert.equal(find(SOPHIE.mailbox, 'Drafts', 'Subject', subject).length, 0, 'no draft left');
   assert.deepEqual(problems, []);
+  await page.context().close();
+});
+
+test('one patient per message, and a [FIN] subject is explained', async () => {
+  const page = await compose();
+  await page.getByLabel('À', { exact: true }).fill(`${PATIENT} 279035121518989@patient.mssante.fr `);
+  await page.getByTestId('identite-patient').nth(1).waitFor();
+  assert.match(await page.getByTestId('identite-patient').nth(1).innerText(), /Femme, née en mars 1979, dans le département 51/);
+  for (const box of await page.getByLabel(/Identité vérifiée/).all()) await box.check();
+  assert.match(await page.getByTestId('regle-patient').innerText(), /un seul patient/);
+  assert.equal(await page.getByRole('button', { name: 'Envoyer' }).isDisabled(), true);
+  await page.getByRole('button', { name: 'Retirer 279035121518989@patient.mssante.fr' }).click();
+  assert.equal(await page.getByTestId('regle-patient').count(), 0);
+  assert.equal(await page.getByRole('button', { name: 'Envoyer' }).isDisabled(), false);
+  await page.getByLabel('Objet').fill('[FIN]');
+  assert.match(await page.getByTestId('objet-fin').innerText(), /clôt l'échange/);
+  await page.getByRole('button', { name: 'Supprimer le brouillon' }).click();
+  await page.waitForURL(`${run.webmail.url}/`);
   await page.context().close();
 });
 

@@ -22,7 +22,8 @@ MARC = ("Dr Marc GARNIER", f"marc.garnier@{C}")
 SECRETARIAT = ("Secrétariat de cardiologie", f"secretariat-cardio@{H}")
 LABO = ("Laboratoire de biologie médicale", f"biologie@{H}")
 PATIENT_INS = "285077511234511"   # synthetic NIR with a valid key (97 - 2850775112345 mod 97 = 11)
-PATIENT = ("Hélène VIDAL", f"{PATIENT_INS}@{P}")
+# Mon Espace Santé writes the birth name, then the first name, in From
+PATIENT = ("VIDAL Hélène", f"{PATIENT_INS}@{P}")
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 
 

@@ -1,5 +1,6 @@
 //! Folder lists: search, pages of messages, selection and actions, the organisational bar.
 
+use super::markers::{DocumentMark, PatientMark};
 use super::frame::{Changes, Mailboxes, Problem, SignedIn, folder_of};
 use super::organisation::OrganisationNav;
 use crate::error::WebmailError;
@@ -179,11 +180,15 @@ fn MessageTable(
                                 prop:checked=move || selected.with(|s| s.contains(&uid))
                                 on:change=move |_| selected.update(|s| if !s.remove(&uid) { s.insert(uid); })/>
                             <a href=if m.draft { urls::compose(Some((ComposeFrom::Draft, &folder, uid))) } else { urls::message(&folder, uid) }>
-                                <span class="expediteur">{m.from}</span>
+                                {match m.patient {
+                                    Some(patient) => view! { <span class="expediteur de-patient"><PatientMark patient/></span> }.into_any(),
+                                    None => view! { <span class="expediteur">{m.from}</span> }.into_any(),
+                                }}
                                 <span class="objet">
                                     {m.flagged.then(|| view! { <span class="drapeau" title="Suivi">"⚑ "</span> })}
                                     {m.has_attachments.then(|| view! { <PaperClip/> })}
                                     {m.subject}
+                                    {m.document.map(|label| view! { <DocumentMark label/> })}
                                 </span>
                                 <time class="date">{m.date}</time>
                             </a>

@@ -2,6 +2,7 @@
 //! receipt consent.
 
 use super::frame::{Problem, SignedIn, folder_of};
+use super::markers::{DocumentMark, PatientMark};
 use crate::error::WebmailError;
 use super::mailbox::{MoveTo, message_action};
 use crate::reading::{Attachment, MessageAction, MessageView, Preview, read_message};
@@ -115,8 +116,15 @@ fn MessageBody(message: MessageView) -> impl IntoView {
             </div>
             {move || act.value().get().and_then(Result::err).map(|error| view! { <Problem error/> })}
             {message.receipt_requested.then(|| view! { <ReceiptRequest folder=message.folder.clone() uid/> })}
+            {message.ends_exchange.then(|| view! {
+                <p class="bandeau-info" data-testid="echange-cloture">
+                    {format!("Échange clôturé le {} : le patient ne peut pas répondre à ce message sur Mon espace santé.", message.date)}
+                </p>
+            })}
             <div class="entetes">
                 <p><span class="libelle">"De : "</span>{message.from}</p>
+                {message.patient.map(|patient| view! { <p class="expediteur-patient"><PatientMark patient/></p> })}
+                {message.document.map(|label| view! { <p><DocumentMark label/></p> })}
                 {recipients("À : ", message.to)}
                 {recipients("Cc : ", message.cc)}
                 <p><span class="libelle">"Date : "</span>{message.date}</p>

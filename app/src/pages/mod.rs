@@ -3,6 +3,7 @@
 pub(crate) mod compose;
 pub(crate) mod frame;
 pub(crate) mod mailbox;
+pub(crate) mod markers;
 pub(crate) mod message;
 pub(crate) mod organisation;
 

@@ -243,7 +243,15 @@ impl Backend {
             return Err(Error::BadInput(refusal));
         }
         let trust = self.sending.trust.snapshot();
-        Ok(addresses.iter().map(|a| RecipientCheck { address: a.trim().to_string(), refusal: trust.check(a).err() }).collect())
+        let year = app::format::year(unix_now());
+        Ok(addresses
+            .iter()
+            .map(|a| {
+                let refusal = trust.check(a).err();
+                let patient = app::patient::ins_of(a).filter(|_| refusal.is_none()).and_then(|ins| app::patient::check_ins(&ins, year).ok());
+                RecipientCheck { address: a.trim().to_string(), refusal, patient: patient.map(|p| p.describe()) }
+            })
+            .collect())
     }
 
     /// Save the draft in the Drafts folder, replacing its previous version.
@@ -307,6 +315,9 @@ impl Backend {
             .collect();
         if !refused.is_empty() {
             return Err(Error::BadInput(format!("Rien n'a été envoyé. Destinataire(s) refusé(s) — {}.", refused.join(" ; "))));
+        }
+        if let Some(refusal) = draft.patient_refusal() {
+            return Err(Error::BadInput(format!("Rien n'a été envoyé. {refusal}")));
         }
         // the right to send as an organisational mailbox is asked once, before anything is sent
         let org = self.organisational_sender(caller, draft).await?;

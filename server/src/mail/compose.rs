@@ -171,6 +171,9 @@ pub fn read_draft(raw: &[u8]) -> Option<(Draft, Vec<AttachedFile>)> {
         references: ids(message.references()),
         receipt: message.header("Disposition-Notification-To").is_some(),
         close_exchange: message.header_raw("X-MSS-MES").is_some_and(|v| v.trim() == "FIN"),
+        // confirmations are asked again when the draft is reopened
+        patient_confirmed: vec![],
+        mixed_confirmed: false,
     };
     Some((draft, attachments(&message)))
 }

@@ -4,6 +4,7 @@ use super::{sanitize, xdm};
 use app::reading::{Attachment, MessageSummary, MessageView, Preview};
 pub use app::urls::PartUrls;
 use app::format;
+use app::patient::{self, PatientSender};
 use mail_parser::{Addr, Address, Message, MessageParser, MessagePart, MimeHeaders};
 use std::collections::HashMap;
 
@@ -36,6 +37,29 @@ pub(crate) fn subject(message: &Message) -> String {
     message.subject().map(str::trim).filter(|s| !s.is_empty()).unwrap_or("(sans objet)").to_string()
 }
 
+/// The subject as shown (without the `XDM/1.0/DDM+` prefix), and the documents the message
+/// carries: the types named in `X-MSS-CODECDA`, else « Document de santé » for a document subject.
+fn subject_and_document(message: &Message) -> (String, Option<String>) {
+    let full = subject(message);
+    let (shown, document_subject) = patient::shown_subject(&full);
+    let codes: Vec<String> = message
+        .header_raw("X-MSS-CODECDA")
+        .map(|v| v.split(',').map(str::trim).filter(|c| !c.is_empty()).take(5).map(|c| patient::document_type(c).map_or_else(|| format!("document {}", c.chars().take(20).collect::<String>()), String::from)).collect())
+        .unwrap_or_default();
+    let document = if !codes.is_empty() {
+        Some(codes.join(", "))
+    } else {
+        document_subject.then(|| "Document de santé".to_string())
+    };
+    let shown = if shown.is_empty() { "(sans objet)" } else { shown };
+    (shown.to_string(), document)
+}
+
+fn patient_sender(message: &Message) -> Option<PatientSender> {
+    let from = message.from().and_then(Address::first)?;
+    PatientSender::of(from.name.as_deref(), from.address.as_deref()?)
+}
+
 /// IMAP flags of a message, as the pages need them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Flags {
@@ -58,15 +82,20 @@ pub fn summary(uid: u32, flags: Flags, header: &[u8], fallback_date: i64, now: i
             flagged: flags.flagged,
             has_attachments: false,
             draft: flags.draft,
+            patient: None,
+            document: None,
         };
     };
     let has_attachments = message.content_type().is_some_and(|ct| {
         ct.ctype().eq_ignore_ascii_case("multipart") && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("mixed"))
     });
+    let (subject, document) = subject_and_document(&message);
     MessageSummary {
         uid,
         from: message.from().and_then(Address::first).map(short_name).unwrap_or_default(),
-        subject: subject(&message),
+        patient: patient_sender(&message),
+        subject,
+        document,
         date: format::list_date(message.date().map(|d| d.to_timestamp()).unwrap_or(fallback_date), now),
         seen: flags.seen,
         flagged: flags.flagged,
@@ -197,6 +226,9 @@ pub fn view(urls: &PartUrls, flags: Flags, raw: &[u8], fallback_date: i64) -> Me
         attachments: vec![],
         receipt_requested: false,
         message_id: String::new(),
+        patient: None,
+        document: None,
+        ends_exchange: false,
     };
     let Some(message) = parse(raw) else { return unreadable };
     let attachments = message
@@ -234,7 +266,10 @@ pub fn view(urls: &PartUrls, flags: Flags, raw: &[u8], fallback_date: i64) -> Me
         from: message.from().and_then(Address::first).map(full_name).unwrap_or_default(),
         to: all(message.to()),
         cc: all(message.cc()),
-        subject: subject(&message),
+        patient: patient_sender(&message),
+        ends_exchange: message.header_raw("X-MSS-MES").is_some_and(|v| v.trim() == "FIN") || patient::ends_exchange(&subject(&message)),
+        subject: subject_and_document(&message).0,
+        document: subject_and_document(&message).1,
         date: format::full_date(message.date().map(|d| d.to_timestamp()).unwrap_or(fallback_date)),
         text,
         attachments,
@@ -271,6 +306,30 @@ Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b--\r\n";
         assert_eq!(v.subject, "Compte rendu d'hospitalisation");
         assert_eq!(v.text, "Sortie à domicile le 14 novembre.");
         assert_eq!(v.date, "dimanche 22 nov. 2026 à 14:05");
+    }
+
+    #[test]
+    fn patients_and_documents_are_marked_in_lists_and_views() {
+        let from_patient = "From: \"DURAND Marie\" <279035121518989@patient.mssante.fr>\r\nSubject: Question sur mon traitement\r\n\
+Date: Sat, 21 Nov 2026 09:00:00 +0000\r\n\r\nBonjour docteur\r\n";
+        let s = summary(1, Flags::default(), from_patient.as_bytes(), 0, 0);
+        assert_eq!(s.patient.as_ref().unwrap().label(), "DURAND Marie · INS 2 79 03 51 215 189 89");
+        assert_eq!(s.document, None);
+        let document = "From: labo@hopital-demo.mssante.fr\r\nSubject: XDM/1.0/DDM+CR de biologie MARTIN Paul 19560412\r\n\
+X-MSS-CODECDA: 11502-2, 99999-9\r\nDate: Sat, 21 Nov 2026 09:00:00 +0000\r\n\r\nCi-joint\r\n";
+        let s = summary(2, Flags::default(), document.as_bytes(), 0, 0);
+        assert_eq!((s.subject.as_str(), s.patient.is_none()), ("CR de biologie MARTIN Paul 19560412", true));
+        assert_eq!(s.document.as_deref(), Some("Compte rendu d'examens biologiques, document 99999-9"));
+        let bare = summary(3, Flags::default(), b"Subject: XDM/1.0/DDM+\r\n\r\n", 0, 0);
+        assert_eq!((bare.subject.as_str(), bare.document.as_deref()), ("(sans objet)", Some("Document de santé")));
+
+        let urls = PartUrls { folder: "INBOX", uid: 1 };
+        let v = view(&urls, Flags::default(), from_patient.as_bytes(), 0);
+        assert!(v.patient.is_some() && !v.ends_exchange);
+        let closing = "From: claire.dubois@hopital-demo.mssante.fr\r\nTo: 279035121518989@patient.mssante.fr\r\nSubject: [FIN]\r\n\r\nFin\r\n";
+        assert!(view(&urls, Flags::default(), closing.as_bytes(), 0).ends_exchange);
+        let header = "From: claire.dubois@hopital-demo.mssante.fr\r\nSubject: Résultats\r\nX-MSS-MES: FIN\r\n\r\nFin\r\n";
+        assert!(view(&urls, Flags::default(), header.as_bytes(), 0).ends_exchange);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-pub use app::sending::{PATIENT_DOMAIN, is_patient};
+pub use app::patient::{PATIENT_DOMAIN, check_ins, is_patient};
 
 /// The domains of a liste blanche document (namespace `https://listeblanche.mssante.fr/schema`).
 pub fn parse_liste_blanche(xml: &str) -> Result<HashSet<String>, String> {
@@ -23,32 +23,6 @@ pub fn parse_liste_blanche(xml: &str) -> Result<HashSet<String>, String> {
         .map(|name| name.trim().trim_end_matches('.').to_ascii_lowercase())
         .filter(|name| !name.is_empty())
         .collect())
-}
-
-/// Why a patient address is not a valid INS (15 characters: NIR of 13 + key of 2), or Ok.
-pub fn check_ins(local_part: &str) -> Result<(), String> {
-    let ins = local_part.to_ascii_uppercase();
-    if ins.len() != 15 {
-        return Err(format!("l'INS du patient doit compter 15 caractères (13 + clé), et non {}", ins.chars().count()));
-    }
-    // Corsica: 2A and 2B in the department; the key is computed with 19 and 18 in their place
-    let numeric = match &ins[5..7] {
-        "2A" => format!("{}19{}", &ins[..5], &ins[7..13]),
-        "2B" => format!("{}18{}", &ins[..5], &ins[7..13]),
-        _ => ins[..13].to_string(),
-    };
-    if !numeric.bytes().all(|b| b.is_ascii_digit()) || !ins[13..].bytes().all(|b| b.is_ascii_digit()) {
-        return Err("l'INS du patient ne doit contenir que des chiffres (2A ou 2B pour la Corse)".into());
-    }
-    if !matches!(&ins[..1], "1" | "2" | "3" | "4" | "7" | "8") {
-        return Err("l'INS du patient doit commencer par 1 ou 2 (ou 3, 4, 7, 8 pour un numéro provisoire)".into());
-    }
-    let number: u64 = numeric.parse().map_err(|_| "INS illisible".to_string())?;
-    let key: u64 = ins[13..].parse().map_err(|_| "clé illisible".to_string())?;
-    if 97 - number % 97 != key {
-        return Err("la clé de l'INS du patient est fausse : vérifiez le numéro sur la carte Vitale ou l'attestation".into());
-    }
-    Ok(())
 }
 
 /// The liste blanche file, reread when its modification time changes (checked at most every
@@ -116,7 +90,7 @@ impl TrustSnapshot {
         let parsed: lettre::Address = address.parse().map_err(|_| "adresse mal formée".to_string())?;
         let domain = parsed.domain().to_ascii_lowercase();
         if domain == PATIENT_DOMAIN {
-            return check_ins(parsed.user());
+            return check_ins(parsed.user(), app::format::year(crate::clock::unix_now())).map(|_| ());
         }
         if self.domains.as_ref().map_err(Clone::clone)?.contains(&domain) {
             Ok(())
@@ -147,18 +121,6 @@ mod tests {
         assert_eq!(domains.len(), 2);
         assert!(domains.contains("hopital-demo.mssante.fr") && domains.contains("pharmacie.mssante.fr"));
         assert!(parse_liste_blanche("<autre/>").is_err());
-    }
-
-    #[test]
-    fn ins_key_is_checked_corsica_included() {
-        assert_eq!(check_ins("285077511234511"), Ok(()));
-        assert!(check_ins("285077511234512").unwrap_err().contains("clé"));
-        assert!(check_ins("28507751123451").unwrap_err().contains("15 caractères"));
-        assert!(check_ins("2850775112345AB").is_err());
-        // 1 85 05 2A 123 456 → 1850519123456: key = 97 − (1850519123456 mod 97)
-        let key = 97 - 1850519123456u64 % 97;
-        assert_eq!(check_ins(&format!("185052A123456{key:02}")), Ok(()));
-        assert!(check_ins(&format!("185052B123456{key:02}")).is_err());
     }
 
     #[test]

@@ -35,7 +35,10 @@ async fn psc_sign_in_gives_identity_and_a_token_dovecot_accepts() {
     let view = message::view(&PartUrls { folder: "INBOX", uid: legacy.uid }, Default::default(), &raw, received);
     assert!(view.text.contains("décompensation cardiaque"), "{}", view.text);
     // the PDF + IHE_XDM message lists both attachments, and the archive's CDA document
-    let xdm = inbox.messages.iter().find(|m| m.subject.starts_with("XDM/1.0/DDM+")).unwrap();
+    // its subject shown without the XDM/1.0/DDM+ prefix, its document type from X-MSS-CODECDA
+    let xdm = inbox.messages.iter().find(|m| m.document.is_some()).unwrap();
+    assert_eq!(xdm.document.as_deref(), Some("Compte rendu d'examens biologiques"));
+    assert!(!xdm.subject.contains("XDM/1.0"), "{}", xdm.subject);
     let (raw, _, received) = imap.raw_message("INBOX", xdm.uid, false).await.unwrap();
     let view = message::view(&PartUrls { folder: "INBOX", uid: xdm.uid }, Default::default(), &raw, received);
     let names: Vec<_> = view.attachments.iter().map(|a| a.name.as_str()).collect();

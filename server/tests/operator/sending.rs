@@ -42,6 +42,14 @@ async fn sent_inside_the_trust_space_once_with_the_mssante_headers() {
         close_exchange: true,
         ..start.draft
     };
+    // a patient among the recipients: identity, then the mix with a professional, confirmed first
+    let unconfirmed = backend.send_message(req(&session), draft.clone()).await;
+    assert!(matches!(&unconfirmed, Err(WebmailError::InvalidInput(t)) if t.contains("Confirmez l'identité du patient")), "{unconfirmed:?}");
+    let draft = Draft { patient_confirmed: vec![PATIENT.to_uppercase()], ..draft };
+    let unmixed = backend.send_message(req(&session), draft.clone()).await;
+    assert!(matches!(&unmixed, Err(WebmailError::InvalidInput(t)) if t.contains("patient et à des professionnels")), "{unmixed:?}");
+    assert!(find(MARC, "INBOX", "Message-ID", &draft.id).is_empty(), "nothing left before the confirmations");
+    let draft = Draft { mixed_confirmed: true, ..draft };
     let sent = backend.send_message(req(&session), draft.clone()).await.unwrap();
     assert!(sent.copied_to_sent);
 
@@ -72,6 +80,16 @@ async fn a_refused_recipient_stops_the_whole_send_and_says_why() {
     assert_eq!(checks[0].refusal, None);
     assert!(checks[1].refusal.as_deref().unwrap().contains("n'appartient pas à l'espace de confiance"));
     assert!(checks[2].refusal.as_deref().unwrap().contains("clé de l'INS"));
+    assert_eq!(checks[2].patient, None, "no identity for a refused INS");
+    let patient = backend.check_recipients(req(&session), vec![PATIENT.into()]).await.unwrap();
+    assert_eq!(patient[0].patient.as_deref(), Some("Femme, née en juillet 1985, dans le département 75"));
+    assert_eq!(checks[0].patient, None);
+    // one patient per message
+    let second = "279035121518989@patient.mssante.fr";
+    let two = Draft { to: vec![PATIENT.into(), second.into()], patient_confirmed: vec![PATIENT.into(), second.into()], mixed_confirmed: true, subject: "Deux".into(),
+        ..backend.start_compose(req(&session), ComposeStart::New).await.unwrap().draft };
+    let refused = backend.send_message(req(&session), two).await;
+    assert!(matches!(&refused, Err(WebmailError::InvalidInput(t)) if t.contains("un seul patient")), "{refused:?}");
 
     let draft = Draft { to: vec![MARC.into()], cc: vec!["dr.house@gmail.com".into()], subject: "Avis".into(), ..backend.start_compose(req(&session), ComposeStart::New).await.unwrap().draft };
     let Err(WebmailError::InvalidInput(why)) = backend.send_message(req(&session), draft.clone()).await else { panic!("must be refused") };

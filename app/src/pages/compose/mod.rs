@@ -88,6 +88,8 @@ fn ComposeForm(compose: Compose) -> impl IntoView {
     let refused = move || state.has_refused();
     let uploading = RwSignal::new(Vec::<(u32, String, u32)>::new());
     let has_patient = move || current.with(|d| d.recipients().any(|r| is_patient(r)));
+    let patient_refusal = move || current.with(Draft::patient_refusal);
+    let mixed = move || current.with(|d| d.recipients().filter(|r| is_patient(r)).count() == 1 && d.recipients().count() > 1);
     let on_send = move |_| {
         leaving.set(true);
         send.dispatch(current.get_untracked());
@@ -104,8 +106,8 @@ fn ComposeForm(compose: Compose) -> impl IntoView {
             <h1 id="titre-redaction">{move || if subject.with(String::is_empty) { "Nouveau message".to_string() } else { subject.get() }}</h1>
             <RestoreBanner restorable restore=Callback::new(restore)/>
             <SenderChoice state senders from/>
-            <RecipientField label="À" name="a" list=to added/>
-            <RecipientField label="Cc" name="cc" list=cc added/>
+            <RecipientField label="À" name="a" list=to added confirmed=state.patient_confirmed/>
+            <RecipientField label="Cc" name="cc" list=cc added confirmed=state.patient_confirmed/>
             <label class="champ">
                 <span class="libelle">"Objet"</span>
                 <input type="text" name="objet" maxlength="250" prop:value=subject on:input=move |ev| subject.set(event_target_value(&ev))/>
@@ -126,9 +128,23 @@ fn ComposeForm(compose: Compose) -> impl IntoView {
             {move || refused().then(|| view! {
                 <p class="alerte" role="alert">"Retirez ou corrigez les destinataires refusés pour pouvoir envoyer."</p>
             })}
+            {move || (has_patient() && subject.with(|s| crate::patient::ends_exchange(s))).then(|| view! {
+                <p class="bandeau-info" data-testid="objet-fin">
+                    "Objet « [FIN] » : ce message clôt l'échange ; le patient ne pourra plus vous écrire sur Mon espace santé."
+                </p>
+            })}
+            {move || mixed().then(|| view! {
+                <label class="confirmation-mixte" data-testid="confirmation-mixte">
+                    <input type="checkbox" prop:checked=state.mixed_confirmed on:change=move |ev| state.mixed_confirmed.set(event_target_checked(&ev))/>
+                    " Ce message part à un patient et à des professionnels : le patient verra leurs adresses. Je confirme."
+                </label>
+            })}
+            {move || (!refused()).then(|| patient_refusal()).flatten().map(|why| view! {
+                <p class="alerte" role="status" data-testid="regle-patient">{why}</p>
+            })}
             <div class="actions-redaction">
                 <button type="button" class="principal" on:click=on_send
-                    disabled=move || send.pending().get() || refused() || !uploading.with(Vec::is_empty)>
+                    disabled=move || send.pending().get() || refused() || patient_refusal().is_some() || !uploading.with(Vec::is_empty)>
                     {move || if send.pending().get() { "Envoi…" } else { "Envoyer" }}
                 </button>
                 <button type="button" class="secondaire" on:click=move |_| { save.dispatch(current.get_untracked()); }>"Enregistrer le brouillon"</button>
@@ -206,7 +222,13 @@ fn split_addresses(text: &str) -> Vec<String> {
 /// A recipient field: typed addresses become chips on Enter, comma, semicolon, space or leaving
 /// the field; a refused one shows why.
 #[component]
-fn RecipientField(label: &'static str, name: &'static str, list: RwSignal<Vec<Chip>>, added: Callback<Vec<String>>) -> impl IntoView {
+fn RecipientField(
+    label: &'static str,
+    name: &'static str,
+    list: RwSignal<Vec<Chip>>,
+    added: Callback<Vec<String>>,
+    confirmed: RwSignal<Vec<String>>,
+) -> impl IntoView {
     let text = RwSignal::new(String::new());
     let commit = move || {
         let new: Vec<String> = split_addresses(&text.get_untracked())
@@ -224,13 +246,14 @@ fn RecipientField(label: &'static str, name: &'static str, list: RwSignal<Vec<Ch
         <div class="champ destinataires">
             <label class="libelle" for=input_id.clone()>{label}</label>
             <ul class="puces" aria-label=format!("Destinataires {label}")>
-                <For each=move || list.get() key=|c| (c.address.clone(), c.refusal.clone()) let:chip>
+                <For each=move || list.get() key=|c| (c.address.clone(), c.refusal.clone(), c.patient.clone()) let:chip>
                     {
                         let address = chip.address.clone();
                         view! {
-                            <li class="puce" class:refusee=chip.refusal.is_some() data-testid="puce">
+                            <li class="puce" class:refusee=chip.refusal.is_some() class:patient=chip.patient.is_some() data-testid="puce">
                                 <span class="adresse">{chip.address.clone()}</span>
                                 {chip.refusal.clone().map(|why| view! { <span class="motif">{format!("Refusé : {why}")}</span> })}
+                                {chip.patient.clone().map(|who| view! { <PatientIdentity address=chip.address.clone() who confirmed/> })}
                                 <button type="button" class="retirer" aria-label=format!("Retirer {}", chip.address)
                                     on:click=move |_| list.update(|l| l.retain(|c| c.address != address))>"×"</button>
                             </li>
@@ -250,6 +273,31 @@ fn RecipientField(label: &'static str, name: &'static str, list: RwSignal<Vec<Ch
                 on:keydown=move |ev| if ev.key() == "Enter" { ev.prevent_default(); commit() }
                 on:blur=move |_| commit()/>
         </div>
+    }
+}
+
+/// Who a patient address designates, by its INS, and the box that confirms it is the right patient.
+#[component]
+fn PatientIdentity(address: String, who: String, confirmed: RwSignal<Vec<String>>) -> impl IntoView {
+    let key = address.to_ascii_lowercase();
+    let is_confirmed = {
+        let key = key.clone();
+        move || confirmed.with(|c| c.iter().any(|a| a.eq_ignore_ascii_case(&key)))
+    };
+    view! {
+        <span class="identite-patient" data-testid="identite-patient">
+            <span>{format!("Patient · Mon espace santé — {who}")}</span>
+            <label class="confirmation">
+                <input type="checkbox" prop:checked=is_confirmed on:change=move |ev| {
+                    let on = event_target_checked(&ev);
+                    confirmed.update(|c| {
+                        c.retain(|a| !a.eq_ignore_ascii_case(&key));
+                        if on { c.push(key.clone()) }
+                    });
+                }/>
+                " Identité vérifiée : c'est bien mon patient"
+            </label>
+        </span>
     }
 }
 

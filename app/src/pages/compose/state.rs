@@ -9,10 +9,12 @@ use leptos::prelude::*;
 pub(super) struct Chip {
     pub address: String,
     pub refusal: Option<String>,
+    /// A patient: who the INS says it is, to confirm.
+    pub patient: Option<String>,
 }
 
 pub(super) fn chips(addresses: &[String]) -> Vec<Chip> {
-    addresses.iter().map(|a| Chip { address: a.clone(), refusal: None }).collect()
+    addresses.iter().map(|a| Chip { address: a.clone(), refusal: None, patient: None }).collect()
 }
 
 /// The draft, field by field, as the form binds to it.
@@ -30,6 +32,8 @@ pub(super) struct DraftState {
     pub attachments: RwSignal<Vec<Upload>>,
     pub receipt: RwSignal<bool>,
     pub close_exchange: RwSignal<bool>,
+    pub patient_confirmed: RwSignal<Vec<String>>,
+    pub mixed_confirmed: RwSignal<bool>,
     /// In-Reply-To and References, carried unchanged.
     thread: StoredValue<(Option<String>, Vec<String>)>,
 }
@@ -48,6 +52,8 @@ impl DraftState {
             attachments: RwSignal::new(Vec::new()),
             receipt: RwSignal::new(false),
             close_exchange: RwSignal::new(false),
+            patient_confirmed: RwSignal::new(Vec::new()),
+            mixed_confirmed: RwSignal::new(false),
             thread: StoredValue::new((None, Vec::new())),
         };
         state.restore(draft);
@@ -66,6 +72,8 @@ impl DraftState {
         self.attachments.set(d.attachments);
         self.receipt.set(d.receipt);
         self.close_exchange.set(d.close_exchange);
+        self.patient_confirmed.set(d.patient_confirmed);
+        self.mixed_confirmed.set(d.mixed_confirmed);
         self.thread.set_value((d.in_reply_to, d.references));
     }
 
@@ -86,6 +94,8 @@ impl DraftState {
             references,
             receipt: self.receipt.get(),
             close_exchange: self.close_exchange.get(),
+            patient_confirmed: self.patient_confirmed.get(),
+            mixed_confirmed: self.mixed_confirmed.get(),
         }
     }
 
@@ -104,6 +114,7 @@ impl DraftState {
                 for chip in chips.iter_mut() {
                     if let Some(r) = results.iter().find(|r| r.address.eq_ignore_ascii_case(&chip.address)) {
                         chip.refusal = r.refusal.clone();
+                        chip.patient = r.patient.clone();
                     }
                 }
             })
