@@ -1,6 +1,7 @@
 //! The server-side contract behind the server functions. `server/` provides an implementation
 //! as Leptos context; every method receives the caller's [`Request`] and checks it itself.
 
+use crate::documents::HealthDocument;
 use crate::reading::{Folder, Me, MessageAction, MessageList, MessageView, Search};
 use crate::error::WebmailError;
 use crate::organisation::{MailboxEntry, Member, Professional, Rights, TraceFilter, TraceReport};
@@ -17,6 +18,7 @@ pub trait Webmail: Send + Sync + 'static {
     fn list_folders(&self, request: Request) -> Reply<'_, Vec<Folder>>;
     fn list_messages(&self, request: Request, folder: String, page: u32, search: Search) -> Reply<'_, MessageList>;
     fn read_message(&self, request: Request, folder: String, uid: u32) -> Reply<'_, MessageView>;
+    fn read_document(&self, request: Request, folder: String, uid: u32, index: usize, path: String) -> Reply<'_, HealthDocument>;
     fn update_messages(&self, request: Request, folder: String, uids: Vec<u32>, action: MessageAction) -> Reply<'_, ()>;
     fn start_compose(&self, request: Request, start: ComposeStart) -> Reply<'_, Compose>;
     fn check_recipients(&self, request: Request, addresses: Vec<String>) -> Reply<'_, Vec<RecipientCheck>>;

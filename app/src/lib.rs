@@ -6,6 +6,7 @@
 pub mod reading;
 #[cfg(feature = "ssr")]
 pub mod backend;
+pub mod documents;
 pub mod error;
 pub mod format;
 pub mod organisation;
@@ -56,6 +57,7 @@ pub fn App() -> impl IntoView {
                 // whole pages are rendered before sending: readable without JavaScript, no streaming scripts
                 <Route path=path!("/") view=pages::MailboxPage ssr=SsrMode::Async/>
                 <Route path=path!("/messages/:uid") view=pages::MessagePage ssr=SsrMode::Async/>
+                <Route path=path!("/messages/:uid/document") view=pages::DocumentPage ssr=SsrMode::Async/>
                 <Route path=path!("/ecrire") view=pages::ComposePage ssr=SsrMode::Async/>
                 <Route path=path!("/boites/membres") view=pages::MembersPage ssr=SsrMode::Async/>
                 <Route path=path!("/boites/traces") view=pages::TracesPage ssr=SsrMode::Async/>

@@ -61,6 +61,16 @@ impl PartUrls<'_> {
         format!("/messages/piece?{}&index={index}&xdm={}", self.query(), encode(path))
     }
 
+    /// The PDF version of an XDM document, opened in the browser.
+    pub fn xdm_pdf(&self, index: usize, path: &str) -> String {
+        format!("{}&pdf=1&apercu=1", self.xdm_document(index, path))
+    }
+
+    /// The page showing an XDM document.
+    pub fn xdm_view(&self, index: usize, path: &str) -> String {
+        format!("/messages/{}/document?dossier={}&index={index}&chemin={}", self.uid, encode(self.folder), encode(path))
+    }
+
     pub fn html(&self, remote_images: bool) -> String {
         format!("/messages/contenu?{}{}", self.query(), if remote_images { "&images=1" } else { "" })
     }

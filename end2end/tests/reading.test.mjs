@@ -39,7 +39,8 @@ test('the HTML mail is shown sanitised in a sandboxed frame, remote images block
 
 test('attachments download, and an IHE_XDM.zip shows its documents', async () => {
   const page = await signedInPage();
-  await page.getByRole('link', { name: /XDM\/1\.0\/DDM/ }).click();
+  const problems = watchProblems(page, run.webmail.url);
+  await page.getByRole('link', { name: /CR d'examens biologiques VIDAL Hélène/ }).click();
   const pdf = page.getByRole('link', { name: 'CR_biologie_VIDAL.pdf' });
   const response = await page.context().request.get(new URL(await pdf.getAttribute('href'), run.webmail.url).toString());
   assert.equal(response.headers()['content-type'], 'application/octet-stream');
@@ -47,8 +48,31 @@ test('attachments download, and an IHE_XDM.zip shows its documents', async () =>
   assert.equal((await response.body()).subarray(0, 5).toString(), '%PDF-');
   const xdm = page.getByTestId('xdm');
   assert.match(await xdm.innerText(), /CR d'examens biologiques — VIDAL Hélène · \d\d\/\d\d\/\d{4} · text\/xml/);
-  const cda = await page.context().request.get(new URL(await xdm.getByRole('link').getAttribute('href'), run.webmail.url).toString());
+  const cda = await page.context().request.get(new URL(await xdm.getByRole('link', { name: '(télécharger)' }).first().getAttribute('href'), run.webmail.url).toString());
   assert.match(await cda.text(), /<ClinicalDocument/);
+
+  // the level-3 letter, readable in the webmail: its header, then its narrative
+  await xdm.getByRole('link', { name: 'Lettre de liaison à la sortie' }).click();
+  const shown = page.getByTestId('document-sante');
+  await shown.waitFor();
+  assert.equal(await shown.locator('h1').innerText(), 'Lettre de liaison — hospitalisation de cardiologie');
+  const header = await page.getByTestId('entete-document').innerText();
+  assert.match(header, /Patient\s+Hélène VIDAL · né\(e\) le 12\/07\/1985 · INS 2 85 07 75 112 345 11/);
+  assert.match(header, /Auteur\s+Dr Claire DUBOIS, Centre hospitalier de démonstration — cardiologie/);
+  assert.deepEqual(await shown.locator('h2').allInnerTexts(), ["Motif d'hospitalisation", 'Traitement de sortie', 'Résultats biologiques', 'Suivi']);
+  assert.equal(await shown.locator('ol li').count(), 2);
+  assert.deepEqual(await shown.locator('table tbody tr').first().locator('td').allInnerTexts(), ['NT-proBNP', '84 pg/mL', '< 125']);
+  assert.equal(await shown.locator('strong').first().innerText(), 'NYHA II');
+  assert.equal(await page.getByTestId('ouvrir-pdf').count(), 0, 'a level 3 without PDF');
+  // the level-1 report: its PDF first
+  await page.getByRole('link', { name: '← Retour au message' }).click();
+  await page.getByTestId('xdm').getByRole('link', { name: "CR d'examens biologiques" }).click();
+  const open = page.getByTestId('ouvrir-pdf');
+  await open.waitFor();
+  const pdfVersion = await page.context().request.get(new URL(await open.getAttribute('href'), run.webmail.url).toString());
+  assert.equal(pdfVersion.headers()['content-type'], 'application/pdf');
+  assert.equal((await pdfVersion.body()).subarray(0, 5).toString(), '%PDF-');
+  assert.deepEqual(problems, []);
   // without the session cookie, nothing is served
   const anonymous = await fetch(new URL(await pdf.getAttribute('href'), run.webmail.url));
   assert.equal(anonymous.status, 401);

@@ -83,6 +83,46 @@ def ihe_xdm(patient_name, birth, doc_title, loinc, pdf_bytes):
  </rim:RegistryObjectList>
 </lcm:SubmitObjectsRequest>
 """
+    # a level-3 CDA beside it (structured narrative, no PDF): the discharge letter of the same patient
+    letter = f"""<?xml version="1.0" encoding="UTF-8"?>
+<ClinicalDocument xmlns="urn:hl7-org:v3">
+  <typeId root="2.16.840.1.113883.1.3" extension="POCD_HD000040"/>
+  <id root="1.2.250.1.213.1.1.9" extension="DEMO-11490-0-0001"/>
+  <code code="11490-0" codeSystem="2.16.840.1.113883.6.1" displayName="Lettre de liaison à la sortie"/>
+  <title>Lettre de liaison — hospitalisation de cardiologie</title>
+  <effectiveTime value="{NOW:%Y%m%d}1630"/>
+  <recordTarget><patientRole>
+    <id root="1.2.250.1.213.1.4.8" extension="{PATIENT_INS}"/>
+    <patient><name><family>{patient_name[1]}</family><given>{patient_name[0]}</given></name>
+      <administrativeGenderCode code="F"/><birthTime value="{birth}"/></patient>
+  </patientRole></recordTarget>
+  <author><time value="{NOW:%Y%m%d}"/><assignedAuthor><id root="1.2.250.1.71.4.2.1" extension="810100000017"/>
+    <assignedPerson><name><prefix>Dr</prefix><given>Claire</given><family>DUBOIS</family></name></assignedPerson>
+    <representedOrganization><name>Centre hospitalier de démonstration — cardiologie</name></representedOrganization></assignedAuthor></author>
+  <custodian><assignedCustodian><representedCustodianOrganization><name>Centre hospitalier de démonstration</name></representedCustodianOrganization></assignedCustodian></custodian>
+  <component><structuredBody>
+    <component><section><title>Motif d'hospitalisation</title>
+      <text>Dyspnée d'effort <content styleCode="Bold">NYHA II</content> d'aggravation récente.</text></section></component>
+    <component><section><title>Traitement de sortie</title>
+      <text><list listType="ordered"><item>Bisoprolol 2,5 mg : 1 comprimé le matin</item><item>Furosémide 40 mg : 1 comprimé le matin</item></list></text></section></component>
+    <component><section><title>Résultats biologiques</title>
+      <text><table><thead><tr><th>Examen</th><th>Résultat</th><th>Valeurs de référence</th></tr></thead>
+        <tbody><tr><td>NT-proBNP</td><td>84 pg/mL</td><td>&lt; 125</td></tr><tr><td>Créatinine</td><td>68 µmol/L</td><td>45–90</td></tr></tbody></table></text></section></component>
+    <component><section><title>Suivi</title>
+      <text><paragraph>Consultation de cardiologie dans <content styleCode="Italics">trois mois</content>, avec bilan biologique.</paragraph></text></section></component>
+  </structuredBody></component>
+</ClinicalDocument>
+"""
+    metadata = metadata.replace(" </rim:RegistryObjectList>", f"""  <rim:ExtrinsicObject id="DOC0002" mimeType="text/xml" objectType="urn:uuid:7edca82f-054d-47f2-a032-9b2a5b5186c1">
+   <rim:Slot name="URI"><rim:ValueList><rim:Value>DOC0002.XML</rim:Value></rim:ValueList></rim:Slot>
+   <rim:Slot name="creationTime"><rim:ValueList><rim:Value>{NOW:%Y%m%d}163000</rim:Value></rim:ValueList></rim:Slot>
+   <rim:Slot name="sourcePatientInfo"><rim:ValueList>
+     <rim:Value>PID-3|{PATIENT_INS}^^^&amp;1.2.250.1.213.1.4.8&amp;ISO^NH</rim:Value>
+     <rim:Value>PID-5|{patient_name[1]}^{patient_name[0]}^^^^^L</rim:Value>
+     <rim:Value>PID-7|{birth}</rim:Value></rim:ValueList></rim:Slot>
+   <rim:Name><rim:LocalizedString xml:lang="fr-FR" value="Lettre de liaison à la sortie"/></rim:Name>
+  </rim:ExtrinsicObject>
+ </rim:RegistryObjectList>""")
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("README.TXT", "Archive IHE XDM générée pour démonstration (données fictives).\r\n")
@@ -90,6 +130,7 @@ def ihe_xdm(patient_name, birth, doc_title, loinc, pdf_bytes):
         z.writestr("IHE_XDM/SUBSET01/METADATA.XML", metadata)
         z.writestr("IHE_XDM/SUBSET01/DOC0001.XML", cda)
         z.writestr("IHE_XDM/SUBSET01/DOC0001.PDF", pdf_bytes)
+        z.writestr("IHE_XDM/SUBSET01/DOC0002.XML", letter)
     return buf.getvalue()
 
 
@@ -140,7 +181,7 @@ def demo_corpus():
         (claire, message(LABO, [CLAIRE], "XDM/1.0/DDM+CR d'examens biologiques VIDAL Hélène 19850712",
             "Bonjour,\n\nVeuillez trouver ci-joint le compte rendu d'examens biologiques de Mme Hélène VIDAL.\n\n"
             "Laboratoire de biologie médicale\nCentre hospitalier de démonstration",
-            days_ago=0.3, headers={"X-MSS-CODECDA": "11502-2", "X-MSS-INS": "O"},
+            days_ago=0.3, headers={"X-MSS-CODECDA": "11502-2,11490-0", "X-MSS-INS": "O"},
             attachments=[("CR_biologie_VIDAL.pdf", "application/pdf", cr_pdf),
                          ("IHE_XDM.zip", "application/zip", xdm)]), False),
         (claire, message(SOPHIE, [CLAIRE], "Tension d'approvisionnement : bisoprolol 2,5 mg",

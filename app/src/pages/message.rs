@@ -178,7 +178,7 @@ fn AttachmentItem(a: Attachment, folder: String, uid: u32) -> impl IntoView {
     let urls = PartUrls { folder: &folder, uid };
     let download = urls.attachment(a.index, false);
     let inline = urls.attachment(a.index, true);
-    let xdm: Vec<_> = a.xdm.iter().map(|d| (d.clone(), urls.xdm_document(a.index, &d.path))).collect();
+    let xdm: Vec<_> = a.xdm.iter().map(|d| (d.clone(), urls.xdm_document(a.index, &d.path), urls.xdm_view(a.index, &d.path))).collect();
     view! {
         <li class="piece">
             <span class="type-pj">{extension(&a.name)}</span>
@@ -193,9 +193,10 @@ fn AttachmentItem(a: Attachment, folder: String, uid: u32) -> impl IntoView {
                 <div class="xdm" data-testid="xdm">
                     <p class="libelle">"Documents de l'archive IHE XDM :"</p>
                     <ul>
-                        {xdm.into_iter().map(|(d, href)| view! {
+                        {xdm.into_iter().map(|(d, href, shown)| view! {
                             <li>
-                                <a href=href rel="external">{d.title}</a>
+                                <a href=shown data-testid="afficher-document">{d.title}</a>
+                                " "<a class="telecharger" href=href rel="external" download="">"(télécharger)"</a>
                                 <span class="details">{format!(" — {} · {} · {}", d.patient, d.created, d.mime_type)}</span>
                             </li>
                         }).collect_view()}

@@ -23,6 +23,7 @@ use crate::store::{directory::Directory, sealer::Sealer, session::Sessions, trac
 use app::backend::{Reply, Request, Webmail};
 use app::organisation::{MailboxEntry, Member, Professional, Rights, TraceFilter, TraceReport};
 use app::reading::{Folder, Me, MessageAction, MessageList, MessageView, Search};
+use app::documents::HealthDocument;
 use app::sending::{Compose, ComposeStart, Draft, RecipientCheck, Sent};
 use std::sync::Arc;
 use tower_sessions_sqlx_store::sqlx::SqlitePool;
@@ -121,6 +122,10 @@ impl Webmail for Backend {
 
     fn read_message(&self, request: Request, folder: String, uid: u32) -> Reply<'_, MessageView> {
         self.serve(request, async move |caller| self.read(&caller, &folder, uid).await)
+    }
+
+    fn read_document(&self, request: Request, folder: String, uid: u32, index: usize, path: String) -> Reply<'_, HealthDocument> {
+        self.serve(request, async move |caller| self.document(&caller, &folder, uid, index, &path).await)
     }
 
     fn update_messages(&self, request: Request, folder: String, uids: Vec<u32>, action: MessageAction) -> Reply<'_, ()> {

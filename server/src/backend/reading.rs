@@ -6,6 +6,8 @@ use crate::clock::unix_now;
 use crate::error::Error;
 use crate::gateway::imap::PageCache;
 use crate::mail::message::{self, PartUrls};
+use crate::mail::{cda, xdm};
+use app::documents::HealthDocument;
 use crate::mail::worker::off_the_workers;
 use app::organisation::{TraceAction, mailbox_of};
 use app::reading::{Folder, MessageAction, MessageList, MessageView, Search};
@@ -59,6 +61,25 @@ impl Backend {
             other => (TraceAction::Mark, format!("dossier {folder}, UID {uid_list} : {other:?}")),
         };
         self.trace_in_folder(caller, folder, kind, detail, &result).await;
+        result
+    }
+
+    /// A health document of an IHE XDM attachment, read for the document page (traced as a read).
+    pub(super) async fn document(&self, caller: &Caller, folder: &str, uid: u32, index: usize, path: &str) -> Result<HealthDocument, Error> {
+        let result = async {
+            let raw = self.raw_message(caller, folder, uid).await?;
+            let (folder, path) = (folder.to_string(), path.to_string());
+            off_the_workers(move || {
+                let (_, _, archive) = message::attachment(&raw, index).ok_or(Error::MessageNotFound(uid))?;
+                let xml = xdm::document(&archive, &path).ok_or(Error::MessageNotFound(uid))?;
+                let pdf = xdm::pdf_version(&archive, &path).map(|_| PartUrls { folder: &folder, uid }.xdm_pdf(index, &path));
+                Ok(cda::read(&xml, pdf))
+            })
+            .await?
+        }
+        .await;
+        let detail = format!("dossier {folder}, UID {uid}, document « {path} »");
+        self.trace_in_folder(caller, folder, TraceAction::Read, detail, &result).await;
         result
     }
 

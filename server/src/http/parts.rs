@@ -27,6 +27,9 @@ pub struct PartQuery {
     images: u8,
     /// A document inside an IHE_XDM.zip attachment.
     xdm: Option<String>,
+    /// That document's PDF version.
+    #[serde(default)]
+    pdf: u8,
 }
 
 fn private(mut response: Response, policy: &str) -> Response {
@@ -69,10 +72,15 @@ pub async fn attachment(
     let caller = backend.caller_of(session, &request).await?;
     let served = async {
         let raw = backend.raw_message(&caller, &q.dossier, q.uid).await?;
-        let (index, path, uid) = (q.index, q.xdm.clone(), q.uid);
+        let (index, path, uid, pdf) = (q.index, q.xdm.clone(), q.uid, q.pdf == 1);
         off_the_workers(move || {
             let (name, content_type, bytes) = index.and_then(|i| message::attachment(&raw, i)).ok_or(Error::MessageNotFound(uid))?;
             let Some(path) = path else { return Ok((name, content_type, bytes)) };
+            if pdf {
+                let document = xdm::pdf_version(&bytes, &path).ok_or(Error::MessageNotFound(uid))?;
+                let stem = path.rsplit('/').next().unwrap_or(&path).rsplit_once('.').map_or(path.as_str(), |(s, _)| s).to_string();
+                return Ok((format!("{stem}.pdf"), "application/pdf".into(), document));
+            }
             let document = xdm::document(&bytes, &path).ok_or(Error::MessageNotFound(uid))?;
             let name = path.rsplit('/').next().unwrap_or(&path).to_string();
             let pdf = name.to_ascii_lowercase().ends_with(".pdf");

@@ -2,6 +2,7 @@
 //! sanitising, IHE XDM archives, IMAP search programs and folder names, rights letters, and the
 //! MSSanté trust space (liste blanche, INS); `worker` runs the heavy parts off the async workers.
 
+pub mod cda;
 pub mod compose;
 pub mod folders;
 pub mod message;

@@ -85,6 +85,28 @@ pub fn document(zip_bytes: &[u8], path: &str) -> Option<Vec<u8>> {
     read_entry(&mut archive, path, MAX_ENTRY)
 }
 
+/// The PDF version of the CDA document at `path`: its twin in the archive (same folder and name,
+/// `.PDF`), else the PDF embedded in a level-1 CDA (`nonXMLBody/text`, base64).
+pub fn pdf_version(zip_bytes: &[u8], path: &str) -> Option<Vec<u8>> {
+    let cda = document(zip_bytes, path)?;
+    let mut archive = zip::ZipArchive::new(Cursor::new(zip_bytes)).ok()?;
+    let stem = path.rsplit_once('.').map_or(path, |(stem, _)| stem).to_ascii_uppercase();
+    let twin = archive.file_names().filter_map(Result::ok).find(|n| n.to_ascii_uppercase() == format!("{stem}.PDF")).map(|n| n.to_string());
+    if let Some(pdf) = twin.and_then(|twin| read_entry(&mut archive, &twin, MAX_ENTRY)) {
+        return Some(pdf);
+    }
+    let text = std::str::from_utf8(&cda).ok().filter(|t| t.len() <= super::cda::MAX_BYTES)?;
+    let doc = roxmltree::Document::parse(text).ok()?;
+    let body = doc.root_element().children().find(|n| n.tag_name().name() == "component")?;
+    let embedded = child(child(body, "nonXMLBody")?, "text")?;
+    if embedded.attribute("mediaType") != Some("application/pdf") || embedded.attribute("representation") != Some("B64") {
+        return None;
+    }
+    let b64: String = embedded.text()?.chars().filter(|c| !c.is_whitespace()).collect();
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.decode(b64).ok().filter(|pdf| pdf.starts_with(b"%PDF"))
+}
+
 /// What the X-MSS-CODECDA and X-MSS-INS headers say of an archive's CDA documents.
 #[derive(Debug, PartialEq, Eq)]
 pub struct CdaSummary {

@@ -207,6 +207,7 @@ async fn nobody_reaches_what_is_not_theirs() {
     for folder in &foreign_folders {
         ask("messages", json!({ "folder": folder, "page": 0, "search": Search::default() }));
         ask("message", json!({ "folder": folder, "uid": 1 }));
+        ask("document", json!({ "folder": folder, "uid": 1, "index": 1, "path": "IHE_XDM/SUBSET01/DOC0001.XML" }));
         for action in [MessageAction::MarkRead, MessageAction::Flag, MessageAction::Delete, MessageAction::Move("INBOX".into())] {
             ask("actions", json!({ "folder": folder, "uids": [1, 2, 3], "action": action }));
         }

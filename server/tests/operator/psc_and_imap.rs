@@ -37,14 +37,21 @@ async fn psc_sign_in_gives_identity_and_a_token_dovecot_accepts() {
     // the PDF + IHE_XDM message lists both attachments, and the archive's CDA document
     // its subject shown without the XDM/1.0/DDM+ prefix, its document type from X-MSS-CODECDA
     let xdm = inbox.messages.iter().find(|m| m.document.is_some()).unwrap();
-    assert_eq!(xdm.document.as_deref(), Some("Compte rendu d'examens biologiques"));
+    assert_eq!(xdm.document.as_deref(), Some("Compte rendu d'examens biologiques, Lettre de liaison à la sortie"));
     assert!(!xdm.subject.contains("XDM/1.0"), "{}", xdm.subject);
     let (raw, _, received) = imap.raw_message("INBOX", xdm.uid, false).await.unwrap();
     let view = message::view(&PartUrls { folder: "INBOX", uid: xdm.uid }, Default::default(), &raw, received);
     let names: Vec<_> = view.attachments.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(names, ["CR_biologie_VIDAL.pdf", "IHE_XDM.zip"]);
-    assert_eq!(view.attachments[1].xdm.len(), 1);
+    assert_eq!(view.attachments[1].xdm.len(), 2);
     assert_eq!(view.attachments[1].xdm[0].patient, "VIDAL Hélène");
+    // the level-1 CDA opens as its PDF twin, the level-3 one as its narrative
+    let archive = server::mail::message::attachment(&raw, 1).unwrap().2;
+    assert!(server::mail::xdm::pdf_version(&archive, "IHE_XDM/SUBSET01/DOC0001.XML").unwrap().starts_with(b"%PDF"));
+    assert_eq!(server::mail::xdm::pdf_version(&archive, "IHE_XDM/SUBSET01/DOC0002.XML"), None);
+    let letter = server::mail::cda::read(&server::mail::xdm::document(&archive, "IHE_XDM/SUBSET01/DOC0002.XML").unwrap(), None);
+    assert_eq!((letter.kind.as_str(), letter.sections.len()), ("Lettre de liaison à la sortie", 4));
+    assert_eq!(letter.author, "Dr Claire DUBOIS, Centre hospitalier de démonstration — cardiologie");
     assert!(matches!(imap.raw_message("INBOX", 999_999, false).await, Err(Error::MessageNotFound(999_999))));
     assert!(matches!(imap.page("Nulle/Part", 0, &Search::default(), 0, None).await, Err(Error::FolderNotFound)));
     imap.logout().await;
