@@ -102,14 +102,15 @@ fn spans(spans: Vec<Span>) -> impl IntoView {
     spans
         .into_iter()
         .map(|s| {
-            let text = format!("{} ", s.text);
+            let text = s.text;
             let styled = match (s.bold, s.italic) {
                 (true, true) => view! { <strong><em>{text}</em></strong> }.into_any(),
                 (true, false) => view! { <strong>{text}</strong> }.into_any(),
                 (false, true) => view! { <em>{text}</em> }.into_any(),
                 (false, false) => view! { <span>{text}</span> }.into_any(),
             };
-            view! { {styled}{s.br.then(|| view! { <br/> })} }
+            // the space between runs stays outside their emphasis
+            view! { {styled}{if s.br { view! { <br/> }.into_any() } else { view! { " " }.into_any() }} }
         })
         .collect_view()
 }
