@@ -58,6 +58,12 @@ fn paris(unix: i64) -> Local {
 }
 
 /// For a message list: "14:05" today, "21 nov." this year, "21/11/2025" before.
+/// "28/11/2026 à 09:05" (Paris time): when a receipt came.
+pub fn day_and_time(unix: i64) -> String {
+    let d = paris(unix);
+    format!("{:02}/{:02}/{} à {:02}:{:02}", d.day, d.month, d.year, d.hour, d.minute)
+}
+
 /// The year (Paris time) of a Unix time.
 pub fn year(unix: i64) -> i32 {
     paris(unix).year as i32

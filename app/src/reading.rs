@@ -88,6 +88,11 @@ pub struct MessageSummary {
     pub patient: Option<PatientSender>,
     /// Health documents it carries (IHE XDM): their types, or « Document de santé ».
     pub document: Option<String>,
+    /// For a message we sent: what came back (« Lu par … le … », « Remis à … », « Échec de remise à … »).
+    pub receipts: Vec<String>,
+    /// Without angle brackets; the server's, to match what comes back (not sent to the page).
+    #[serde(skip)]
+    pub message_id: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -165,6 +170,22 @@ pub struct MessageView {
     pub document: Option<String>,
     /// This message ends the exchange with a patient (`X-MSS-MES: FIN` or the subject `[FIN]`).
     pub ends_exchange: bool,
+    /// A report about a message we sent (receipt, delivery notification, Mon Espace Santé bounce):
+    /// what happened, in one sentence, and where that message is.
+    pub report: Option<ReportNotice>,
+    /// For a message we sent: what came back about it.
+    pub receipts: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportNotice {
+    pub sentence: String,
+    /// The Message-ID it answers (without angle brackets).
+    pub answers: String,
+    /// The page of that message in Sent, when it is there.
+    pub original: Option<String>,
+    /// A failure (shown as an alert).
+    pub failed: bool,
 }
 
 #[server(endpoint = "moi", input = leptos::server_fn::codec::Json)]

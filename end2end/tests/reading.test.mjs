@@ -41,8 +41,8 @@ test('attachments download, and an IHE_XDM.zip shows its documents', async () =>
   const page = await signedInPage();
   const problems = watchProblems(page, run.webmail.url);
   await page.getByRole('link', { name: /CR d'examens biologiques VIDAL Hélène/ }).click();
-  const pdf = page.getByRole('link', { name: 'CR_biologie_VIDAL.pdf' });
-  const response = await page.context().request.get(new URL(await pdf.getAttribute('href'), run.webmail.url).toString());
+  const pdfHref = new URL(await page.getByRole('link', { name: 'CR_biologie_VIDAL.pdf' }).getAttribute('href'), run.webmail.url).toString();
+  const response = await page.context().request.get(pdfHref);
   assert.equal(response.headers()['content-type'], 'application/octet-stream');
   assert.match(response.headers()['content-disposition'], /^attachment; filename="CR_biologie_VIDAL\.pdf"/);
   assert.equal((await response.body()).subarray(0, 5).toString(), '%PDF-');
@@ -75,7 +75,7 @@ test('attachments download, and an IHE_XDM.zip shows its documents', async () =>
   assert.equal((await pdfVersion.body()).subarray(0, 5).toString(), '%PDF-');
   assert.deepEqual(problems, []);
   // without the session cookie, nothing is served
-  const anonymous = await fetch(new URL(await pdf.getAttribute('href'), run.webmail.url));
+  const anonymous = await fetch(pdfHref);
   assert.equal(anonymous.status, 401);
   await page.context().close();
 });
@@ -100,6 +100,29 @@ test('search runs on the server, and selected messages are marked read', async (
   await boxes.nth(1).check();
   await page.getByRole('button', { name: 'Marquer lu' }).click();
   await page.waitForFunction((n) => document.querySelector('.compteur').innerText.includes(`${n} non lu`), before - 2);
+  await page.context().close();
+});
+
+test('what came back about sent messages: receipts in Sent, Mon Espace Santé bounces explained', async () => {
+  const page = await signedInPage('10100000025'); // Julien MOREAU, whose Sent and INBOX the seed fills with both sides
+  const problems = watchProblems(page, run.webmail.url);
+  await page.getByRole('navigation', { name: 'Dossiers' }).getByRole('link', { name: /^Envoyés/ }).click();
+  await page.waitForURL(/dossier=Sent/);
+  const row = (subject) => rows(page).filter({ hasText: subject });
+  assert.match(await row('Avis sur M. Bernard PETIT').getByTestId('accuses').innerText(), /^Lu par marc\.garnier@cabinet-demo\.mssante\.fr le \d\d\/\d\d\/\d{4} à \d\d:\d\d$/);
+  assert.match(await row('Votre bilan de sortie').getByTestId('accuses').innerText(), /^Remis à patient INS 2 85 07 75 112 345 11 le /);
+  assert.equal(await row('Rappel : rendez-vous de contrôle').getByTestId('accuses').innerText(), 'Échec de remise à patient INS 1 85 05 2A 123 456 44');
+
+  await page.getByRole('navigation', { name: 'Dossiers' }).getByRole('link', { name: /^Boîte de réception/ }).first().click();
+  await page.waitForURL(`${run.webmail.url}/`);
+  await rows(page).filter({ hasText: 'Undelivered Mail Returned to Sender' }).first().getByRole('link').click();
+  const report = page.getByTestId('rapport');
+  await report.waitFor();
+  assert.match(await report.innerText(), /^Message non remis au patient d'INS [\d A-B]+ \(Mon espace santé\) : .+\.\s+Voir le message envoyé$/);
+  await report.getByRole('link', { name: 'Voir le message envoyé' }).click();
+  await page.waitForURL(/\/messages\/\d+\?dossier=Sent$/);
+  assert.match(await page.locator('.entetes').innerText(), /Suivi : Échec de remise à patient INS/);
+  assert.deepEqual(problems, []);
   await page.context().close();
 });
 

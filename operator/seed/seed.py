@@ -134,7 +134,7 @@ def ihe_xdm(patient_name, birth, doc_title, loinc, pdf_bytes):
     return buf.getvalue()
 
 
-def message(sender, to, subject, body, days_ago=0.0, html=None, attachments=(), headers=None, charset=None, cc=()):
+def message(sender, to, subject, body, days_ago=0.0, html=None, attachments=(), headers=None, charset=None, cc=(), message_id=None):
     m = EmailMessage()
     m["From"] = Address(sender[0], addr_spec=sender[1])
     m["To"] = ", ".join(str(Address(n, addr_spec=a)) for n, a in to)
@@ -142,7 +142,7 @@ def message(sender, to, subject, body, days_ago=0.0, html=None, attachments=(), 
         m["Cc"] = ", ".join(str(Address(n, addr_spec=a)) for n, a in cc)
     m["Subject"] = subject
     m["Date"] = format_datetime(NOW - timedelta(days=days_ago))
-    m["Message-ID"] = make_msgid(domain=sender[1].split("@")[1])
+    m["Message-ID"] = message_id or make_msgid(domain=sender[1].split("@")[1])
     m["X-MSS-NIL"] = "DEMO-WEBMAIL-0001"
     for k, v in (headers or {}).items():
         m[k] = v
@@ -237,19 +237,73 @@ def doveadm(*args, stdin=None):
     subprocess.run(["doveadm", "-c", DOVECOT_CONF, *args], input=stdin, check=True)
 
 
+def report(sender, to, subject, days_ago, kind, fields, original_headers, text):
+    """A multipart/report (RFC 6522): a DSN (kind "delivery-status") or an MDN ("disposition-notification")."""
+    boundary = "rapport-" + kind
+    headers_part = "".join(f"{k}: {v}\r\n" for k, v in original_headers.items())
+    return (f"From: {sender}\r\nTo: {to}\r\nSubject: {subject}\r\nDate: {format_datetime(NOW - timedelta(days=days_ago))}\r\n"
+            f"Message-ID: {make_msgid(domain='demo.mssante.fr')}\r\nMIME-Version: 1.0\r\n"
+            f"Content-Type: multipart/report; report-type={kind}; boundary=\"{boundary}\"\r\n\r\n"
+            f"--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n{text}\r\n"
+            f"--{boundary}\r\nContent-Type: message/{kind}\r\n\r\n{fields}\r\n"
+            f"--{boundary}\r\nContent-Type: text/rfc822-headers\r\n\r\n{headers_part}\r\n--{boundary}--\r\n").encode()
+
+
+def receipts_corpus():
+    """Julien's messages to patients and a colleague, in his Sent folder, and what came back about
+    them in his INBOX: three Mon Espace Santé bounces, a delivery notification and a read receipt."""
+    julien = JULIEN[1]
+    unknown, closed = "279035121518989@" + P, "185052A12345644@" + P
+    sent = [
+        ("envoi-remis", PATIENT, "Votre bilan de sortie", 3.0),
+        ("envoi-inconnu", ("Patient", unknown), "Résultats de votre échographie", 2.5),
+        ("envoi-ferme", ("Patient", closed), "Rappel : rendez-vous de contrôle", 2.2),
+        ("envoi-lourd", PATIENT, "Imagerie de contrôle (dossier complet)", 2.0),
+        ("envoi-avis", MARC, "Avis sur M. Bernard PETIT", 1.5),
+    ]
+    items = []
+    for key, to, subject, days in sent:
+        items.append((julien, message(JULIEN, [to], subject, "Bonjour,\n\nci-joint les éléments annoncés.\n\nJulien MOREAU",
+                                      days_ago=days, message_id=f"<{key}@{H}>", headers={"Disposition-Notification-To": julien}),
+                      True, "Sent"))
+    daemon = f"MAILER-DAEMON@mx.{P}"
+    def dsn(key, to, subject, action, status, diagnostic, days):
+        fields = (f"Reporting-MTA: dns; mx.{P}\r\nArrival-Date: {format_datetime(NOW - timedelta(days=days + 0.01))}\r\n\r\n"
+                  f"Final-Recipient: rfc822; {to}\r\nAction: {action}\r\nStatus: {status}\r\nDiagnostic-Code: smtp; {diagnostic}\r\n")
+        title = "Delivery Status Notification (Success)" if action == "delivered" else "Undelivered Mail Returned to Sender"
+        text = "Votre message a été remis." if action == "delivered" else "Votre message n'a pas pu être remis.\r\n" + diagnostic
+        return (julien, report(daemon, julien, title, days, "delivery-status", fields,
+                               {"From": julien, "To": to, "Subject": subject, "Message-ID": f"<{key}@{H}>"}, text), False, "INBOX")
+    items += [
+        dsn("envoi-remis", PATIENT[1], "Votre bilan de sortie", "delivered", "2.0.0", "250 2.0.0 Ok: remis dans Mon espace santé", 2.9),
+        dsn("envoi-inconnu", unknown, "Résultats de votre échographie", "failed", "5.1.1",
+            "550 5.1.1 Adresse inexistante ou opposition du patient à Mon espace santé", 2.4),
+        dsn("envoi-ferme", closed, "Rappel : rendez-vous de contrôle", "failed", "5.2.1", "550 5.2.1 Messagerie Mon espace santé fermée", 2.1),
+        dsn("envoi-lourd", PATIENT[1], "Imagerie de contrôle (dossier complet)", "failed", "5.3.4",
+            "552 5.3.4 Message trop volumineux (25 Mo maximum)", 1.9),
+    ]
+    mdn_fields = (f"Reporting-UA: webmail; MSSanté\r\nFinal-Recipient: rfc822; {MARC[1]}\r\n"
+                  f"Original-Message-ID: <envoi-avis@{H}>\r\nDisposition: manual-action/MDN-sent-manually; displayed\r\n")
+    items.append((julien, report(MARC[1], julien, "Lu : Avis sur M. Bernard PETIT", 1.4, "disposition-notification", mdn_fields,
+                                 {"Message-ID": f"<envoi-avis@{H}>", "Subject": "Avis sur M. Bernard PETIT"},
+                                 "Votre message a été affiché par le destinataire."), False, "INBOX"))
+    return items
+
+
 def seed_demo():
     # oldest first, so that UIDs follow dates as they would with real delivery
-    corpus = sorted(demo_corpus(), key=lambda item: parsedate_to_datetime(message_from_bytes(item[1])["Date"]))
+    corpus = [(box, raw, seen, "INBOX") for box, raw, seen in demo_corpus()] + receipts_corpus()
+    corpus = sorted(corpus, key=lambda item: parsedate_to_datetime(message_from_bytes(item[1])["Date"]))
     seen_uids = {}
-    for box, raw, seen in corpus:
-        doveadm("save", "-u", box, "-m", "INBOX", stdin=raw)
+    for box, raw, seen, folder in corpus:
+        doveadm("save", "-u", box, "-m", folder, stdin=raw)
         count = int(subprocess.run(["doveadm", "-c", DOVECOT_CONF, "-f", "flow", "mailbox", "status", "-u", box,
-                                    "messages", "INBOX"], capture_output=True, text=True, check=True).stdout.split("=")[1])
+                                    "uidnext", folder], capture_output=True, text=True, check=True).stdout.split("=")[1]) - 1
         if seen:
-            seen_uids.setdefault(box, []).append(str(count))
-    for box, uids in seen_uids.items():
-        doveadm("flags", "add", "-u", box, "\\Seen", "mailbox", "INBOX", "uid", ",".join(uids))
-    print(f"  courrier de démonstration : {len(corpus)} messages dans {len({b for b, _, _ in corpus})} boîtes")
+            seen_uids.setdefault((box, folder), []).append(str(count))
+    for (box, folder), uids in seen_uids.items():
+        doveadm("flags", "add", "-u", box, "\\Seen", "mailbox", folder, "uid", ",".join(uids))
+    print(f"  courrier de démonstration : {len(corpus)} messages dans {len({b for b, _, _, _ in corpus})} boîtes")
 
 
 SUBJECTS = ["Compte rendu de consultation", "Résultats d'examens", "Demande d'avis", "Lettre de sortie", "Ordonnance",

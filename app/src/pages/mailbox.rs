@@ -189,6 +189,7 @@ fn MessageTable(
                                     {m.has_attachments.then(|| view! { <PaperClip/> })}
                                     {m.subject}
                                     {m.document.map(|label| view! { <DocumentMark label/> })}
+                                    {(!m.receipts.is_empty()).then(|| view! { <span class="accuses" data-testid="accuses">{m.receipts.join(" · ")}</span> })}
                                 </span>
                                 <time class="date">{m.date}</time>
                             </a>

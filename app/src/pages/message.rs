@@ -116,6 +116,12 @@ fn MessageBody(message: MessageView) -> impl IntoView {
             </div>
             {move || act.value().get().and_then(Result::err).map(|error| view! { <Problem error/> })}
             {message.receipt_requested.then(|| view! { <ReceiptRequest folder=message.folder.clone() uid/> })}
+            {message.report.map(|report| view! {
+                <div class=if report.failed { "alerte" } else { "bandeau-info" } role="status" data-testid="rapport">
+                    <p>{report.sentence}</p>
+                    {report.original.map(|href| view! { <a href=href>"Voir le message envoyé"</a> })}
+                </div>
+            })}
             {message.ends_exchange.then(|| view! {
                 <p class="bandeau-info" data-testid="echange-cloture">
                     {format!("Échange clôturé le {} : le patient ne peut pas répondre à ce message sur Mon espace santé.", message.date)}
@@ -128,6 +134,9 @@ fn MessageBody(message: MessageView) -> impl IntoView {
                 {recipients("À : ", message.to)}
                 {recipients("Cc : ", message.cc)}
                 <p><span class="libelle">"Date : "</span>{message.date}</p>
+                {(!message.receipts.is_empty()).then(|| view! {
+                    <p data-testid="accuses"><span class="libelle">"Suivi : "</span>{message.receipts.join(" ; ")}</p>
+                })}
             </div>
             {(!message.attachments.is_empty()).then(|| view! {
                 <ul class="pieces-jointes" aria-label="Pièces jointes">

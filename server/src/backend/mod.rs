@@ -8,6 +8,7 @@ mod connection;
 mod organisation;
 mod push;
 mod reading;
+mod receipts;
 mod sending;
 
 pub use caller::{Caller, Client};
@@ -40,6 +41,8 @@ pub struct Backend {
     pub directory: Directory,
     /// List pages valid while their folder's CONDSTORE version is unchanged.
     pages: PageCache,
+    /// Per user, what came back about the messages they sent (while their INBOX is unchanged).
+    receipts: receipts::ReceiptCache,
     /// The folders watched for push (one IDLE each, shared by the tabs showing it), and how many
     /// each user may have.
     watches: push::Watches,
@@ -59,6 +62,7 @@ impl Backend {
             traces: TraceStore::open(&config.trace_database, config.trace_retention_days).await?,
             directory: Directory::new(config.directory_file.clone()),
             pages: PageCache::default(),
+            receipts: Default::default(),
             watches: Default::default(),
             watch_limits: Default::default(),
         })

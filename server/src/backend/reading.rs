@@ -18,13 +18,16 @@ impl Backend {
     }
 
     pub(super) async fn list(&self, caller: &Caller, folder: &str, page: u32, search: &Search) -> Result<MessageList, Error> {
-        let result = self
+        let mut result = self
             .with_imap(caller, async |imap| {
                 let now = unix_now();
                 let key = PageCache::key(&caller.identity.mailbox, folder, page, search, now);
                 imap.page(folder, page, search, now, Some((&self.pages, &key))).await
             })
             .await;
+        if let Ok(list) = &mut result {
+            self.add_receipts(caller, folder, list.messages.iter_mut().map(|m| (m.message_id.as_str(), &mut m.receipts))).await;
+        }
         if mailbox_of(folder).is_some() {
             // opening the mailbox is its inbox's first page; anything else is consulting a list
             let opening = folder.split('/').count() == 2 && page == 0 && search.is_empty();
@@ -46,6 +49,13 @@ impl Backend {
             }
             Err(e) => Err(e),
         };
+        let mut result = result;
+        if let Ok(view) = &mut result {
+            self.add_receipts(caller, folder, std::iter::once((view.message_id.as_str(), &mut view.receipts))).await;
+            if let Some(report) = &mut view.report {
+                report.original = self.sent_message_url(caller, &report.answers).await;
+            }
+        }
         let message_id = result.as_ref().map(|m| m.message_id.clone()).unwrap_or_default();
         let detail = format!("dossier {folder}, UID {uid}, Message-ID <{message_id}>");
         self.trace_in_folder(caller, folder, TraceAction::Read, detail, &result).await;
@@ -81,6 +91,22 @@ impl Backend {
         let detail = format!("dossier {folder}, UID {uid}, document « {path} »");
         self.trace_in_folder(caller, folder, TraceAction::Read, detail, &result).await;
         result
+    }
+
+    /// In the caller's own Sent folder, what came back about each message (a failure to read the
+    /// reports leaves the statuses out, never the list).
+    async fn add_receipts<'m>(&self, caller: &Caller, folder: &str, messages: impl Iterator<Item = (&'m str, &'m mut Vec<String>)>) {
+        if mailbox_of(folder).is_some() || !self.is_own_sent(caller, folder).await {
+            return;
+        }
+        match self.receipts(caller).await {
+            Ok(receipts) => {
+                for (id, statuses) in messages {
+                    statuses.clone_from(receipts.get(id).unwrap_or(&Vec::new()));
+                }
+            }
+            Err(e) => tracing::warn!("receipts not read: {e}"),
+        }
     }
 
     /// A message's raw bytes, for the attachment and HTML endpoints (does not mark it read).

@@ -193,7 +193,13 @@ fn uid_set(uids: &[u32]) -> String {
     uids.iter().map(u32::to_string).collect::<Vec<_>>().join(",")
 }
 
-const SUMMARY_ITEMS: &str = "(UID FLAGS INTERNALDATE BODY.PEEK[HEADER.FIELDS (FROM TO SUBJECT DATE CONTENT-TYPE X-MSS-CODECDA)])";
+const SUMMARY_ITEMS: &str = "(UID FLAGS INTERNALDATE BODY.PEEK[HEADER.FIELDS (FROM TO SUBJECT DATE CONTENT-TYPE X-MSS-CODECDA MESSAGE-ID)])";
+/// A folder's UIDVALIDITY, UIDNEXT and EXISTS: while they stay equal, nothing came or went.
+pub type FolderState = (u32, u32, u32);
+/// Reports (receipts, delivery notifications) read to show the Sent list's statuses: the newest,
+/// and the start of each (the machine-readable part comes before any returned original).
+const MAX_REPORTS: usize = 300;
+const REPORT_BYTES: u32 = 64 * 1024;
 
 impl ImapSession {
     /// Selectable folders and their roles, special ones first (LIST only).
@@ -402,6 +408,28 @@ impl ImapSession {
     /// Whether the user sees `folder` in their LIST (their own, or shared with them).
     pub async fn is_listed(&mut self, folder: &str) -> Result<bool, Error> {
         Ok(self.list().await?.iter().any(|(name, _)| name == folder))
+    }
+
+    /// The reports (`multipart/report`) of `folder`, newest last, each cut at `REPORT_BYTES`, with
+    /// the folder's state when read (UIDVALIDITY, UIDNEXT, EXISTS): none when it is still `known`.
+    pub async fn reports(&mut self, folder: &str, known: Option<FolderState>) -> Result<(FolderState, Option<Vec<Vec<u8>>>), Error> {
+        timed(async {
+            let selected = self.select(folder).await?;
+            let state = (selected.uid_validity.unwrap_or_default(), selected.uid_next.unwrap_or_default(), selected.exists);
+            if known == Some(state) {
+                return Ok((state, None));
+            }
+            let mut uids: Vec<u32> = self.inner.uid_search("HEADER Content-Type \"multipart/report\"").await.map_err(protocol)?.into_iter().collect();
+            uids.sort_unstable();
+            let newest = &uids[uids.len().saturating_sub(MAX_REPORTS)..];
+            if newest.is_empty() {
+                return Ok((state, Some(vec![])));
+            }
+            let fetches: Vec<_> = self.inner.uid_fetch(uid_set(newest), format!("(UID BODY.PEEK[]<0.{REPORT_BYTES}>)")).await.map_err(protocol)?
+                .try_collect().await.map_err(protocol)?;
+            Ok((state, Some(fetches.iter().filter_map(|f| f.body().map(<[u8]>::to_vec)).collect())))
+        })
+        .await
     }
 
     /// The user's own folder with that special use (not one inside a shared mailbox).

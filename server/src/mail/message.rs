@@ -1,7 +1,7 @@
 //! Turning raw RFC 5322 messages into what the pages show (pure functions, unit-tested).
 
-use super::{sanitize, xdm};
-use app::reading::{Attachment, MessageSummary, MessageView, Preview};
+use super::{report, sanitize, xdm};
+use app::reading::{Attachment, MessageSummary, MessageView, Preview, ReportNotice};
 pub use app::urls::PartUrls;
 use app::format;
 use app::patient::{self, PatientSender};
@@ -84,6 +84,8 @@ pub fn summary(uid: u32, flags: Flags, header: &[u8], fallback_date: i64, now: i
             draft: flags.draft,
             patient: None,
             document: None,
+            receipts: vec![],
+            message_id: String::new(),
         };
     };
     let has_attachments = message.content_type().is_some_and(|ct| {
@@ -101,6 +103,8 @@ pub fn summary(uid: u32, flags: Flags, header: &[u8], fallback_date: i64, now: i
         flagged: flags.flagged,
         has_attachments,
         draft: flags.draft,
+        receipts: vec![],
+        message_id: message.message_id().unwrap_or_default().to_string(),
     }
 }
 
@@ -229,6 +233,8 @@ pub fn view(urls: &PartUrls, flags: Flags, raw: &[u8], fallback_date: i64) -> Me
         patient: None,
         document: None,
         ends_exchange: false,
+        report: None,
+        receipts: vec![],
     };
     let Some(message) = parse(raw) else { return unreadable };
     let attachments = message
@@ -266,6 +272,12 @@ pub fn view(urls: &PartUrls, flags: Flags, raw: &[u8], fallback_date: i64) -> Me
         from: message.from().and_then(Address::first).map(full_name).unwrap_or_default(),
         to: all(message.to()),
         cc: all(message.cc()),
+        report: report::read(&message).map(|r| ReportNotice {
+            sentence: r.sentence(&format::full_date(message.date().map(|d| d.to_timestamp()).unwrap_or(fallback_date))),
+            failed: r.outcome == report::Outcome::Failed,
+            answers: r.original_message_id,
+            original: None,
+        }),
         patient: patient_sender(&message),
         ends_exchange: message.header_raw("X-MSS-MES").is_some_and(|v| v.trim() == "FIN") || patient::ends_exchange(&subject(&message)),
         subject: subject_and_document(&message).0,

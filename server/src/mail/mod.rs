@@ -6,6 +6,7 @@ pub mod cda;
 pub mod compose;
 pub mod folders;
 pub mod message;
+pub mod report;
 pub mod rights;
 pub mod sanitize;
 pub mod search;

@@ -3,6 +3,7 @@
 
 use app::backend::Webmail;
 use app::error::WebmailError;
+use app::reading::Search;
 use app::sending::{ComposeStart, Draft};
 use crate::common::{backend_for, caller, fetch_text, find, req};
 use std::time::Duration;
@@ -248,4 +249,41 @@ async fn the_operator_size_limit_sets_the_allowance() {
     let draft = Draft { to: vec![MARC.into()], subject: "IRM".into(), body: "é".repeat(500_000), attachments: vec![file], ..compose.draft };
     backend.send_message(req(&session), draft.clone()).await.expect("accepted by the 2 MB server");
     assert_eq!(find(MARC, "INBOX", "Message-ID", &draft.id).len(), 1);
+}
+
+/// What came back about Julien's messages (seeded: a read receipt, a delivery notification, three
+/// Mon Espace Santé bounces) shows beside them in Sent, and each bounce explains itself and leads
+/// to the message it is about.
+#[tokio::test]
+async fn receipts_and_mes_bounces_are_matched_to_sent_messages() {
+    let (backend, session, _, _) = backend_for(JULIEN_RPPS).await;
+    let sent = backend.list_messages(req(&session), "Sent".into(), 0, Search::default()).await.unwrap();
+    let status = |subject: &str| sent.messages.iter().find(|m| m.subject == subject).map(|m| m.receipts.clone()).unwrap_or_default();
+    let read = status("Avis sur M. Bernard PETIT");
+    assert!(read.len() == 1 && read[0].starts_with("Lu par marc.garnier@cabinet-demo.mssante.fr le "), "{read:?}");
+    let delivered = status("Votre bilan de sortie");
+    assert!(delivered.len() == 1 && delivered[0].starts_with("Remis à patient INS 2 85 07 75 112 345 11 le "), "{delivered:?}");
+    assert_eq!(status("Résultats de votre échographie"), ["Échec de remise à patient INS 2 79 03 51 215 189 89"]);
+    assert_eq!(status("Imagerie de contrôle (dossier complet)"), ["Échec de remise à patient INS 2 85 07 75 112 345 11"]);
+
+    let inbox = backend.list_messages(req(&session), "INBOX".into(), 0, Search::default()).await.unwrap();
+    assert!(inbox.messages.iter().all(|m| m.receipts.is_empty()), "statuses belong to Sent");
+    let bounces: Vec<u32> = inbox.messages.iter().filter(|m| m.subject == "Undelivered Mail Returned to Sender").map(|m| m.uid).collect();
+    assert_eq!(bounces.len(), 3);
+    let mut sentences = Vec::new();
+    for uid in bounces {
+        let report = backend.read_message(req(&session), "INBOX".into(), uid).await.unwrap().report.expect("recognised");
+        assert!(report.failed);
+        let original = report.original.expect("the message is in Sent");
+        assert!(original.starts_with("/messages/") && original.ends_with("?dossier=Sent"), "{original}");
+        sentences.push(report.sentence);
+    }
+    for cause in ["n'existe pas, ou le patient s'est opposé", "est fermée", "dépasse les 25 Mo"] {
+        assert_eq!(sentences.iter().filter(|s| s.contains(cause)).count(), 1, "{cause}: {sentences:?}");
+    }
+    assert!(sentences.iter().all(|s| s.starts_with("Message non remis au patient d'INS ")), "{sentences:?}");
+    // the sent message shows what came back about it
+    let avis = sent.messages.iter().find(|m| m.subject == "Avis sur M. Bernard PETIT").unwrap().uid;
+    let view = backend.read_message(req(&session), "Sent".into(), avis).await.unwrap();
+    assert!(view.receipts[0].starts_with("Lu par marc.garnier"), "{:?}", view.receipts);
 }
