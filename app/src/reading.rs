@@ -51,6 +51,9 @@ pub struct Search {
     pub until: String,
     pub unread: bool,
     pub with_attachment: bool,
+    /// In an organisational mailbox: only what no member took charge of.
+    #[serde(default)]
+    pub untaken: bool,
 }
 
 impl Search {
@@ -70,6 +73,9 @@ pub enum MessageAction {
     Move(String),
     /// To the Trash; from the Trash, for good.
     Delete,
+    /// In an organisational mailbox: « Je m'en occupe » (seen by every member), and its undoing.
+    TakeCharge,
+    ReleaseCharge,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -90,6 +96,8 @@ pub struct MessageSummary {
     pub document: Option<String>,
     /// For a message we sent: what came back (« Lu par … le … », « Remis à … », « Échec de remise à … »).
     pub receipts: Vec<String>,
+    /// In an organisational mailbox: who handles it (« Pris en charge par … », « Répondu par … »).
+    pub handled: Option<String>,
     /// Without angle brackets; the server's, to match what comes back (not sent to the page).
     #[serde(skip)]
     pub message_id: String,
@@ -175,6 +183,12 @@ pub struct MessageView {
     pub report: Option<ReportNotice>,
     /// For a message we sent: what came back about it.
     pub receipts: Vec<String>,
+    /// In an organisational mailbox: who handles it, and whether it is the reader.
+    pub handled: Option<String>,
+    pub taken_by_me: bool,
+    /// The member who took charge of it (server side, to work out `taken_by_me`).
+    #[serde(skip)]
+    pub taken_by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

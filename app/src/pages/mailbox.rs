@@ -23,6 +23,7 @@ fn search_of(query: &ParamsMap) -> Search {
         until: text("au"),
         unread: query.get("nonlus").is_some(),
         with_attachment: query.get("pj").is_some(),
+        untaken: query.get("libres").is_some(),
     }
 }
 /// Above the lists of an organisational mailbox: that every action is traced, and its pages.
@@ -133,7 +134,7 @@ fn SearchForm() -> impl IntoView {
 
 /// "/?dossier=…&page=N" keeping the current search.
 fn page_url(query: &ParamsMap, page: u32) -> String {
-    let mut parts: Vec<String> = ["dossier", "de", "a", "objet", "texte", "du", "au", "nonlus", "pj"]
+    let mut parts: Vec<String> = ["dossier", "de", "a", "objet", "texte", "du", "au", "nonlus", "pj", "libres"]
         .into_iter()
         .filter_map(|k| query.get(k).filter(|v| !v.is_empty()).map(|v| format!("{k}={}", urls::encode(&v))))
         .collect();
@@ -190,6 +191,7 @@ fn MessageTable(
                                     {m.subject}
                                     {m.document.map(|label| view! { <DocumentMark label/> })}
                                     {(!m.receipts.is_empty()).then(|| view! { <span class="accuses" data-testid="accuses">{m.receipts.join(" · ")}</span> })}
+                                    {m.handled.map(|who| view! { <span class="pris-en-charge" data-testid="pris-en-charge">{who}</span> })}
                                 </span>
                                 <time class="date">{m.date}</time>
                             </a>

@@ -91,6 +91,16 @@ fn MessageBody(message: MessageView) -> impl IntoView {
         flagged.set(now);
         run.read_value()(if now { MessageAction::Flag } else { MessageAction::Unflag });
     };
+    // « Je m'en occupe », in an organisational mailbox (every member sees it)
+    let shared = crate::organisation::mailbox_of(&message.folder).is_some();
+    let taken = RwSignal::new(message.taken_by_me);
+    let handled = RwSignal::new(message.handled.clone());
+    let toggle_charge = move |_| {
+        let now = !taken.get_untracked();
+        taken.set(now);
+        handled.set(now.then(|| "Pris en charge par vous".to_string()));
+        run.read_value()(if now { MessageAction::TakeCharge } else { MessageAction::ReleaseCharge });
+    };
     let images = RwSignal::new(false);
     let urls = PartUrls { folder: &message.folder, uid };
     let html_src = {
@@ -110,6 +120,11 @@ fn MessageBody(message: MessageView) -> impl IntoView {
                 <button type="button" on:click=toggle_flag aria-pressed=move || flagged.get().to_string()>
                     {move || if flagged.get() { "Ne plus suivre" } else { "Suivre" }}
                 </button>
+                {shared.then(|| view! {
+                    <button type="button" on:click=toggle_charge aria-pressed=move || taken.get().to_string() data-testid="prise-en-charge">
+                        {move || if taken.get() { "Je ne m'en occupe plus" } else { "Je m'en occupe" }}
+                    </button>
+                })}
                 <MoveTo folder=message.folder.clone() disabled=Signal::derive(|| false)
                     on_move=Callback::new(move |target| run.read_value()(MessageAction::Move(target)))/>
                 <button type="button" class="supprimer" on:click=leaves(MessageAction::Delete)>"Supprimer"</button>
@@ -134,6 +149,7 @@ fn MessageBody(message: MessageView) -> impl IntoView {
                 {recipients("À : ", message.to)}
                 {recipients("Cc : ", message.cc)}
                 <p><span class="libelle">"Date : "</span>{message.date}</p>
+                {move || handled.get().map(|who| view! { <p class="pris-en-charge" data-testid="pris-en-charge">{who}</p> })}
                 {(!message.receipts.is_empty()).then(|| view! {
                     <p data-testid="accuses"><span class="libelle">"Suivi : "</span>{message.receipts.join(" ; ")}</p>
                 })}

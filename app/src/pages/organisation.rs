@@ -22,6 +22,7 @@ pub fn OrganisationNav(mailbox: String, administer: bool) -> impl IntoView {
     view! {
         <nav class="bandeau-info organisation" aria-label="Boîte organisationnelle">
             <span>"Boîte organisationnelle "<strong>{mailbox.clone()}</strong>" : chaque action y est tracée à votre nom."</span>
+            <a href=format!("{}&libres=1", urls::folder(&crate::organisation::shared_inbox(&mailbox))) data-testid="non-pris-en-charge">"Non pris en charge"</a>
             <a href=urls::organisation("traces", &mailbox)>"Traces d'accès"</a>
             {administer.then(|| view! { <a href=urls::organisation("membres", &mailbox)>"Membres et droits"</a> })}
         </nav>

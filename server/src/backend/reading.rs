@@ -51,6 +51,7 @@ impl Backend {
         };
         let mut result = result;
         if let Ok(view) = &mut result {
+            view.taken_by_me = view.taken_by.as_deref() == Some(crate::gateway::imap::keyword_part(&caller.identity.mailbox).as_str());
             self.add_receipts(caller, folder, std::iter::once((view.message_id.as_str(), &mut view.receipts))).await;
             if let Some(report) = &mut view.report {
                 report.original = self.sent_message_url(caller, &report.answers).await;
@@ -63,11 +64,13 @@ impl Backend {
     }
 
     pub(super) async fn apply(&self, caller: &Caller, folder: &str, uids: &[u32], action: &MessageAction) -> Result<(), Error> {
-        let result = self.with_imap(caller, async |imap| imap.apply(folder, uids, action).await).await;
+        let result = self.with_imap(caller, async |imap| imap.apply(folder, uids, action, &caller.identity.mailbox).await).await;
         let uid_list = uids.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
         let (kind, detail) = match action {
             MessageAction::Move(target) => (TraceAction::Move, format!("dossier {folder}, UID {uid_list} → {target}")),
             MessageAction::Delete => (TraceAction::Delete, format!("dossier {folder}, UID {uid_list}")),
+            MessageAction::TakeCharge => (TraceAction::Mark, format!("dossier {folder}, UID {uid_list} : pris en charge")),
+            MessageAction::ReleaseCharge => (TraceAction::Mark, format!("dossier {folder}, UID {uid_list} : plus pris en charge")),
             other => (TraceAction::Mark, format!("dossier {folder}, UID {uid_list} : {other:?}")),
         };
         self.trace_in_folder(caller, folder, kind, detail, &result).await;

@@ -338,6 +338,13 @@ impl Backend {
         }
         submitted?;
         self.sending.outbox.record_sent(mailbox, &draft.id, &raw).await?;
+        if let (Some(org), Some(parent)) = (&org, &draft.in_reply_to) {
+            // a member's reply from the organisational mailbox: the others see who answered
+            let inbox = app::organisation::shared_inbox(org);
+            if let Err(e) = self.with_imap(caller, async |imap| imap.mark_answered(&inbox, parent, mailbox).await).await {
+                tracing::warn!("reply sent, the original not marked answered: {e}");
+            }
+        }
         // 3. the copy in Sent; when the mail server fails now, the next send of this id finishes it
         let copied = match self.file_sent(caller, &draft.id, &raw).await {
             Ok(()) => true,

@@ -70,6 +70,16 @@ impl PageCache {
 
 /// Keyword of a message whose read receipt was sent or declined (RFC 3503).
 pub const MDN_SENT: &str = "$MDNSent";
+/// Care-team keywords of organisational mailboxes, shared by all members: taken in charge (by
+/// anyone, for the « non pris en charge » filter), and by whom; answered by whom.
+pub const TAKEN: &str = "$MSSPris";
+const TAKEN_BY: &str = "$MSSPris.";
+const ANSWERED_BY: &str = "$MSSRepondu.";
+
+/// A member's address as a keyword suffix: the atom characters of an address, others as `_`.
+pub fn keyword_part(address: &str) -> String {
+    address.chars().take(100).map(|c| if c.is_ascii_alphanumeric() || "._-+@".contains(c) { c.to_ascii_lowercase() } else { '_' }).collect()
+}
 const TIMEOUT: Duration = Duration::from_secs(15);
 /// Messages on one page of a list.
 pub const PAGE_SIZE: u32 = 50;
@@ -166,6 +176,13 @@ fn flags_of(fetch: &async_imap::types::Fetch) -> message::Flags {
             Flag::Flagged => flags.flagged = true,
             Flag::Draft => flags.draft = true,
             Flag::Custom(keyword) if keyword.eq_ignore_ascii_case(MDN_SENT) => flags.receipt_handled = true,
+            Flag::Custom(keyword) => {
+                if let Some(who) = keyword.strip_prefix(TAKEN_BY) {
+                    flags.taken_by = Some(who.to_string());
+                } else if let Some(who) = keyword.strip_prefix(ANSWERED_BY) {
+                    flags.answered_by = Some(who.to_string());
+                }
+            }
             _ => {}
         }
     }
@@ -350,12 +367,14 @@ impl ImapSession {
     }
 
     /// Flag, unflag, mark, move or delete messages of `folder`.
-    pub async fn apply(&mut self, folder: &str, uids: &[u32], action: &MessageAction) -> Result<(), Error> {
+    /// `actor` is the member acting (care-team keywords name them).
+    pub async fn apply(&mut self, folder: &str, uids: &[u32], action: &MessageAction, actor: &str) -> Result<(), Error> {
         if uids.is_empty() {
             return Ok(());
         }
         let set = uid_set(uids);
-        let store = |query: &'static str| (set.clone(), query);
+        let store = |query: &str| (set.clone(), query.to_string());
+        let me = keyword_part(actor);
         timed(async {
             let trash = match action {
                 MessageAction::Delete => self.own_folder(FolderRole::Trash).await?,
@@ -367,6 +386,19 @@ impl ImapSession {
                 MessageAction::MarkUnread => Some(store("-FLAGS.SILENT (\\Seen)")),
                 MessageAction::Flag => Some(store("+FLAGS.SILENT (\\Flagged)")),
                 MessageAction::Unflag => Some(store("-FLAGS.SILENT (\\Flagged)")),
+                MessageAction::TakeCharge => {
+                    // one member at a time: whoever held it before lets go
+                    let fetches: Vec<_> = self.inner.uid_fetch(&set, "(UID FLAGS)").await.map_err(protocol)?.try_collect().await.map_err(protocol)?;
+                    let others: Vec<String> = fetches.iter().flat_map(|f| f.flags()).filter_map(|f| match f {
+                        Flag::Custom(k) if k.starts_with(TAKEN_BY) && k[TAKEN_BY.len()..] != me => Some(k.to_string()),
+                        _ => None,
+                    }).collect();
+                    if !others.is_empty() {
+                        self.store(&set, &format!("-FLAGS.SILENT ({})", others.join(" "))).await?;
+                    }
+                    Some(store(&format!("+FLAGS.SILENT ({TAKEN} {TAKEN_BY}{me})")))
+                }
+                MessageAction::ReleaseCharge => Some(store(&format!("-FLAGS.SILENT ({TAKEN} {TAKEN_BY}{me})"))),
                 MessageAction::Move(target) => {
                     folders::check_name(target)?;
                     // the operator refusing the target (not there, not the user's, a bad name) is a refusal
@@ -386,7 +418,7 @@ impl ImapSession {
             };
             match stored {
                 Some((set, _)) if matches!(action, MessageAction::Delete) => self.expunge(&set).await,
-                Some((set, query)) => self.store(&set, query).await,
+                Some((set, query)) => self.store(&set, &query).await,
                 None => Ok(()),
             }
         })
@@ -430,6 +462,17 @@ impl ImapSession {
             Ok((state, Some(fetches.iter().filter_map(|f| f.body().map(<[u8]>::to_vec)).collect())))
         })
         .await
+    }
+
+    /// Mark the message of `folder` with that Message-ID answered, by `actor` (a member's reply
+    /// from an organisational mailbox: every member sees who answered).
+    pub async fn mark_answered(&mut self, folder: &str, message_id: &str, actor: &str) -> Result<(), Error> {
+        let uids = self.find_message_id(folder, message_id).await?;
+        if uids.is_empty() {
+            return Ok(());
+        }
+        let query = format!("+FLAGS.SILENT (\\Answered {ANSWERED_BY}{})", keyword_part(actor));
+        timed(self.store(&uid_set(&uids), &query)).await
     }
 
     /// The user's own folder with that special use (not one inside a shared mailbox).

@@ -61,13 +61,28 @@ fn patient_sender(message: &Message) -> Option<PatientSender> {
 }
 
 /// IMAP flags of a message, as the pages need them.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Flags {
     pub seen: bool,
     pub flagged: bool,
     pub draft: bool,
     /// $MDNSent (RFC 3503): the read receipt was sent or declined.
     pub receipt_handled: bool,
+    /// In an organisational mailbox, the member who took charge of it, and who answered it
+    /// (shared IMAP keywords: every member sees them).
+    pub taken_by: Option<String>,
+    pub answered_by: Option<String>,
+}
+
+impl Flags {
+    /// « Répondu par … » once answered, else « Pris en charge par … ».
+    pub fn handled(&self) -> Option<String> {
+        match (&self.answered_by, &self.taken_by) {
+            (Some(who), _) => Some(format!("Répondu par {who}")),
+            (None, Some(who)) => Some(format!("Pris en charge par {who}")),
+            _ => None,
+        }
+    }
 }
 
 /// One row of the message list, from the message's header block.
@@ -85,6 +100,7 @@ pub fn summary(uid: u32, flags: Flags, header: &[u8], fallback_date: i64, now: i
             patient: None,
             document: None,
             receipts: vec![],
+            handled: flags.handled(),
             message_id: String::new(),
         };
     };
@@ -104,6 +120,7 @@ pub fn summary(uid: u32, flags: Flags, header: &[u8], fallback_date: i64, now: i
         has_attachments,
         draft: flags.draft,
         receipts: vec![],
+        handled: flags.handled(),
         message_id: message.message_id().unwrap_or_default().to_string(),
     }
 }
@@ -235,6 +252,9 @@ pub fn view(urls: &PartUrls, flags: Flags, raw: &[u8], fallback_date: i64) -> Me
         ends_exchange: false,
         report: None,
         receipts: vec![],
+        handled: flags.handled(),
+        taken_by_me: false,
+        taken_by: flags.taken_by.clone(),
     };
     let Some(message) = parse(raw) else { return unreadable };
     let attachments = message

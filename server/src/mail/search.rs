@@ -44,6 +44,9 @@ pub fn program(search: &Search) -> Result<String, Error> {
     if search.unread {
         keys.push("UNSEEN".into());
     }
+    if search.untaken {
+        keys.push(format!("UNKEYWORD {}", crate::gateway::imap::TAKEN));
+    }
     if search.with_attachment {
         // Dovecot flags detected attachments; older mail is recognised by its structure
         keys.push("OR KEYWORD $HasAttachment HEADER Content-Type multipart/mixed".into());

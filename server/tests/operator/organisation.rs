@@ -101,6 +101,35 @@ async fn rights_traces_sending_as_the_mailbox_and_revocation() {
     claire.set_rights(req(&claire_session), ORG.into(), JULIEN.into(), SECRETARY).await.unwrap();
     assert!(julien.list_messages(req(&session), ORG_INBOX.into(), 0, Search::default()).await.is_ok(), "access given back");
 
+    // care-team handling: « Je m'en occupe » is seen by every member, filterable, traced; taking
+    // it over lets the previous member go; a reply from the mailbox says who answered
+    let uid = inbox.messages[1].uid;
+    let answered = format!("\\Answered $MSSRepondu.{JULIEN}");
+    crate::common::dovecot(&["doveadm", "flags", "remove", "-u", ORG, &answered, "mailbox", "INBOX", "uid", &uid.to_string()]); // an earlier run
+    julien.update_messages(req(&session), ORG_INBOX.into(), vec![uid], MessageAction::TakeCharge).await.unwrap();
+    let listed = claire.list_messages(req(&claire_session), ORG_INBOX.into(), 0, Search::default()).await.unwrap();
+    assert_eq!(listed.messages.iter().find(|m| m.uid == uid).unwrap().handled, Some(format!("Pris en charge par {JULIEN}")));
+    assert!(julien.read_message(req(&session), ORG_INBOX.into(), uid).await.unwrap().taken_by_me);
+    assert!(!claire.read_message(req(&claire_session), ORG_INBOX.into(), uid).await.unwrap().taken_by_me);
+    let untaken = claire.list_messages(req(&claire_session), ORG_INBOX.into(), 0, Search { untaken: true, ..Search::default() }).await.unwrap();
+    assert!(!untaken.messages.iter().any(|m| m.uid == uid), "« non pris en charge » leaves it out");
+    assert_eq!(untaken.total + 1, listed.total);
+    assert!(rows().await.iter().any(|r| r.member == JULIEN && r.detail.ends_with(&format!("UID {uid} : pris en charge"))));
+    claire.update_messages(req(&claire_session), ORG_INBOX.into(), vec![uid], MessageAction::TakeCharge).await.unwrap();
+    let keywords = crate::common::flags(ORG, "INBOX", &uid.to_string());
+    assert!(keywords.contains(&format!("$MSSPris.{CLAIRE}")) && !keywords.contains(&format!("$MSSPris.{JULIEN}")), "{keywords}");
+    claire.update_messages(req(&claire_session), ORG_INBOX.into(), vec![uid], MessageAction::ReleaseCharge).await.unwrap();
+    let listed = claire.list_messages(req(&claire_session), ORG_INBOX.into(), 0, Search::default()).await.unwrap();
+    assert_eq!(listed.messages.iter().find(|m| m.uid == uid).unwrap().handled, None);
+    let original = claire.read_message(req(&claire_session), ORG_INBOX.into(), uid).await.unwrap();
+    let reply = julien.start_compose(req(&session), ComposeStart::Reply { folder: ORG_INBOX.into(), uid, all: false }).await.unwrap().draft;
+    let reply = Draft { from: ORG.into(), to: vec![MARC.into()], body: "C'est noté.".into(), ..reply };
+    assert_eq!(reply.in_reply_to.as_deref(), Some(original.message_id.as_str()));
+    julien.send_message(req(&session), reply).await.unwrap();
+    let listed = claire.list_messages(req(&claire_session), ORG_INBOX.into(), 0, Search::default()).await.unwrap();
+    assert_eq!(listed.messages.iter().find(|m| m.uid == uid).unwrap().handled, Some(format!("Répondu par {JULIEN}")));
+    assert!(crate::common::flags(ORG, "INBOX", &uid.to_string()).contains("\\Answered"));
+
     // an edited row breaks the chain, and the page says where
     let first = traces.list(ORG, None, None, 0, i64::MAX).await.unwrap().last().unwrap().id;
     traces.execute_unchecked(&format!("UPDATE access_traces SET member = 'quelqu-un@ailleurs.fr' WHERE id = {first}")).await.unwrap();

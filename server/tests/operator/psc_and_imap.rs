@@ -118,33 +118,33 @@ async fn actions_mark_flag_move_and_delete() {
     assert_eq!((inbox.total, inbox.unseen), (inbox_before.total + 2, inbox_before.unseen + 2));
     let uids: Vec<u32> = inbox.messages[..2].iter().map(|m| m.uid).collect();
 
-    imap.apply("INBOX", &uids, &MessageAction::MarkRead).await.unwrap();
+    imap.apply("INBOX", &uids, &MessageAction::MarkRead, CLAIRE).await.unwrap();
     assert_eq!(page(&mut imap, "INBOX").await.unseen, inbox_before.unseen);
-    imap.apply("INBOX", &uids[..1], &MessageAction::MarkUnread).await.unwrap();
-    imap.apply("INBOX", &uids[..1], &MessageAction::Flag).await.unwrap();
+    imap.apply("INBOX", &uids[..1], &MessageAction::MarkUnread, CLAIRE).await.unwrap();
+    imap.apply("INBOX", &uids[..1], &MessageAction::Flag, CLAIRE).await.unwrap();
     let inbox = page(&mut imap, "INBOX").await;
     assert_eq!(inbox.unseen, inbox_before.unseen + 1);
     assert!(inbox.messages.iter().find(|m| m.uid == uids[0]).unwrap().flagged);
-    imap.apply("INBOX", &uids[..1], &MessageAction::Unflag).await.unwrap();
+    imap.apply("INBOX", &uids[..1], &MessageAction::Unflag, CLAIRE).await.unwrap();
     assert!(!page(&mut imap, "INBOX").await.messages.iter().find(|m| m.uid == uids[0]).unwrap().flagged);
 
     // delete = to the Trash, and back with a move
-    imap.apply("INBOX", &uids[..1], &MessageAction::Delete).await.unwrap();
+    imap.apply("INBOX", &uids[..1], &MessageAction::Delete, CLAIRE).await.unwrap();
     assert_eq!(page(&mut imap, "INBOX").await.total, inbox_before.total + 1);
     let trash = page(&mut imap, "Trash").await;
     assert_eq!(trash.total, trash_before.total + 1);
-    imap.apply("Trash", &[trash.messages[0].uid], &MessageAction::Move("INBOX".into())).await.unwrap();
+    imap.apply("Trash", &[trash.messages[0].uid], &MessageAction::Move("INBOX".into()), CLAIRE).await.unwrap();
     assert_eq!(page(&mut imap, "INBOX").await.total, inbox_before.total + 2);
     assert_eq!(page(&mut imap, "Trash").await.total, trash_before.total);
 
     // from the Trash, deletion is for good
     let uids: Vec<u32> = page(&mut imap, "INBOX").await.messages[..2].iter().map(|m| m.uid).collect();
-    imap.apply("INBOX", &uids, &MessageAction::Delete).await.unwrap();
+    imap.apply("INBOX", &uids, &MessageAction::Delete, CLAIRE).await.unwrap();
     let trashed: Vec<u32> = page(&mut imap, "Trash").await.messages[..2].iter().map(|m| m.uid).collect();
-    imap.apply("Trash", &trashed, &MessageAction::Delete).await.unwrap();
+    imap.apply("Trash", &trashed, &MessageAction::Delete, CLAIRE).await.unwrap();
     assert_eq!(page(&mut imap, "INBOX").await.total, inbox_before.total);
     assert_eq!(page(&mut imap, "Trash").await.total, trash_before.total);
-    assert!(matches!(imap.apply("INBOX", &uids, &MessageAction::Move("A\"B".into())).await, Err(Error::FolderNotFound)));
+    assert!(matches!(imap.apply("INBOX", &uids, &MessageAction::Move("A\"B".into()), CLAIRE).await, Err(Error::FolderNotFound)));
     imap.logout().await;
 }
 
