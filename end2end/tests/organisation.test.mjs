@@ -44,6 +44,37 @@ test('a member opens the organisational mailbox from the switcher and finds the 
   await page.context().close();
 });
 
+test('a member takes a message in charge; the others see it, and « Non pris en charge » leaves it out', async () => {
+  const julien = await signedIn(JULIEN.rpps);
+  await julien.goto(`${run.webmail.url}/?dossier=${encodeURIComponent(`Shared/${ORG}`)}`);
+  const row = (page) => page.getByTestId('messages').locator('li').filter({ hasText: 'Transmission ECG' });
+  await row(julien).getByRole('link').click();
+  await waitForHydration(julien);
+  const take = julien.getByTestId('prise-en-charge');
+  assert.equal(await take.innerText(), "Je m'en occupe");
+  await take.click();
+  await julien.getByTestId('pris-en-charge').filter({ hasText: 'Pris en charge par vous' }).waitFor();
+  assert.equal(await take.innerText(), "Je ne m'en occupe plus");
+  await julien.waitForLoadState('networkidle');
+
+  const claire = await signedIn(CLAIRE);
+  await claire.goto(`${run.webmail.url}/?dossier=${encodeURIComponent(`Shared/${ORG}`)}`);
+  assert.equal(await row(claire).getByTestId('pris-en-charge').innerText(), `Pris en charge par ${JULIEN.mailbox}`);
+  await claire.getByTestId('non-pris-en-charge').click();
+  await claire.waitForURL(/libres=1/);
+  await claire.getByTestId('messages').waitFor();
+  assert.equal(await row(claire).count(), 0, 'taken: not in « Non pris en charge »');
+  assert.ok(await claire.getByTestId('messages').locator('li').count() >= 1);
+
+  // let go: back for everyone
+  await take.click();
+  await julien.waitForLoadState('networkidle');
+  await claire.reload();
+  assert.equal(await row(claire).count(), 1);
+  await julien.context().close();
+  await claire.context().close();
+});
+
 test('an administrator manages members, exports the traces, and a revocation applies at once', async () => {
   const julien = await signedIn(JULIEN.rpps);
   const claire = await signedIn(CLAIRE);
