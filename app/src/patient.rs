@@ -12,6 +12,10 @@ pub const PATIENT_DOMAIN: &str = "patient.mssante.fr";
 /// The subject prefix of a message carrying health documents (IHE XDM): hidden in lists.
 pub const DOCUMENT_SUBJECT_PREFIX: &str = "XDM/1.0/DDM+";
 
+/// Files a message to a patient may carry: Mon Espace Santé accepts 25 Mo (more than the usual
+/// allowance between professionals).
+pub const PATIENT_ATTACHMENT_BYTES: u64 = 25 * 1024 * 1024;
+
 /// Subject that, sent to a patient, ends the exchange (the other form of `X-MSS-MES: FIN`).
 pub const END_SUBJECT: &str = "[FIN]";
 

@@ -100,6 +100,8 @@ pub struct Compose {
     pub senders: Vec<String>,
     /// Largest total size of the attachments, in bytes.
     pub max_attachment_bytes: u64,
+    /// The same when a patient is among the recipients (Mon Espace Santé: 25 Mo).
+    pub max_patient_attachment_bytes: u64,
 }
 
 /// A recipient and, when it may not receive mail from the trust space, why (in French).

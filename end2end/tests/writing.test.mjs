@@ -100,10 +100,15 @@ test('one patient per message, and a [FIN] subject is explained', async () => {
   assert.match(await page.getByTestId('identite-patient').nth(1).innerText(), /Femme, née en mars 1979, dans le département 51/);
   for (const box of await page.getByLabel(/Identité vérifiée/).all()) await box.check();
   assert.match(await page.getByTestId('regle-patient').innerText(), /un seul patient/);
+  assert.match(await page.getByTestId('budget-pj').innerText(), /sur 25,0 Mo autorisés$/, 'Mon Espace Santé takes 25 Mo');
   assert.equal(await page.getByRole('button', { name: 'Envoyer' }).isDisabled(), true);
   await page.getByRole('button', { name: 'Retirer 279035121518989@patient.mssante.fr' }).click();
   assert.equal(await page.getByTestId('regle-patient').count(), 0);
   assert.equal(await page.getByRole('button', { name: 'Envoyer' }).isDisabled(), false);
+  for (const p of [PATIENT]) await page.getByRole('button', { name: `Retirer ${p}` }).click();
+  assert.match(await page.getByTestId('budget-pj').innerText(), /sur 20,0 Mo autorisés$/, 'between professionals, 20 Mo');
+  await page.getByLabel('À', { exact: true }).fill(`${PATIENT} `);
+  await page.getByLabel(/Identité vérifiée/).check();
   await page.getByLabel('Objet').fill('[FIN]');
   assert.match(await page.getByTestId('objet-fin').innerText(), /clôt l'échange/);
   await page.getByRole('button', { name: 'Supprimer le brouillon' }).click();

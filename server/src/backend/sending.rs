@@ -20,7 +20,7 @@ use crate::store::outbox::Outbox;
 use app::format;
 use app::organisation::TraceAction;
 use app::reading::FolderRole;
-use app::sending::{Compose, ComposeStart, Draft, RecipientCheck, Sent, Upload, too_many_recipients};
+use app::sending::{Compose, ComposeStart, Draft, RecipientCheck, Sent, Upload, is_patient, too_many_recipients};
 use lettre::address::Envelope;
 use std::time::{Duration, Instant};
 use tower_sessions_sqlx_store::sqlx::SqlitePool;
@@ -66,9 +66,16 @@ impl Sending {
         })
     }
 
-    /// The attachments a message may carry: the configured allowance, less when the operator
-    /// accepts smaller messages (a file that passes here is never refused by its server for size).
-    pub async fn allowance(&self) -> u64 {
+    /// The attachments a message may carry — the configured allowance, or Mon Espace Santé's 25 Mo
+    /// when it goes to a patient — less when the operator accepts smaller messages (a file that
+    /// passes here is never refused by its server for size).
+    pub async fn allowance(&self, to_patient: bool) -> u64 {
+        let wanted = if to_patient { app::patient::PATIENT_ATTACHMENT_BYTES } else { self.config.max_attachment_bytes };
+        wanted.min(attachments_within(self.operator_limit().await))
+    }
+
+    /// The operator's message size limit (SIZE), read at most hourly.
+    async fn operator_limit(&self) -> u64 {
         let mut known = self.size_limit.lock().await;
         let size = match *known {
             Some((next_read, size)) if Instant::now() < next_read => size,
@@ -84,7 +91,7 @@ impl Sending {
                 size
             }
         };
-        self.config.max_attachment_bytes.min(attachments_within(size))
+        size
     }
 
     /// The draft with the proof that its id was issued to `mailbox`.
@@ -112,8 +119,12 @@ async fn folder(imap: &mut ImapSession, role: FolderRole) -> Result<String, Erro
 }
 
 impl Backend {
-    async fn too_big(&self, bytes: u64) -> Option<Error> {
-        let max = self.sending.allowance().await;
+    /// Over the allowance of a message to a patient (`to_patient`) or not; none: under both.
+    async fn too_big(&self, bytes: u64, to_patient: Option<bool>) -> Option<Error> {
+        let max = match to_patient {
+            Some(patient) => self.sending.allowance(patient).await,
+            None => self.sending.allowance(true).await.max(self.sending.allowance(false).await),
+        };
         (bytes > max).then(|| {
             Error::TooLarge(format!(
                 "Les pièces jointes dépassent la taille autorisée ({} au total, limite {}). Retirez-en ou envoyez-les en plusieurs messages.",
@@ -125,7 +136,8 @@ impl Backend {
 
     /// Keep a file uploaded for a draft (the upload endpoint).
     pub async fn upload(&self, caller: &Caller, name: &str, content_type: &str, data: &[u8]) -> Result<Upload, Error> {
-        if let Some(e) = self.too_big(data.len() as u64).await {
+        // the draft's recipients may still change: a file is refused only over both allowances
+        if let Some(e) = self.too_big(data.len() as u64, None).await {
             return Err(e);
         }
         let name = compose::checked_file_name(name)?;
@@ -163,7 +175,7 @@ impl Backend {
         for upload in &draft.attachments {
             total += self.sending.outbox.upload_size(mailbox, &upload.id).await?.ok_or_else(|| gone(upload))?;
         }
-        if let Some(e) = self.too_big(total).await {
+        if let Some(e) = self.too_big(total, Some(draft.recipients().any(|r| is_patient(r)))).await {
             return Err(e);
         }
         let mut files = Vec::new();
@@ -234,7 +246,13 @@ impl Backend {
         let draft = self.sending.issued(&me, draft);
         let mut senders = vec![me.clone()];
         senders.extend(self.mailboxes(caller).await?.into_iter().filter(|m| m.organisational && m.rights.send_as).map(|m| m.address));
-        Ok(Compose { draft, from: me, senders, max_attachment_bytes: self.sending.allowance().await })
+        Ok(Compose {
+            draft,
+            from: me,
+            senders,
+            max_attachment_bytes: self.sending.allowance(false).await,
+            max_patient_attachment_bytes: self.sending.allowance(true).await,
+        })
     }
 
     /// Each address checked against the trust space; at most `MAX_RECIPIENTS` at once.

@@ -65,7 +65,7 @@ pub async fn router(config: &Config, leptos_options: LeptosOptions, backend: Arc
     };
     let routes = generate_route_list(App);
     // one file may be as large as the whole allowance; the endpoint words the refusal
-    let upload_limit = config.sending.max_attachment_bytes as usize + 64 * 1024;
+    let upload_limit = config.sending.max_attachment_bytes.max(app::patient::PATIENT_ATTACHMENT_BYTES) as usize + 64 * 1024;
     let guard = guard::Guard { public_url: config.public_url.clone().into(), upload_max: upload_limit };
     let mut router = Router::new()
         .route("/auth/login", get(auth::login))

@@ -133,9 +133,25 @@ async fn drafts_are_replaced_reopened_with_their_files_and_discarded() {
     backend.discard_draft(req(&session), id.clone(), reopened.proof.clone()).await.unwrap();
     assert!(find(JULIEN, "Drafts", "Message-ID", &id).is_empty());
 
-    let too_big = vec![0u8; 21 * 1024 * 1024];
+    let too_big = vec![0u8; 26 * 1024 * 1024];
     let Err(server::error::Error::TooLarge(why)) = backend.upload(&caller(&backend, &session).await, "scanner.dcm", "application/dicom", &too_big).await else { panic!() };
     assert!(why.contains("taille autorisée"), "{why}");
+}
+
+/// Mon Espace Santé accepts 25 Mo of files: that is the allowance as soon as a patient is a
+/// recipient, the usual 20 Mo otherwise (a file between the two waits for its recipients).
+#[tokio::test]
+async fn a_message_to_a_patient_may_carry_25_mo() {
+    let (backend, session, _, _) = backend_for(JULIEN_RPPS).await;
+    let compose = backend.start_compose(req(&session), ComposeStart::New).await.unwrap();
+    assert_eq!((compose.max_attachment_bytes, compose.max_patient_attachment_bytes), (20 * 1024 * 1024, 25 * 1024 * 1024));
+    let scan = backend.upload(&caller(&backend, &session).await, "irm.pdf", "application/pdf", &vec![0x25; 22 * 1024 * 1024]).await.expect("under 25 Mo");
+    let to_colleague = Draft { to: vec![MARC.into()], subject: "IRM".into(), attachments: vec![scan], ..compose.draft };
+    let refused = backend.save_draft(req(&session), to_colleague.clone()).await;
+    assert!(matches!(&refused, Err(WebmailError::InvalidInput(t)) if t.contains("limite 20,0 Mo")), "{refused:?}");
+    let to_patient = Draft { to: vec![PATIENT.into()], ..to_colleague };
+    backend.save_draft(req(&session), to_patient.clone()).await.expect("25 Mo towards Mon Espace Santé");
+    backend.discard_draft(req(&session), to_patient.id, to_patient.proof).await.unwrap();
 }
 
 /// The Message-ID is the server's: a page that picks one (say another sender's, to pass for them
@@ -225,7 +241,7 @@ async fn the_operator_size_limit_sets_the_allowance() {
         smtp.port = port;
         async move { server::gateway::smtp::SmtpGateway::new(smtp).unwrap().size_limit().await.unwrap() }
     };
-    assert_eq!(probe(587).await, Some(36_700_160), "the operator's main.cf");
+    assert_eq!(probe(587).await, Some(39_845_888), "the operator's main.cf");
     assert_eq!(probe(2587).await, Some(2_000_000), "its small submission port");
 
     // on 587 the configured 20 MB fit: they stay the allowance

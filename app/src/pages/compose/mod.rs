@@ -58,7 +58,7 @@ fn ComposeLoader() -> impl IntoView {
 
 #[component]
 fn ComposeForm(compose: Compose) -> impl IntoView {
-    let Compose { draft, from, senders, max_attachment_bytes } = compose;
+    let Compose { draft, from, senders, max_attachment_bytes, max_patient_attachment_bytes } = compose;
     let state = DraftState::new(draft, from.clone());
     let DraftState { id, to, cc, subject, body, attachments, receipt, close_exchange, .. } = state;
     let current = Memo::new(move |_| state.draft());
@@ -116,7 +116,8 @@ fn ComposeForm(compose: Compose) -> impl IntoView {
                 <span class="visuellement-cache">"Message"</span>
                 <textarea name="corps" rows="14" prop:value=body on:input=move |ev| body.set(event_target_value(&ev))></textarea>
             </label>
-            <Attachments attachments uploading max_bytes=max_attachment_bytes/>
+            <Attachments attachments uploading
+                max_bytes=Signal::derive(move || if has_patient() { max_patient_attachment_bytes } else { max_attachment_bytes })/>
             <ComposeOptions receipt close_exchange has_patient=Signal::derive(has_patient)/>
             {move || send.value().get().and_then(Result::err).map(|error| view! {
                 <div class="alerte" role="alert" data-testid="erreur-envoi">
@@ -255,7 +256,11 @@ fn RecipientField(
                                 {chip.refusal.clone().map(|why| view! { <span class="motif">{format!("Refusé : {why}")}</span> })}
                                 {chip.patient.clone().map(|who| view! { <PatientIdentity address=chip.address.clone() who confirmed/> })}
                                 <button type="button" class="retirer" aria-label=format!("Retirer {}", chip.address)
-                                    on:click=move |_| list.update(|l| l.retain(|c| c.address != address))>"×"</button>
+                                    on:click=move |_| {
+                                        // a patient added again is confirmed again
+                                        confirmed.update(|c| c.retain(|a| !a.eq_ignore_ascii_case(&address)));
+                                        list.update(|l| l.retain(|c| c.address != address));
+                                    }>"×"</button>
                             </li>
                         }
                     }
@@ -303,7 +308,7 @@ fn PatientIdentity(address: String, who: String, confirmed: RwSignal<Vec<String>
 
 /// The draft's files: add (uploaded at once, with a progress bar), list with sizes, remove.
 #[component]
-fn Attachments(attachments: RwSignal<Vec<Upload>>, uploading: RwSignal<Vec<(u32, String, u32)>>, max_bytes: u64) -> impl IntoView {
+fn Attachments(attachments: RwSignal<Vec<Upload>>, uploading: RwSignal<Vec<(u32, String, u32)>>, max_bytes: Signal<u64>) -> impl IntoView {
     let problem = RwSignal::new(None::<String>);
     let total = move || attachments.with(|a| a.iter().map(|u| u.bytes).sum::<u64>());
     let on_files = move |ev: leptos::ev::Event| {
@@ -314,6 +319,7 @@ fn Attachments(attachments: RwSignal<Vec<Upload>>, uploading: RwSignal<Vec<(u32,
             let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
             let Some(files) = input.files() else { return };
             let mut planned = total();
+            let max_bytes = max_bytes.get_untracked();
             for i in 0..files.length() {
                 let Some(file) = files.get(i) else { continue };
                 planned += file.size() as u64;
@@ -360,7 +366,7 @@ fn Attachments(attachments: RwSignal<Vec<Upload>>, uploading: RwSignal<Vec<(u32,
                 <span>"Joindre des fichiers"</span>
                 <input type="file" multiple on:change=on_files/>
             </label>
-            <span class="aide">{move || format!("{} utilisés sur {} autorisés", format::size(total()), format::size(max_bytes))}</span>
+            <span class="aide" data-testid="budget-pj">{move || format!("{} utilisés sur {} autorisés", format::size(total()), format::size(max_bytes.get()))}</span>
             {move || problem.get().map(|p| view! { <p class="alerte" role="alert">{p}</p> })}
         </div>
     }
