@@ -229,6 +229,9 @@ fn sanitized(message: &Message, urls: &PartUrls, allow_remote_images: bool) -> O
     Some(sanitize::sanitize(&html, cids, allow_remote_images))
 }
 
+/// Parts of receipts and delivery notifications that are for machines, not listed as files.
+const REPORT_PARTS: [&str; 4] = ["message/delivery-status", "message/disposition-notification", "text/rfc822-headers", "message/global-delivery-status"];
+
 /// The whole message for reading: headers, text (HTML converted to text), attachment list.
 pub fn view(urls: &PartUrls, flags: Flags, raw: &[u8], fallback_date: i64) -> MessageView {
     let unreadable = MessageView {
@@ -260,6 +263,8 @@ pub fn view(urls: &PartUrls, flags: Flags, raw: &[u8], fallback_date: i64) -> Me
     let attachments = message
         .attachments()
         .enumerate()
+        // a report's machine-readable parts are what its notice at the top says
+        .filter(|(_, part)| !REPORT_PARTS.contains(&content_type(part).as_str()))
         .map(|(index, part)| {
             let name = part.attachment_name().unwrap_or("pièce jointe sans nom").to_string();
             let content_type = content_type(part);
@@ -362,6 +367,20 @@ X-MSS-CODECDA: 11502-2, 99999-9\r\nDate: Sat, 21 Nov 2026 09:00:00 +0000\r\n\r\n
         assert!(view(&urls, Flags::default(), closing.as_bytes(), 0).ends_exchange);
         let header = "From: claire.dubois@hopital-demo.mssante.fr\r\nSubject: Résultats\r\nX-MSS-MES: FIN\r\n\r\nFin\r\n";
         assert!(view(&urls, Flags::default(), header.as_bytes(), 0).ends_exchange);
+    }
+
+    #[test]
+    fn a_bounce_says_what_happened_and_lists_no_machine_parts() {
+        let dsn = "From: MAILER-DAEMON@mx.patient.mssante.fr\r\nSubject: Undelivered Mail Returned to Sender\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/report; report-type=delivery-status; boundary=\"r\"\r\n\r\n--r\r\nContent-Type: text/plain\r\n\r\nNon remis.\r\n\
+--r\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx\r\n\r\nFinal-Recipient: rfc822; 285077511234511@patient.mssante.fr\r\n\
+Action: failed\r\nStatus: 5.2.1\r\nDiagnostic-Code: smtp; 550 5.2.1 Messagerie fermée\r\n\r\n--r\r\nContent-Type: text/rfc822-headers\r\n\r\n\
+Message-ID: <envoi-1@hopital-demo.mssante.fr>\r\n\r\n--r--\r\n";
+        let v = view(&PartUrls { folder: "INBOX", uid: 9 }, Flags::default(), dsn.as_bytes(), 0);
+        let report = v.report.expect("a report");
+        assert!(report.failed && report.answers == "envoi-1@hopital-demo.mssante.fr" && report.sentence.contains("est fermée"), "{report:?}");
+        assert!(v.attachments.is_empty(), "{:?}", v.attachments);
+        assert_eq!(v.text, "Non remis.");
     }
 
     #[test]
