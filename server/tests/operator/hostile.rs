@@ -60,7 +60,8 @@ async fn bodies_are_bounded_on_every_route() {
         ("/api/envoyer".to_string(), server::http::guard::API_BODY_MAX),
         ("/auth/logout".to_string(), server::http::guard::OTHER_BODY_MAX),
         ("/".to_string(), server::http::guard::OTHER_BODY_MAX),
-        (server::http::guard::UPLOAD_PATH.to_string(), 20 * 1024 * 1024 + 64 * 1024),
+        // the largest allowance (Mon Espace Santé's 25 Mo) and the form around it
+        (server::http::guard::UPLOAD_PATH.to_string(), app::patient::PATIENT_ATTACHMENT_BYTES as usize + 64 * 1024),
     ] {
         // declared: refused before a byte is read, in French
         let response = http.post(format!("{base}{route}")).header("content-type", json).body(oversized(limit)).send().await.unwrap();
