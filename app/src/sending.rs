@@ -55,6 +55,9 @@ pub struct Draft {
     pub references: Vec<String>,
     /// Ask for a read receipt (Disposition-Notification-To).
     pub receipt: bool,
+    /// Ask the operator for a delivery notification (DSN, RFC 3461: NOTIFY=SUCCESS,FAILURE).
+    #[serde(default)]
+    pub delivery_receipt: bool,
     /// Patient exchange: the patient may not answer (X-MSS-MES: FIN).
     pub close_exchange: bool,
     /// Patient addresses whose identity (sex, birth, birthplace from the INS) the professional

@@ -64,6 +64,7 @@ test('a message to a colleague and a patient: refused chip, attachment with prog
   await page.getByLabel('Objet').fill(subject);
   await page.getByLabel('Message', { exact: true }).fill('Bonjour,\nvoici le bilan du 20 novembre.\nBien cordialement,\nDr Sophie LAMBERT');
   await page.getByText(/Clôturer l'échange/).click();
+  await page.getByLabel('Demander un accusé de remise').check();
 
   // a slow uplink, so the progress bar is seen moving
   const cdp = await page.context().newCDPSession(page);
@@ -89,6 +90,10 @@ test('a message to a colleague and a patient: refused chip, attachment with prog
   assert.match(delivered, /filename="?bilan_biologique\.pdf/);
   assert.equal(find(SOPHIE.mailbox, 'Sent', 'Subject', subject).length, 1, 'one copy in Sent');
   assert.equal(find(SOPHIE.mailbox, 'Drafts', 'Subject', subject).length, 0, 'no draft left');
+  // the delivery notification asked for comes back, and Sent says so
+  await until(() => messageText(SOPHIE.mailbox, 'INBOX', 'Subject', 'Successful Mail Delivery Report').includes(subject), 'the DSN');
+  await page.goto(`${run.webmail.url}/?dossier=Sent`);
+  assert.match(await page.getByTestId('messages').locator('li').filter({ hasText: subject }).getByTestId('accuses').innerText(), /Remis à marc\.garnier@cabinet-demo\.mssante\.fr le/);
   assert.deepEqual(problems, []);
   await page.context().close();
 });

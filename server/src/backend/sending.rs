@@ -348,7 +348,7 @@ impl Backend {
         })
         .await?;
         // 2. submit, then remember it was, before anything else can fail
-        let submitted = self.submit(caller, message.envelope(), &raw).await;
+        let submitted = self.submit(caller, message.envelope(), &raw, draft.delivery_receipt).await;
         if let Some(org) = &org {
             let to: Vec<&str> = draft.recipients().map(String::as_str).collect();
             let detail = format!("Message-ID <{}>, destinataires : {}", draft.id, to.join(", "));
@@ -377,9 +377,9 @@ impl Backend {
         Ok(Sent { copied_to_sent: copied })
     }
 
-    async fn submit(&self, caller: &Caller, envelope: &Envelope, raw: &[u8]) -> Result<(), Error> {
+    async fn submit(&self, caller: &Caller, envelope: &Envelope, raw: &[u8], delivery_receipt: bool) -> Result<(), Error> {
         let token = caller.fresh_token().await?;
-        self.sending.smtp.send(&caller.identity.mailbox, &token, envelope, raw).await
+        self.sending.smtp.send(&caller.identity.mailbox, &token, envelope, raw, delivery_receipt).await
     }
 
     /// Send (with the user's consent) or decline the read receipt a message asks for; either way
@@ -398,7 +398,7 @@ impl Backend {
             let parse = |a: &str| a.parse().map_err(|_| Error::BadInput(format!("Adresse invalide : {a}")));
             let envelope = Envelope::new(Some(parse(me)?), vec![parse(&to)?])
                 .map_err(|e| Error::BadInput(format!("Enveloppe invalide : {e}")))?;
-            self.submit(caller, &envelope, &mdn).await?;
+            self.submit(caller, &envelope, &mdn, false).await?;
         }
         self.with_imap(caller, async |imap| imap.mark_receipt_handled(folder, uid).await).await
     }

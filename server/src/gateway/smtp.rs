@@ -5,8 +5,9 @@ use crate::config::SmtpConfig;
 use crate::error::Error;
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{Certificate, CertificateStore, Tls, TlsParameters};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, CertificateStore, TlsParameters};
+use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
+use lettre::transport::smtp::extension::{ClientId, MailBodyParameter, MailParameter, RcptParameter};
 use std::time::Duration;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
@@ -60,16 +61,38 @@ impl SmtpGateway {
     }
 
     /// Submit `raw` to the envelope's recipients as `user`. Returns once the operator has
-    /// accepted the message for every recipient, or says why not.
-    pub async fn send(&self, user: &str, access_token: &str, envelope: &Envelope, raw: &[u8]) -> Result<(), Error> {
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&self.config.host)
-            .port(self.config.port)
-            .tls(Tls::Required(self.tls.clone()))
-            .credentials(Credentials::new(user.to_string(), access_token.to_string()))
-            .authentication(vec![Mechanism::Xoauth2])
-            .timeout(Some(TIMEOUT))
-            .build();
-        transport.send_raw(envelope, raw).await.map(|_| ()).map_err(classify)
+    /// accepted the message for every recipient, or says why not. With `delivery_receipt`, each
+    /// recipient is submitted with `NOTIFY=SUCCESS,FAILURE` and its `ORCPT` (RFC 3461), which
+    /// lettre's transport cannot send: the dialogue is driven here, command by command.
+    pub async fn send(&self, user: &str, access_token: &str, envelope: &Envelope, raw: &[u8], delivery_receipt: bool) -> Result<(), Error> {
+        let hello = ClientId::default();
+        let mut smtp = AsyncSmtpConnection::connect_tokio1((self.config.host.as_str(), self.config.port), Some(TIMEOUT), &hello, None, None)
+            .await
+            .map_err(classify)?;
+        smtp.starttls(self.tls.clone(), &hello).await.map_err(classify)?;
+        smtp.auth(&[Mechanism::Xoauth2], &Credentials::new(user.to_string(), access_token.to_string())).await.map_err(classify)?;
+        let result = async {
+            let mut mail = vec![];
+            if !raw.is_ascii() {
+                mail.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+            }
+            if delivery_receipt {
+                mail.push(MailParameter::Other { keyword: "RET".into(), value: Some("HDRS".into()) });
+            }
+            smtp.command(Mail::new(envelope.from().cloned(), mail)).await?;
+            for to in envelope.to() {
+                let notify = [
+                    RcptParameter::Other { keyword: "NOTIFY".into(), value: Some("SUCCESS,FAILURE".into()) },
+                    RcptParameter::Other { keyword: "ORCPT".into(), value: Some(format!("rfc822;{to}")) },
+                ];
+                smtp.command(Rcpt::new(to.clone(), if delivery_receipt { notify.to_vec() } else { vec![] })).await?;
+            }
+            smtp.command(Data).await?;
+            smtp.message(raw).await
+        }
+        .await;
+        let _ = smtp.quit().await;
+        result.map(|_| ()).map_err(classify)
     }
 }
 

@@ -171,7 +171,9 @@ pub fn read_draft(raw: &[u8]) -> Option<(Draft, Vec<AttachedFile>)> {
         references: ids(message.references()),
         receipt: message.header("Disposition-Notification-To").is_some(),
         close_exchange: message.header_raw("X-MSS-MES").is_some_and(|v| v.trim() == "FIN"),
-        // confirmations are asked again when the draft is reopened
+        // confirmations, and the delivery notification (an envelope option), are asked again
+        // when the draft is reopened
+        delivery_receipt: false,
         patient_confirmed: vec![],
         mixed_confirmed: false,
     };

@@ -303,3 +303,25 @@ async fn receipts_and_mes_bounces_are_matched_to_sent_messages() {
     let view = backend.read_message(req(&session), "Sent".into(), avis).await.unwrap();
     assert!(view.receipts[0].starts_with("Lu par marc.garnier"), "{:?}", view.receipts);
 }
+
+/// « Demander un accusé de remise »: the operator is asked for a DSN (RFC 3461), Postfix sends it
+/// once Dovecot has the message, and the Sent list shows it as delivered.
+#[tokio::test]
+async fn a_delivery_notification_asked_comes_back_to_sent() {
+    let (backend, session, _, _) = backend_for(JULIEN_RPPS).await;
+    let compose = backend.start_compose(req(&session), ComposeStart::New).await.unwrap();
+    let subject = format!("Courrier à remettre {}", server::mail::compose::random_id());
+    let draft = Draft { to: vec![MARC.into()], subject: subject.clone(), body: "Bonjour.".into(), delivery_receipt: true, ..compose.draft };
+    backend.send_message(req(&session), draft.clone()).await.unwrap();
+    // the notification quotes the message's headers (RET=HDRS): it is found by its Message-ID
+    let notice = delivered_with(JULIEN, "INBOX", "Subject", "Successful Mail Delivery Report", 1).await;
+    assert!(!notice.is_empty(), "Postfix sent the success notification");
+    let mut statuses = vec![];
+    for _ in 0..50 {
+        let sent = backend.list_messages(req(&session), "Sent".into(), 0, Search::default()).await.unwrap();
+        statuses = sent.messages.iter().find(|m| m.subject == subject).map(|m| m.receipts.clone()).unwrap_or_default();
+        if !statuses.is_empty() { break }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(statuses.iter().any(|s| s.starts_with(&format!("Remis à {MARC} le "))), "{statuses:?}");
+}

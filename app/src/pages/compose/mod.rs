@@ -118,7 +118,7 @@ fn ComposeForm(compose: Compose) -> impl IntoView {
             </label>
             <Attachments attachments uploading
                 max_bytes=Signal::derive(move || if has_patient() { max_patient_attachment_bytes } else { max_attachment_bytes })/>
-            <ComposeOptions receipt close_exchange has_patient=Signal::derive(has_patient)/>
+            <ComposeOptions receipt delivery_receipt=state.delivery_receipt close_exchange has_patient=Signal::derive(has_patient)/>
             {move || send.value().get().and_then(Result::err).map(|error| view! {
                 <div class="alerte" role="alert" data-testid="erreur-envoi">
                     <p><strong>"Le message n'a pas été envoyé."</strong></p>
@@ -200,11 +200,12 @@ fn SenderChoice(state: DraftState, senders: Vec<String>, from: String) -> impl I
 
 /// Read receipt, and closing the exchange when a patient is among the recipients.
 #[component]
-fn ComposeOptions(receipt: RwSignal<bool>, close_exchange: RwSignal<bool>, has_patient: Signal<bool>) -> impl IntoView {
+fn ComposeOptions(receipt: RwSignal<bool>, delivery_receipt: RwSignal<bool>, close_exchange: RwSignal<bool>, has_patient: Signal<bool>) -> impl IntoView {
     view! {
         <fieldset class="options">
             <legend class="visuellement-cache">"Options"</legend>
             <label><input type="checkbox" prop:checked=receipt on:change=move |ev| receipt.set(event_target_checked(&ev))/>" Demander un accusé de lecture"</label>
+            <label><input type="checkbox" name="remise" prop:checked=delivery_receipt on:change=move |ev| delivery_receipt.set(event_target_checked(&ev))/>" Demander un accusé de remise"</label>
             <Show when=move || has_patient.get()>
                 <label class="cloture">
                     <input type="checkbox" name="cloture" prop:checked=close_exchange on:change=move |ev| close_exchange.set(event_target_checked(&ev))/>

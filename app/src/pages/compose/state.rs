@@ -31,6 +31,7 @@ pub(super) struct DraftState {
     pub body: RwSignal<String>,
     pub attachments: RwSignal<Vec<Upload>>,
     pub receipt: RwSignal<bool>,
+    pub delivery_receipt: RwSignal<bool>,
     pub close_exchange: RwSignal<bool>,
     pub patient_confirmed: RwSignal<Vec<String>>,
     pub mixed_confirmed: RwSignal<bool>,
@@ -51,6 +52,7 @@ impl DraftState {
             body: RwSignal::new(String::new()),
             attachments: RwSignal::new(Vec::new()),
             receipt: RwSignal::new(false),
+            delivery_receipt: RwSignal::new(false),
             close_exchange: RwSignal::new(false),
             patient_confirmed: RwSignal::new(Vec::new()),
             mixed_confirmed: RwSignal::new(false),
@@ -71,6 +73,7 @@ impl DraftState {
         self.body.set(d.body);
         self.attachments.set(d.attachments);
         self.receipt.set(d.receipt);
+        self.delivery_receipt.set(d.delivery_receipt);
         self.close_exchange.set(d.close_exchange);
         self.patient_confirmed.set(d.patient_confirmed);
         self.mixed_confirmed.set(d.mixed_confirmed);
@@ -93,6 +96,7 @@ impl DraftState {
             in_reply_to,
             references,
             receipt: self.receipt.get(),
+            delivery_receipt: self.delivery_receipt.get(),
             close_exchange: self.close_exchange.get(),
             patient_confirmed: self.patient_confirmed.get(),
             mixed_confirmed: self.mixed_confirmed.get(),
