@@ -92,7 +92,8 @@ test('a message to a colleague and a patient: refused chip, attachment with prog
   assert.equal(find(SOPHIE.mailbox, 'Drafts', 'Subject', subject).length, 0, 'no draft left');
   // the delivery notification asked for comes back, and Sent says so
   await until(() => messageText(SOPHIE.mailbox, 'INBOX', 'Subject', 'Successful Mail Delivery Report').includes(subject), 'the DSN');
-  await page.goto(`${run.webmail.url}/?dossier=Sent`);
+  await page.getByRole('navigation', { name: 'Dossiers' }).getByRole('link', { name: /^Envoyés/ }).click();
+  await page.waitForURL(/dossier=Sent/);
   assert.match(await page.getByTestId('messages').locator('li').filter({ hasText: subject }).getByTestId('accuses').innerText(), /Remis à marc\.garnier@cabinet-demo\.mssante\.fr le/);
   assert.deepEqual(problems, []);
   await page.context().close();
