@@ -85,7 +85,7 @@ impl Backend {
             off_the_workers(move || {
                 let (_, _, archive) = message::attachment(&raw, index).ok_or(Error::MessageNotFound(uid))?;
                 let xml = xdm::document(&archive, &path).ok_or(Error::MessageNotFound(uid))?;
-                let pdf = xdm::pdf_version(&archive, &path).map(|_| PartUrls { folder: &folder, uid }.xdm_pdf(index, &path));
+                let pdf = xdm::pdf_version(&archive, &path, &xml).map(|_| PartUrls { folder: &folder, uid }.xdm_pdf(index, &path));
                 Ok(cda::read(&xml, pdf))
             })
             .await?
@@ -99,7 +99,8 @@ impl Backend {
     /// In the caller's own Sent folder, what came back about each message (a failure to read the
     /// reports leaves the statuses out, never the list).
     async fn add_receipts<'m>(&self, caller: &Caller, folder: &str, messages: impl Iterator<Item = (&'m str, &'m mut Vec<String>)>) {
-        if mailbox_of(folder).is_some() || !self.is_own_sent(caller, folder).await {
+        // the INBOX (the list most asked for) is never Sent: no LIST round trip for it
+        if mailbox_of(folder).is_some() || folder.eq_ignore_ascii_case("INBOX") || !self.is_own_sent(caller, folder).await {
             return;
         }
         match self.receipts(caller).await {

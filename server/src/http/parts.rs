@@ -77,7 +77,8 @@ pub async fn attachment(
             let (name, content_type, bytes) = index.and_then(|i| message::attachment(&raw, i)).ok_or(Error::MessageNotFound(uid))?;
             let Some(path) = path else { return Ok((name, content_type, bytes)) };
             if pdf {
-                let document = xdm::pdf_version(&bytes, &path).ok_or(Error::MessageNotFound(uid))?;
+                let cda = xdm::document(&bytes, &path).ok_or(Error::MessageNotFound(uid))?;
+                let document = xdm::pdf_version(&bytes, &path, &cda).ok_or(Error::MessageNotFound(uid))?;
                 let stem = path.rsplit('/').next().unwrap_or(&path).rsplit_once('.').map_or(path.as_str(), |(s, _)| s).to_string();
                 return Ok((format!("{stem}.pdf"), "application/pdf".into(), document));
             }

@@ -291,6 +291,7 @@ pub fn view(urls: &PartUrls, flags: Flags, raw: &[u8], fallback_date: i64) -> Me
     } else {
         message.body_text(0).map(|t| t.trim_end().to_string()).unwrap_or_default()
     };
+    let (shown_subject, document) = subject_and_document(&message);
     MessageView {
         has_html: html.is_some(),
         remote_images: html.map(|h| h.remote_images).unwrap_or(0),
@@ -305,8 +306,8 @@ pub fn view(urls: &PartUrls, flags: Flags, raw: &[u8], fallback_date: i64) -> Me
         }),
         patient: patient_sender(&message),
         ends_exchange: message.header_raw("X-MSS-MES").is_some_and(|v| v.trim() == "FIN") || patient::ends_exchange(&subject(&message)),
-        subject: subject_and_document(&message).0,
-        document: subject_and_document(&message).1,
+        subject: shown_subject,
+        document,
         date: format::full_date(message.date().map(|d| d.to_timestamp()).unwrap_or(fallback_date)),
         text,
         attachments,

@@ -85,17 +85,17 @@ pub fn document(zip_bytes: &[u8], path: &str) -> Option<Vec<u8>> {
     read_entry(&mut archive, path, MAX_ENTRY)
 }
 
-/// The PDF version of the CDA document at `path`: its twin in the archive (same folder and name,
-/// `.PDF`), else the PDF embedded in a level-1 CDA (`nonXMLBody/text`, base64).
-pub fn pdf_version(zip_bytes: &[u8], path: &str) -> Option<Vec<u8>> {
-    let cda = document(zip_bytes, path)?;
+/// The PDF version of the CDA document `cda` read from `path` (by [`document`]): its twin in the
+/// archive (same folder and name, `.PDF`), else the PDF embedded in a level-1 CDA
+/// (`nonXMLBody/text`, base64).
+pub fn pdf_version(zip_bytes: &[u8], path: &str, cda: &[u8]) -> Option<Vec<u8>> {
     let mut archive = zip::ZipArchive::new(Cursor::new(zip_bytes)).ok()?;
     let stem = path.rsplit_once('.').map_or(path, |(stem, _)| stem).to_ascii_uppercase();
     let twin = archive.file_names().filter_map(Result::ok).find(|n| n.to_ascii_uppercase() == format!("{stem}.PDF")).map(|n| n.to_string());
     if let Some(pdf) = twin.and_then(|twin| read_entry(&mut archive, &twin, MAX_ENTRY)) {
         return Some(pdf);
     }
-    let text = std::str::from_utf8(&cda).ok().filter(|t| t.len() <= super::cda::MAX_BYTES)?;
+    let text = std::str::from_utf8(cda).ok().filter(|t| t.len() <= super::cda::MAX_BYTES)?;
     let doc = roxmltree::Document::parse(text).ok()?;
     let body = doc.root_element().children().find(|n| n.tag_name().name() == "component")?;
     let embedded = child(child(body, "nonXMLBody")?, "text")?;

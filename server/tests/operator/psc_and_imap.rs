@@ -47,8 +47,9 @@ async fn psc_sign_in_gives_identity_and_a_token_dovecot_accepts() {
     assert_eq!(view.attachments[1].xdm[0].patient, "VIDAL Hélène");
     // the level-1 CDA opens as its PDF twin, the level-3 one as its narrative
     let archive = server::mail::message::attachment(&raw, 1).unwrap().2;
-    assert!(server::mail::xdm::pdf_version(&archive, "IHE_XDM/SUBSET01/DOC0001.XML").unwrap().starts_with(b"%PDF"));
-    assert_eq!(server::mail::xdm::pdf_version(&archive, "IHE_XDM/SUBSET01/DOC0002.XML"), None);
+    let version = |path: &str| server::mail::xdm::pdf_version(&archive, path, &server::mail::xdm::document(&archive, path).unwrap());
+    assert!(version("IHE_XDM/SUBSET01/DOC0001.XML").unwrap().starts_with(b"%PDF"));
+    assert_eq!(version("IHE_XDM/SUBSET01/DOC0002.XML"), None);
     let letter = server::mail::cda::read(&server::mail::xdm::document(&archive, "IHE_XDM/SUBSET01/DOC0002.XML").unwrap(), None);
     assert_eq!((letter.kind.as_str(), letter.sections.len()), ("Lettre de liaison à la sortie", 4));
     assert_eq!(letter.author, "Dr Claire DUBOIS, Centre hospitalier de démonstration — cardiologie");
