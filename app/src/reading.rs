@@ -94,6 +94,9 @@ pub struct MessageSummary {
     pub patient: Option<PatientSender>,
     /// Health documents it carries (IHE XDM): their types, or « Document de santé ».
     pub document: Option<String>,
+    /// What the METADATA.XML of its IHE_XDM.zip says of each document (title, type, date,
+    /// patient, author), when it has one.
+    pub documents: Vec<XdmDocument>,
     /// For a message we sent: what came back (« Lu par … le … », « Remis à … », « Échec de remise à … »).
     pub receipts: Vec<String>,
     /// In an organisational mailbox: who handles it (« Pris en charge par … », « Répondu par … »).
@@ -148,6 +151,9 @@ pub struct XdmDocument {
     /// As written in the metadata (YYYYMMDD…), formatted in French when it parses.
     pub created: String,
     pub patient: String,
+    /// Its type (XDS typeCode: the LOINC label), and who wrote it (author and institution).
+    pub kind: String,
+    pub author: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -47,7 +47,7 @@ test('attachments download, and an IHE_XDM.zip shows its documents', async () =>
   assert.match(response.headers()['content-disposition'], /^attachment; filename="CR_biologie_VIDAL\.pdf"/);
   assert.equal((await response.body()).subarray(0, 5).toString(), '%PDF-');
   const xdm = page.getByTestId('xdm');
-  assert.match(await xdm.innerText(), /CR d'examens biologiques \(télécharger\) — VIDAL Hélène · \d\d\/\d\d\/\d{4} · text\/xml/);
+  assert.match(await xdm.innerText(), /CR d'examens biologiques \(télécharger\) — Compte rendu d'examens biologiques · VIDAL Hélène · \d\d\/\d\d\/\d{4} · Dr Antoine ROUX \(Laboratoire de biologie de démonstration\) · text\/xml/);
   assert.match(await xdm.innerText(), /Lettre de liaison à la sortie \(télécharger\) — VIDAL Hélène/);
   const cda = await page.context().request.get(new URL(await xdm.getByRole('link', { name: '(télécharger)' }).first().getAttribute('href'), run.webmail.url).toString());
   assert.match(await cda.text(), /<ClinicalDocument/);

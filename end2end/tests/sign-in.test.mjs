@@ -40,10 +40,14 @@ test('sign in with PSC, see the seeded inbox, open a message, sign out', async (
   assert.match(await fromPatient.innerText(), /VIDAL Hélène · INS 2 85 07 75 112 345 11/);
   assert.ok(!(await fromPatient.innerText()).includes('@patient.mssante.fr'), 'the address is not what identifies the patient');
   assert.equal(await page.getByTestId('patient').count(), 1, 'professionals are not marked');
-  // a document message: no XDM/1.0/DDM+ prefix, its document type in the row
-  const documentRow = rows.filter({ has: page.getByTestId('document') });
+  // a document message: no XDM/1.0/DDM+ prefix; its documents as the archive's METADATA.XML
+  // describes them (title, then type, date, patient, author)
+  const documentRow = rows.filter({ has: page.getByTestId('documents-ligne') });
   assert.match(await documentRow.innerText(), /CR d'examens biologiques VIDAL Hélène 19850712/);
-  assert.match(await documentRow.getByTestId('document').innerText(), /Compte rendu d'examens biologiques/);
+  const listed = await documentRow.getByTestId('documents-ligne').innerText();
+  assert.match(listed, /CR d'examens biologiques\s+Compte rendu d'examens biologiques · \d\d\/\d\d\/\d{4} · VIDAL Hélène · Dr Antoine ROUX \(Laboratoire de biologie de démonstration\)/);
+  assert.match(listed, /Lettre de liaison à la sortie\s+\d\d\/\d\d\/\d{4} · VIDAL Hélène · Dr Claire DUBOIS \(Centre hospitalier de démonstration\)/);
+  assert.equal(await documentRow.getByTestId('document').count(), 2);
   assert.ok(!(await page.getByTestId('messages').innerText()).includes('XDM/1.0/DDM+'));
   await waitForHydration(page);
 

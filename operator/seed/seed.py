@@ -77,6 +77,9 @@ def ihe_xdm(patient_name, birth, doc_title, loinc, pdf_bytes):
      <rim:Value>PID-5|{patient_name[1]}^{patient_name[0]}^^^^^L</rim:Value>
      <rim:Value>PID-7|{birth}</rim:Value></rim:ValueList></rim:Slot>
    <rim:Name><rim:LocalizedString xml:lang="fr-FR" value="{doc_title}"/></rim:Name>
+   <rim:Classification classificationScheme="urn:uuid:93606bcf-9494-43ec-9b4e-a7748d1a838d" classifiedObject="DOC0001" nodeRepresentation="">
+     <rim:Slot name="authorPerson"><rim:ValueList><rim:Value>810100000041^ROUX^Antoine^^^Dr^^^&amp;1.2.250.1.71.4.2.1&amp;ISO</rim:Value></rim:ValueList></rim:Slot>
+     <rim:Slot name="authorInstitution"><rim:ValueList><rim:Value>Laboratoire de biologie de démonstration^^^^^&amp;1.2.250.1.71.4.2.2&amp;ISO^IDNST^^^31750000041</rim:Value></rim:ValueList></rim:Slot></rim:Classification>
    <rim:Classification classificationScheme="urn:uuid:f0306f51-975f-434e-a61c-c59651d33983" nodeRepresentation="{loinc}">
      <rim:Name><rim:LocalizedString value="{doc_title}"/></rim:Name></rim:Classification>
   </rim:ExtrinsicObject>
@@ -121,6 +124,11 @@ def ihe_xdm(patient_name, birth, doc_title, loinc, pdf_bytes):
      <rim:Value>PID-5|{patient_name[1]}^{patient_name[0]}^^^^^L</rim:Value>
      <rim:Value>PID-7|{birth}</rim:Value></rim:ValueList></rim:Slot>
    <rim:Name><rim:LocalizedString xml:lang="fr-FR" value="Lettre de liaison à la sortie"/></rim:Name>
+   <rim:Classification classificationScheme="urn:uuid:93606bcf-9494-43ec-9b4e-a7748d1a838d" classifiedObject="DOC0002" nodeRepresentation="">
+     <rim:Slot name="authorPerson"><rim:ValueList><rim:Value>810100000017^DUBOIS^Claire^^^Dr^^^&amp;1.2.250.1.71.4.2.1&amp;ISO</rim:Value></rim:ValueList></rim:Slot>
+     <rim:Slot name="authorInstitution"><rim:ValueList><rim:Value>Centre hospitalier de démonstration^^^^^&amp;1.2.250.1.71.4.2.2&amp;ISO^IDNST^^^31750000000</rim:Value></rim:ValueList></rim:Slot></rim:Classification>
+   <rim:Classification classificationScheme="urn:uuid:f0306f51-975f-434e-a61c-c59651d33983" nodeRepresentation="11490-0">
+     <rim:Name><rim:LocalizedString value="Lettre de liaison à la sortie"/></rim:Name></rim:Classification>
   </rim:ExtrinsicObject>
  </rim:RegistryObjectList>""")
     buf = io.BytesIO()

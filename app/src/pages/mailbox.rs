@@ -1,6 +1,6 @@
 //! Folder lists: search, pages of messages, selection and actions, the organisational bar.
 
-use super::markers::{DocumentMark, PatientMark};
+use super::markers::{PatientMark, RowDocuments};
 use super::frame::{Changes, Mailboxes, Problem, SignedIn, folder_of};
 use super::organisation::OrganisationNav;
 use crate::error::WebmailError;
@@ -189,7 +189,7 @@ fn MessageTable(
                                     {m.flagged.then(|| view! { <span class="drapeau" title="Suivi">"⚑ "</span> })}
                                     {m.has_attachments.then(|| view! { <PaperClip/> })}
                                     {m.subject}
-                                    {m.document.map(|label| view! { <DocumentMark label/> })}
+                                    <RowDocuments documents=m.documents label=m.document/>
                                     {(!m.receipts.is_empty()).then(|| view! { <span class="accuses" data-testid="accuses">{m.receipts.join(" · ")}</span> })}
                                     {m.handled.map(|who| view! { <span class="pris-en-charge" data-testid="pris-en-charge">{who}</span> })}
                                 </span>

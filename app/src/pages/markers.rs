@@ -2,6 +2,7 @@
 //! (ECO.3.1.1: icon and words, never colour alone) and the health documents a message carries.
 
 use crate::patient::PatientSender;
+use crate::reading::XdmDocument;
 use leptos::prelude::*;
 
 /// « Patient · Mon espace santé », then the patient's name and INS (ECO.3.1.2).
@@ -30,4 +31,31 @@ pub fn DocumentMark(label: String) -> impl IntoView {
             {label}
         </span>
     }
+}
+
+/// Documents listed in a row: at most this many, then « et N autres ».
+const ROW_DOCUMENTS: usize = 3;
+
+/// In a list row, what the IHE XDM metadata says of each document (ECO.3.1.3): title, then type,
+/// date, patient and author where known; the X-MSS-CODECDA types when there is no metadata.
+#[component]
+pub fn RowDocuments(documents: Vec<XdmDocument>, label: Option<String>) -> impl IntoView {
+    if documents.is_empty() {
+        return label.map(|label| view! { <DocumentMark label/> }).into_any();
+    }
+    let more = documents.len().saturating_sub(ROW_DOCUMENTS);
+    view! {
+        <span class="documents-ligne" data-testid="documents-ligne">
+            {documents.into_iter().take(ROW_DOCUMENTS).map(|d| {
+                let details = [d.kind.as_str(), d.created.as_str(), d.patient.as_str(), d.author.as_str()]
+                    .into_iter().filter(|t| !t.is_empty() && *t != d.title).collect::<Vec<_>>().join(" · ");
+                view! {
+                    <DocumentMark label=d.title.clone()/>
+                    {(!details.is_empty()).then(|| view! { <span class="document-details">{details}</span> })}
+                }
+            }).collect_view()}
+            {(more > 0).then(|| view! { <span class="document-details">{format!("et {more} autre(s) document(s)")}</span> })}
+        </span>
+    }
+    .into_any()
 }

@@ -51,6 +51,7 @@ impl Backend {
         }
         match result {
             Err(Error::OperatorUnreachable(_) | Error::Imap(_)) => {} // the connection is not reused
+            _ if lent.session.is_broken() => {}
             _ => self.imap.give_back(lent),
         }
         result

@@ -5,6 +5,7 @@
 mod audit;
 mod caller;
 mod connection;
+mod listed_documents;
 mod organisation;
 mod push;
 mod reading;
@@ -43,6 +44,8 @@ pub struct Backend {
     pages: PageCache,
     /// Per user, what came back about the messages they sent (while their INBOX is unchanged).
     receipts: receipts::ReceiptCache,
+    /// What the IHE XDM archives of listed messages say of their documents.
+    listed_documents: listed_documents::ListedDocuments,
     /// The folders watched for push (one IDLE each, shared by the tabs showing it), and how many
     /// each user may have.
     watches: push::Watches,
@@ -63,6 +66,7 @@ impl Backend {
             directory: Directory::new(config.directory_file.clone()),
             pages: PageCache::default(),
             receipts: Default::default(),
+            listed_documents: Default::default(),
             watches: Default::default(),
             watch_limits: Default::default(),
         })

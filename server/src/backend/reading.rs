@@ -18,13 +18,25 @@ impl Backend {
     }
 
     pub(super) async fn list(&self, caller: &Caller, folder: &str, page: u32, search: &Search) -> Result<MessageList, Error> {
-        let mut result = self
+        let fetched = self
             .with_imap(caller, async |imap| {
                 let now = unix_now();
                 let key = PageCache::key(&caller.identity.mailbox, folder, page, search, now);
-                imap.page(folder, page, search, now, Some((&self.pages, &key))).await
+                let mut list = imap.page(folder, page, search, now, Some((&self.pages, &key))).await?;
+                let unknown = self.listed_documents.fill(&caller.identity.mailbox, folder, &mut list.messages);
+                // the documents' metadata is a detail of the row: failing to read it never fails the list
+                let archives = imap.xdm_archives(&unknown).await.inspect_err(|e| tracing::warn!("XDM archives not read: {e}"));
+                Ok((list, unknown, archives))
             })
             .await;
+        let mut result = match fetched {
+            Ok((mut list, unknown, Ok(archives))) => {
+                self.add_listed_documents(caller, folder, &mut list.messages, unknown, archives).await;
+                Ok(list)
+            }
+            Ok((list, _, Err(_))) => Ok(list),
+            Err(e) => Err(e),
+        };
         if let Ok(list) = &mut result {
             self.add_receipts(caller, folder, list.messages.iter_mut().map(|m| (m.message_id.as_str(), &mut m.receipts))).await;
         }

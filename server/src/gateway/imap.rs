@@ -150,7 +150,7 @@ impl ImapGateway {
                     if session.capabilities().await.map_err(protocol)?.has_str("CONDSTORE") {
                         session.run_command_and_check_ok("ENABLE CONDSTORE").await.map_err(protocol)?;
                     }
-                    Ok(ImapSession { inner: session })
+                    Ok(ImapSession { inner: session, broken: false })
                 }
                 // RFC 5530 codes of a server at capacity: the token was fine
                 Err((async_imap::error::Error::No(reason), _)) if ["[LIMIT]", "[UNAVAILABLE]", "[INUSE]"].iter().any(|c| reason.contains(c)) => {
@@ -166,6 +166,9 @@ impl ImapGateway {
 
 pub struct ImapSession {
     inner: async_imap::Session<TlsStream<TcpStream>>,
+    /// A command failed midway (timeout, lost connection, unparsable answer) and the error was
+    /// not passed on: the connection must not be used again.
+    broken: bool,
 }
 
 fn flags_of(fetch: &async_imap::types::Fetch) -> message::Flags {
@@ -206,6 +209,31 @@ fn role_of(name: &str, attributes: &[NameAttribute]) -> FolderRole {
 }
 
 /// "1,5,9" for UID commands.
+/// Largest IHE_XDM.zip (as sent, so base64) read to describe a list row's documents.
+const MAX_LISTED_ARCHIVE: u32 = 8 * 1024 * 1024;
+
+/// Where the IHE_XDM.zip attachment is in a BODYSTRUCTURE: its section path, whether it is base64,
+/// and its size as sent. Attached messages are not looked into.
+fn xdm_part(structure: &imap_proto::BodyStructure, at: &[u32]) -> Option<(Vec<u32>, bool, u32)> {
+    use imap_proto::{BodyStructure, ContentEncoding};
+    match structure {
+        BodyStructure::Multipart { bodies, .. } => bodies.iter().take(100).enumerate().find_map(|(i, body)| {
+            let mut path = at.to_vec();
+            path.push(i as u32 + 1);
+            xdm_part(body, &path)
+        }),
+        BodyStructure::Basic { common, other, .. } => {
+            let named = |params: &Option<Vec<(std::borrow::Cow<str>, std::borrow::Cow<str>)>>, key: &str| {
+                params.iter().flatten().any(|(k, v)| k.eq_ignore_ascii_case(key) && crate::mail::xdm::is_xdm(v))
+            };
+            let is_xdm = named(&common.ty.params, "name") || common.disposition.as_ref().is_some_and(|d| named(&d.params, "filename"));
+            let path = if at.is_empty() { vec![1] } else { at.to_vec() };
+            is_xdm.then(|| (path, matches!(other.transfer_encoding, ContentEncoding::Base64), other.octets))
+        }
+        _ => None,
+    }
+}
+
 fn uid_set(uids: &[u32]) -> String {
     uids.iter().map(u32::to_string).collect::<Vec<_>>().join(",")
 }
@@ -364,6 +392,54 @@ impl ImapSession {
             Ok((fetch.body().unwrap_or_default().to_vec(), flags_of(fetch), received))
         })
         .await
+    }
+
+    /// The IHE_XDM.zip attachment of each of `uids` that has one, decoded, in the folder the last
+    /// [`Self::page`] selected: found in BODYSTRUCTURE, then that part alone is fetched. Parts over
+    /// [`MAX_LISTED_ARCHIVE`] are left out (their row keeps the X-MSS-CODECDA types).
+    pub async fn xdm_archives(&mut self, uids: &[u32]) -> Result<Vec<(u32, Vec<u8>)>, Error> {
+        if uids.is_empty() {
+            return Ok(vec![]);
+        }
+        let result = timed(async {
+            let structures: Vec<_> = self.inner.uid_fetch(uid_set(uids), "(UID BODYSTRUCTURE)").await.map_err(protocol)?
+                .try_collect().await.map_err(protocol)?;
+            let parts: Vec<(u32, Vec<u32>, bool)> = structures
+                .iter()
+                .filter_map(|f| {
+                    let (path, base64, octets) = xdm_part(f.bodystructure()?, &[])?;
+                    (octets <= MAX_LISTED_ARCHIVE && uids.contains(&f.uid?)).then_some((f.uid?, path, base64))
+                })
+                .collect();
+            let mut archives = Vec::new();
+            for (uid, path, base64) in parts {
+                let section = path.iter().map(u32::to_string).collect::<Vec<_>>().join(".");
+                let fetches: Vec<_> = self.inner.uid_fetch(uid.to_string(), format!("(UID BODY.PEEK[{section}])")).await.map_err(protocol)?
+                    .try_collect().await.map_err(protocol)?;
+                let wanted = imap_proto::SectionPath::Part(path, None);
+                let Some(encoded) = fetches.iter().find(|f| f.uid == Some(uid)).and_then(|f| f.section(&wanted)) else { continue };
+                let decoded = if base64 {
+                    use base64::Engine;
+                    let compact: Vec<u8> = encoded.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
+                    match base64::engine::general_purpose::STANDARD.decode(compact) {
+                        Ok(bytes) => bytes,
+                        Err(_) => continue,
+                    }
+                } else {
+                    encoded.to_vec()
+                };
+                archives.push((uid, decoded));
+            }
+            Ok(archives)
+        })
+        .await;
+        self.broken |= matches!(result, Err(Error::OperatorUnreachable(_) | Error::Imap(_)));
+        result
+    }
+
+    /// Whether the connection must be closed rather than given back to the pool.
+    pub fn is_broken(&self) -> bool {
+        self.broken
     }
 
     /// Flag, unflag, mark, move or delete messages of `folder`.
@@ -606,7 +682,7 @@ impl ImapSession {
         let (wait, _stop) = idle.wait_with_timeout(max);
         let changed = matches!(wait.await.map_err(protocol)?, async_imap::extensions::idle::IdleResponse::NewData(_));
         let inner = timed(async { idle.done().await.map_err(protocol) }).await?;
-        Ok((ImapSession { inner }, changed))
+        Ok((ImapSession { inner, broken: false }, changed))
     }
 
     /// The protocol session itself, for the benchmark's raw-IMAP floor.

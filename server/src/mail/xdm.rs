@@ -64,16 +64,60 @@ pub fn documents(zip_bytes: &[u8]) -> Vec<XdmDocument> {
                 .find_map(|v| v.strip_prefix("PID-5|"))
                 .map(|name| name.split('^').filter(|p| !p.is_empty()).take(2).collect::<Vec<_>>().join(" "))
                 .unwrap_or_default();
+            let classification = |scheme: &str| {
+                object.children().find(|n| n.tag_name().name() == "Classification" && n.attribute("classificationScheme") == Some(scheme))
+            };
+            let kind = classification(TYPE_CODE)
+                .map(|c| {
+                    let code = c.attribute("nodeRepresentation").unwrap_or_default();
+                    let named = c.descendants().find(|v| v.tag_name().name() == "LocalizedString").and_then(|v| v.attribute("value"));
+                    app::patient::document_type(code).or(named).unwrap_or(code).to_string()
+                })
+                .unwrap_or_default();
+            let author = classification(AUTHOR).map(author_of).unwrap_or_default();
             documents.push(XdmDocument {
                 path: format!("{subset}/{uri}"),
-                title,
+                title: bounded(&title),
                 mime_type: object.attribute("mimeType").unwrap_or("application/octet-stream").to_string(),
                 created: slot("creationTime").into_iter().next().map(|t| french_date(&t)).unwrap_or_default(),
-                patient,
+                patient: bounded(&patient),
+                kind: bounded(&kind),
+                author: bounded(&author),
             });
         }
     }
     documents
+}
+
+/// XDS classification schemes (ITI TF-3 4.2.5): the document's type (LOINC) and its author.
+const TYPE_CODE: &str = "urn:uuid:f0306f51-975f-434e-a61c-c59651d33983";
+const AUTHOR: &str = "urn:uuid:93606bcf-9494-43ec-9b4e-a7748d1a838d";
+
+/// Metadata texts are the sender's: shown on one line, at most 120 characters.
+fn bounded(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(120).collect()
+}
+
+/// "Dr Claire DUBOIS (Centre hospitalier …)" from the author classification's `authorPerson`
+/// (HL7 XCN: id^FAMILY^Given^^^Prefix) and `authorInstitution` (XON: Name^…) slots.
+fn author_of(classification: roxmltree::Node) -> String {
+    let slot = |name: &str| {
+        classification
+            .children()
+            .filter(|n| n.tag_name().name() == "Slot" && n.attribute("name") == Some(name))
+            .flat_map(|s| s.descendants().filter(|v| v.tag_name().name() == "Value"))
+            .find_map(|v| v.text().map(str::trim).filter(|t| !t.is_empty()))
+            .unwrap_or_default()
+    };
+    let person: Vec<&str> = slot("authorPerson").split('^').collect();
+    let part = |i: usize| person.get(i).copied().unwrap_or_default();
+    let name = [part(5), part(2), part(1)].into_iter().filter(|p| !p.is_empty()).collect::<Vec<_>>().join(" ");
+    let institution = slot("authorInstitution").split('^').next().unwrap_or_default();
+    match (name.is_empty(), institution.is_empty()) {
+        (false, false) => format!("{name} ({institution})"),
+        (false, true) => name,
+        _ => institution.to_string(),
+    }
 }
 
 /// One file of the archive, if it is one the metadata lists (nothing else is served).
@@ -184,6 +228,12 @@ mod tests {
  <rim:Slot name="sourcePatientInfo"><rim:ValueList><rim:Value>PID-3|285077511234511^^^&amp;1.2.250.1.213.1.4.8&amp;ISO^NH</rim:Value>
    <rim:Value>PID-5|VIDAL^Hélène^^^^^L</rim:Value></rim:ValueList></rim:Slot>
  <rim:Name><rim:LocalizedString value="CR d'examens biologiques"/></rim:Name>
+ <rim:Classification classificationScheme="urn:uuid:93606bcf-9494-43ec-9b4e-a7748d1a838d" classifiedObject="DOC0001" nodeRepresentation="">
+   <rim:Slot name="authorPerson"><rim:ValueList><rim:Value>810100000017^DUBOIS^Claire^^^Dr^^^&amp;1.2.250.1.71.4.2.1&amp;ISO</rim:Value></rim:ValueList></rim:Slot>
+   <rim:Slot name="authorInstitution"><rim:ValueList><rim:Value>Laboratoire de démonstration^^^^^&amp;1.2.250.1.71.4.2.2&amp;ISO^IDNST^^^31750000000</rim:Value></rim:ValueList></rim:Slot>
+ </rim:Classification>
+ <rim:Classification classificationScheme="urn:uuid:f0306f51-975f-434e-a61c-c59651d33983" classifiedObject="DOC0001" nodeRepresentation="11502-2">
+   <rim:Name><rim:LocalizedString value="CR d'examens biologiques"/></rim:Name></rim:Classification>
 </rim:ExtrinsicObject></rim:RegistryObjectList></lcm:SubmitObjectsRequest>"#;
 
     #[test]
@@ -195,6 +245,8 @@ mod tests {
             mime_type: "text/xml".into(),
             created: "22/11/2026".into(),
             patient: "VIDAL Hélène".into(),
+            kind: "Compte rendu d'examens biologiques".into(),
+            author: "Dr Claire DUBOIS (Laboratoire de démonstration)".into(),
         }]);
     }
 
