@@ -1,6 +1,7 @@
 //! The server-side contract behind the server functions. `server/` provides an implementation
 //! as Leptos context; every method receives the caller's [`Request`] and checks it itself.
 
+use crate::directory::{Correspondent, DirectoryCriteria, DirectoryPage};
 use crate::documents::HealthDocument;
 use crate::reading::{Folder, Me, MessageAction, MessageList, MessageView, Search};
 use crate::error::WebmailError;
@@ -31,6 +32,8 @@ pub trait Webmail: Send + Sync + 'static {
     fn set_rights(&self, request: Request, mailbox: String, member: String, rights: Rights) -> Reply<'_, ()>;
     fn find_professionals(&self, request: Request, query: String) -> Reply<'_, Vec<Professional>>;
     fn traces(&self, request: Request, mailbox: String, filter: TraceFilter) -> Reply<'_, TraceReport>;
+    fn suggest_correspondents(&self, request: Request, query: String) -> Reply<'_, Vec<Correspondent>>;
+    fn search_directory(&self, request: Request, criteria: DirectoryCriteria) -> Reply<'_, DirectoryPage>;
 }
 
 /// What a server function or a server render knows of the HTTP request it answers. It is read

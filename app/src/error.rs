@@ -41,6 +41,9 @@ pub enum WebmailError {
     /// lacks, something too large or too many, something no longer there.
     #[error("{0}")]
     InvalidInput(String),
+    /// The Annuaire santé is being loaded (first start) and cannot answer yet.
+    #[error("L'annuaire santé est en cours de chargement : réessayez dans un instant.")]
+    DirectoryLoading,
     /// The message does not exist (any more).
     #[error("Ce message n'existe pas ou a été supprimé.")]
     MessageNotFound,
@@ -67,6 +70,7 @@ impl WebmailError {
             Self::MessageNotFound => "message-introuvable",
             Self::FolderNotFound => "dossier-introuvable",
             Self::SendUnavailable => "envoi-indisponible",
+            Self::DirectoryLoading => "annuaire-en-chargement",
             Self::InvalidInput(_) => "saisie-invalide",
             Self::Unreachable => "serveur-injoignable",
             Self::Internal => "erreur-interne",
@@ -86,6 +90,7 @@ impl WebmailError {
             Self::MessageNotFound,
             Self::FolderNotFound,
             Self::SendUnavailable,
+            Self::DirectoryLoading,
             Self::Unreachable,
             Self::Internal,
         ]

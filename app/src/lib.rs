@@ -6,6 +6,7 @@
 pub mod reading;
 #[cfg(feature = "ssr")]
 pub mod backend;
+pub mod directory;
 pub mod documents;
 pub mod error;
 pub mod format;

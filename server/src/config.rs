@@ -16,6 +16,8 @@ pub struct Config {
     pub trace_retention_days: i64,
     /// The Annuaire santé extraction (Extraction_Correspondance_MSSante format).
     pub directory_file: PathBuf,
+    /// Where the directory's index is built and kept (one SQLite file per extraction).
+    pub directory_index_dir: PathBuf,
     /// SQLite file holding the server-side sessions.
     pub session_db: PathBuf,
     /// The key sealing what is kept at rest: PSC tokens, uploads, sent messages (made, 0600, when missing).
@@ -112,6 +114,7 @@ impl Config {
             trace_database: var("TRACE_DATABASE_URL", "sqlite://target/webmail-data/traces.db?mode=rwc"),
             trace_retention_days: retention.parse().map_err(|_| ConfigError(format!("TRACE_RETENTION_DAYS invalide : {retention}")))?,
             directory_file: var("ANNUAIRE_FILE", &format!("{operator_state}/annuaire.txt")).into(),
+            directory_index_dir: var("ANNUAIRE_INDEX_DIR", "target/webmail-data/annuaire").into(),
             session_db: var("SESSION_DB", "target/webmail-data/sessions.db").into(),
             seal_key_file: var("SEAL_KEY_FILE", "target/webmail-data/seal.key").into(),
             session_idle: Duration::from_secs(

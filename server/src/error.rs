@@ -64,6 +64,9 @@ pub enum Error {
     // --- our own storage
     #[error("store: {0}")]
     Store(String),
+    /// The directory has no index in service yet (the first one is being built).
+    #[error("directory loading")]
+    DirectoryLoading,
 }
 
 impl Error {
@@ -77,7 +80,7 @@ impl Error {
             Self::MessageRefused(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
-            Self::PscUnreachable(_) | Self::OperatorUnreachable(_) | Self::OperatorBusy(_) | Self::SmtpUnreachable(_) => {
+            Self::PscUnreachable(_) | Self::OperatorUnreachable(_) | Self::OperatorBusy(_) | Self::SmtpUnreachable(_) | Self::DirectoryLoading => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             Self::Imap(_) => StatusCode::BAD_GATEWAY,
@@ -114,6 +117,7 @@ impl From<Error> for WebmailError {
                 Self::InvalidInput(text)
             }
             Error::SmtpUnreachable(_) => Self::SendUnavailable,
+            Error::DirectoryLoading => Self::DirectoryLoading,
             Error::MessageRefused(_) => Self::InvalidInput(
                 "Le serveur d'envoi de votre opérateur a refusé ce message : il n'a pas été envoyé et reste dans vos brouillons.".into(),
             ),

@@ -220,7 +220,7 @@ fn AttachmentItem(a: Attachment, folder: String, uid: u32) -> impl IntoView {
                     <ul>
                         {xdm.into_iter().map(|(d, href, shown)| view! {
                             <li>
-                                <a href=shown data-testid="afficher-document">{d.title}</a>
+                                <a href=shown data-testid="afficher-document">{d.title.clone()}</a>
                                 " "<a class="telecharger" href=href rel="external" download="">"(télécharger)"</a>
                                 <span class="details">{format!(" — {}", [d.kind.as_str(), d.patient.as_str(), d.created.as_str(), d.author.as_str(), d.mime_type.as_str()]
                                     .into_iter().filter(|t| !t.is_empty() && *t != d.title).collect::<Vec<_>>().join(" · "))}</span>

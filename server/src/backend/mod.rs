@@ -21,10 +21,11 @@ use crate::gateway::imap::{ImapGateway, PageCache};
 use crate::gateway::pool::ImapPool;
 use crate::gateway::psc::Psc;
 use crate::identity::ProfessionalId;
-use crate::store::{directory::Directory, sealer::Sealer, session::Sessions, traces::TraceStore};
+use crate::store::{directory::{self, Directory}, recent::RecentCorrespondents, sealer::Sealer, session::Sessions, traces::TraceStore};
 use app::backend::{Reply, Request, Webmail};
 use app::organisation::{MailboxEntry, Member, Professional, Rights, TraceFilter, TraceReport};
 use app::reading::{Folder, Me, MessageAction, MessageList, MessageView, Search};
+use app::directory::{Correspondent, DirectoryCriteria, DirectoryPage};
 use app::documents::HealthDocument;
 use app::sending::{Compose, ComposeStart, Draft, RecipientCheck, Sent};
 use std::sync::Arc;
@@ -38,8 +39,10 @@ pub struct Backend {
     pub sending: Sending,
     /// Access traces of the organisational mailboxes.
     pub traces: TraceStore,
-    /// The Annuaire santé extraction, to find professionals.
-    pub directory: Directory,
+    /// The Annuaire santé, indexed (reloaded in the background when its file changes).
+    pub directory: Arc<Directory>,
+    /// Whom each user last wrote to (suggested first).
+    recent: RecentCorrespondents,
     /// List pages valid while their folder's CONDSTORE version is unchanged.
     pages: PageCache,
     /// Per user, what came back about the messages they sent (while their INBOX is unchanged).
@@ -61,9 +64,11 @@ impl Backend {
             psc: Arc::new(Psc::new(config.psc.clone(), &config.public_url)?),
             sessions: Arc::new(Sessions::new(sealer.clone())),
             imap: ImapPool::new(ImapGateway::new(config.imap.clone())?),
-            sending: Sending::new(config, db, sealer).await?,
+            sending: Sending::new(config, db.clone(), sealer).await?,
+            recent: RecentCorrespondents::new(db).await?,
             traces: TraceStore::open(&config.trace_database, config.trace_retention_days).await?,
-            directory: Directory::new(config.directory_file.clone()),
+            directory: Arc::new(Directory::new(config.directory_file.clone(), config.directory_index_dir.clone()))
+                .watched(directory::RELOAD_EVERY),
             pages: PageCache::default(),
             receipts: Default::default(),
             listed_documents: Default::default(),
@@ -177,10 +182,21 @@ impl Webmail for Backend {
     }
 
     fn find_professionals(&self, request: Request, query: String) -> Reply<'_, Vec<Professional>> {
-        self.serve(request, async move |_| Ok(self.directory.search(&query)))
+        self.serve(request, async move |_| self.directory.search(&query).await)
     }
 
     fn traces(&self, request: Request, mailbox: String, filter: TraceFilter) -> Reply<'_, TraceReport> {
         self.serve(request, async move |caller| self.trace_report(&caller, &mailbox, &filter).await)
+    }
+
+    fn suggest_correspondents(&self, request: Request, query: String) -> Reply<'_, Vec<Correspondent>> {
+        self.serve(request, async move |caller| {
+            let recent = self.recent.of(&caller.identity.mailbox).await.unwrap_or_default();
+            self.directory.suggest(&query, &recent).await
+        })
+    }
+
+    fn search_directory(&self, request: Request, criteria: DirectoryCriteria) -> Reply<'_, DirectoryPage> {
+        self.serve(request, async move |_| self.directory.search_page(&criteria).await)
     }
 }

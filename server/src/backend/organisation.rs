@@ -74,13 +74,16 @@ impl Backend {
             .into_iter()
             .filter_map(|(identifier, letters)| {
                 let address = identifier.strip_prefix("user=").unwrap_or(&identifier).to_string();
-                address.contains('@').then(|| Member {
-                    name: self.directory.name_of(&address).unwrap_or_default(),
-                    rights: rights::from_letters(&letters),
-                    address,
-                })
+                address.contains('@').then(|| Member { name: String::new(), rights: rights::from_letters(&letters), address })
             })
             .collect();
+        let addresses: Vec<String> = members.iter().map(|m| m.address.clone()).collect();
+        let known = self.directory.find(&addresses).await.unwrap_or_default();
+        for member in &mut members {
+            if let Some(found) = known.iter().find(|c| c.address.eq_ignore_ascii_case(&member.address)) {
+                member.name.clone_from(&found.name);
+            }
+        }
         members.sort_by(|a, b| a.name.cmp(&b.name).then(a.address.cmp(&b.address)));
         Ok(members)
     }

@@ -356,6 +356,10 @@ impl Backend {
         }
         submitted?;
         self.sending.outbox.record_sent(mailbox, &draft.id, &raw).await?;
+        let recipients: Vec<String> = draft.recipients().cloned().collect();
+        if let Err(e) = self.recent.used(mailbox, &recipients).await {
+            tracing::warn!("recent correspondents not recorded: {e}");
+        }
         if let (Some(org), Some(parent)) = (&org, &draft.in_reply_to) {
             // a member's reply from the organisational mailbox: the others see who answered
             let inbox = app::organisation::shared_inbox(org);

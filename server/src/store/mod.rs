@@ -1,8 +1,9 @@
 //! What the webmail keeps: browser sessions, the outbox (uploads, sent Message-IDs), the access
-//! traces, and the Annuaire santé directory it searches.
+//! traces, each user's recent correspondents, and the Annuaire santé directory it searches.
 
 pub mod directory;
 pub mod outbox;
+pub mod recent;
 pub mod sealer;
 pub mod session;
 pub mod traces;

@@ -1,0 +1,67 @@
+//! Per user, the correspondents they last wrote to: the directory suggests them first. Only
+//! professionals' and teams' addresses are kept (never a patient's: an INS is health data), at
+//! most [`KEPT`] per user.
+
+use super::store;
+use crate::clock::unix_now;
+use crate::error::Error;
+use tower_sessions_sqlx_store::sqlx::{self, SqlitePool};
+
+/// Addresses kept per user.
+const KEPT: i64 = 50;
+
+#[derive(Clone)]
+pub struct RecentCorrespondents {
+    db: SqlitePool,
+}
+
+impl RecentCorrespondents {
+    pub async fn new(db: SqlitePool) -> Result<Self, Error> {
+        sqlx::query(
+            "CREATE TABLE IF NOT EXISTS recent_correspondents (mailbox TEXT NOT NULL, address TEXT NOT NULL, \
+             used_at INTEGER NOT NULL, PRIMARY KEY (mailbox, address))",
+        )
+        .execute(&db)
+        .await
+        .map_err(store)?;
+        Ok(Self { db })
+    }
+
+    /// `mailbox` just wrote to `addresses`.
+    pub async fn used(&self, mailbox: &str, addresses: &[String]) -> Result<(), Error> {
+        let now = unix_now();
+        for address in addresses.iter().filter(|a| !app::patient::is_patient(a)).take(100) {
+            sqlx::query(
+                "INSERT INTO recent_correspondents (mailbox, address, used_at) VALUES (?, ?, ?) \
+                 ON CONFLICT (mailbox, address) DO UPDATE SET used_at = excluded.used_at",
+            )
+            .bind(mailbox)
+            .bind(address.trim().to_lowercase())
+            .bind(now)
+            .execute(&self.db)
+            .await
+            .map_err(store)?;
+        }
+        sqlx::query(
+            "DELETE FROM recent_correspondents WHERE mailbox = ? AND address NOT IN \
+             (SELECT address FROM recent_correspondents WHERE mailbox = ? ORDER BY used_at DESC LIMIT ?)",
+        )
+        .bind(mailbox)
+        .bind(mailbox)
+        .bind(KEPT)
+        .execute(&self.db)
+        .await
+        .map_err(store)?;
+        Ok(())
+    }
+
+    /// The user's correspondents, most recent first.
+    pub async fn of(&self, mailbox: &str) -> Result<Vec<String>, Error> {
+        sqlx::query_scalar("SELECT address FROM recent_correspondents WHERE mailbox = ? ORDER BY used_at DESC, address LIMIT ?")
+            .bind(mailbox)
+            .bind(KEPT)
+            .fetch_all(&self.db)
+            .await
+            .map_err(store)
+    }
+}
