@@ -96,8 +96,10 @@ su postgres -s /bin/sh -c "'$PG_BIN/pg_ctl' -D '$PG/data' -l '$PG/postgres.log' 
 "$PG_BIN/psql" -h 127.0.0.1 -p 5433 -U webmail -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'traces'" | grep -q 1 \
   || "$PG_BIN/createdb" -h 127.0.0.1 -p 5433 -U webmail traces
 
-# the directory of professionals the webmail searches (Annuaire santé extraction format)
-python3 "$HERE/annuaire.py" "$HERE/directory.json" > "$STATE/annuaire.txt"
+# the directory the webmail searches (Annuaire santé extraction format): the demo people, and
+# 50 000 fictitious mailboxes so that searching looks like the real thing (ANNUAIRE_SYNTHETIC=N)
+python3 "$HERE/annuaire.py" "$HERE/directory.json" --synthetic "${ANNUAIRE_SYNTHETIC:-50000}" > "$STATE/annuaire.txt.new"
+mv "$STATE/annuaire.txt.new" "$STATE/annuaire.txt"
 
 # 5. demo mail
 if [ "${SEED:-1}" = 1 ] && [ "${KEEP_DATA:-}" != 1 ]; then

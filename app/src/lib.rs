@@ -60,6 +60,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/messages/:uid") view=pages::MessagePage ssr=SsrMode::Async/>
                 <Route path=path!("/messages/:uid/document") view=pages::DocumentPage ssr=SsrMode::Async/>
                 <Route path=path!("/ecrire") view=pages::ComposePage ssr=SsrMode::Async/>
+                <Route path=path!("/annuaire") view=pages::AnnuairePage ssr=SsrMode::Async/>
                 <Route path=path!("/boites/membres") view=pages::MembersPage ssr=SsrMode::Async/>
                 <Route path=path!("/boites/traces") view=pages::TracesPage ssr=SsrMode::Async/>
             </Routes>

@@ -195,6 +195,11 @@ pub struct MessageView {
     /// The member who took charge of it (server side, to work out `taken_by_me`).
     #[serde(skip)]
     pub taken_by: Option<String>,
+    /// What the Annuaire santé says of its sender and recipients.
+    pub correspondents: Vec<crate::directory::AddressNote>,
+    /// Sender and recipients' addresses, lower case (server side, to look them up).
+    #[serde(skip)]
+    pub addresses: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -21,6 +21,8 @@ pub fn too_many_recipients(count: usize) -> Option<String> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ComposeStart {
     New,
+    /// A new message to this address (« Écrire » in the directory).
+    To(String),
     Reply { folder: String, uid: u32, all: bool },
     Forward { folder: String, uid: u32 },
     /// A draft saved earlier (Drafts folder).

@@ -42,6 +42,16 @@ pub fn compose(from: Option<(ComposeFrom, &str, u32)>) -> String {
     format!("/ecrire?dossier={}&{key}={uid}{all}", encode(folder))
 }
 
+/// A new message to `address`.
+pub fn write_to(address: &str) -> String {
+    format!("/ecrire?a={}", encode(address))
+}
+
+/// The directory page with these criteria.
+pub fn annuaire() -> &'static str {
+    "/annuaire"
+}
+
 /// Where a message's attachments and HTML body are served (server/src/parts.rs).
 pub struct PartUrls<'a> {
     pub folder: &'a str,

@@ -85,9 +85,10 @@ test('an administrator manages members, exports the traces, and a revocation app
   assert.equal(await row.getByRole('checkbox', { name: /^Envoyer au nom de la boîte/ }).isChecked(), true);
 
   // the directory finds a professional by name; adding gives reading and marking
-  await claire.getByLabel('Nom ou RPPS').fill('lambert');
+  // (the directory holds 50 000 fictitious people too: the structure's name narrows it down)
+  await claire.getByLabel('Nom ou RPPS').fill('lambert demonstration');
   await claire.getByRole('button', { name: "Chercher dans l'annuaire" }).click();
-  await claire.getByTestId('annuaire').getByText(/Sophie LAMBERT · RPPS 10100000033 · Pharmacien/).waitFor();
+  await claire.getByTestId('annuaire').getByText(/Dr Sophie LAMBERT · RPPS 10100000033 · Pharmacien/).waitFor();
   await claire.getByRole('button', { name: 'Ajouter (lire et marquer)' }).click();
   const sophie = claire.getByTestId('membre').filter({ hasText: 'Sophie LAMBERT' });
   await sophie.waitFor();

@@ -109,6 +109,7 @@ fn Header(me: Me) -> impl IntoView {
         <header class="bandeau">
             <a class="marque" href="/">"Messagerie "<strong>"MSSanté"</strong></a>
             <a class="ecrire" href=urls::compose(None)>"Écrire"</a>
+            <a class="lien-annuaire" href=urls::annuaire()>"Annuaire"</a>
             <MailboxSwitcher/>
             <div class="utilisateur">
                 <span class="nom" data-testid="utilisateur">{me.display_name}</span>

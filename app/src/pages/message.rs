@@ -57,9 +57,21 @@ fn Message() -> impl IntoView {
 
 #[component]
 fn MessageBody(message: MessageView) -> impl IntoView {
-    let recipients = |label: &'static str, list: Vec<String>| {
-        (!list.is_empty()).then(|| view! { <p><span class="libelle">{label}</span>{list.join(", ")}</p> })
+    let notes = message.correspondents.clone();
+    let recipients = move |label: &'static str, list: Vec<String>| {
+        let notes = notes.clone();
+        (!list.is_empty()).then(|| {
+            let count = list.len();
+            view! {
+                <p><span class="libelle">{label}</span>
+                    {list.into_iter().enumerate().map(|(i, entry)| view! {
+                        <Correspondent entry notes=notes.clone()/>{(i + 1 < count).then_some(", ")}
+                    }).collect_view()}
+                </p>
+            }
+        })
     };
+    let sender = recipients("De : ", vec![message.from.clone()]);
     let (folder, uid) = (message.folder.clone(), message.uid);
     let act = message_action();
     let navigate = use_navigate();
@@ -143,7 +155,7 @@ fn MessageBody(message: MessageView) -> impl IntoView {
                 </p>
             })}
             <div class="entetes">
-                <p><span class="libelle">"De : "</span>{message.from}</p>
+                {sender}
                 {message.patient.map(|patient| view! { <p class="expediteur-patient"><PatientMark patient/></p> })}
                 {message.document.map(|label| view! { <p><DocumentMark label/></p> })}
                 {recipients("À : ", message.to)}
@@ -230,5 +242,34 @@ fn AttachmentItem(a: Attachment, folder: String, uid: u32) -> impl IntoView {
                 </div>
             })}
         </li>
+    }
+}
+
+/// The address inside « Name <address> » (or the entry itself), lower case.
+fn address_in(entry: &str) -> String {
+    let inner = entry.rsplit_once('<').and_then(|(_, rest)| rest.strip_suffix('>')).unwrap_or(entry);
+    inner.trim().to_lowercase()
+}
+
+/// A sender or recipient, with what the directory says of them: who they are (on hover, or shown
+/// by a tap), or that a trust-space address is not in it.
+#[component]
+fn Correspondent(entry: String, notes: Vec<crate::directory::AddressNote>) -> impl IntoView {
+    let address = address_in(&entry);
+    let note = notes.into_iter().find(|n| n.address == address);
+    match note {
+        Some(crate::directory::AddressNote { about: Some(about), .. }) => view! {
+            <details class="correspondant-annuaire" data-testid="correspondant">
+                <summary class="correspondant" title=about.clone()>{entry}</summary>
+                <span class="qui-est-ce">{about}</span>
+            </details>
+        }
+        .into_any(),
+        Some(crate::directory::AddressNote { absent: true, .. }) => view! {
+            <span>{entry}</span>
+            <span class="correspondant-inconnu" data-testid="absent-annuaire">" (adresse absente de l'annuaire)"</span>
+        }
+        .into_any(),
+        _ => view! { <span>{entry}</span> }.into_any(),
     }
 }

@@ -1,5 +1,6 @@
 //! The pages, each in its module; all text is French. `frame` is around every signed-in page.
 
+pub(crate) mod annuaire;
 pub(crate) mod compose;
 pub(crate) mod document;
 pub(crate) mod frame;
@@ -8,6 +9,7 @@ pub(crate) mod markers;
 pub(crate) mod message;
 pub(crate) mod organisation;
 
+pub use annuaire::AnnuairePage;
 pub use compose::ComposePage;
 pub use document::DocumentPage;
 pub use frame::NotFound;

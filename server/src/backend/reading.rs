@@ -10,6 +10,7 @@ use crate::mail::{cda, xdm};
 use app::documents::HealthDocument;
 use crate::mail::worker::off_the_workers;
 use app::organisation::{TraceAction, mailbox_of};
+use app::directory::AddressNote;
 use app::reading::{Folder, MessageAction, MessageList, MessageView, Search};
 
 impl Backend {
@@ -68,6 +69,7 @@ impl Backend {
             if let Some(report) = &mut view.report {
                 report.original = self.sent_message_url(caller, &report.answers).await;
             }
+            view.correspondents = self.address_notes(&view.addresses).await;
         }
         let message_id = result.as_ref().map(|m| m.message_id.clone()).unwrap_or_default();
         let detail = format!("dossier {folder}, UID {uid}, Message-ID <{message_id}>");
@@ -123,6 +125,36 @@ impl Backend {
             }
             Err(e) => tracing::warn!("receipts not read: {e}"),
         }
+    }
+
+    /// Who the directory says each address is; a trust-space address it does not have is flagged
+    /// (patients' addresses are never in it, and a directory still loading flags nothing).
+    async fn address_notes(&self, addresses: &[String]) -> Vec<AddressNote> {
+        let known = match self.directory.find(addresses).await {
+            Ok(known) => known,
+            Err(e) => {
+                tracing::warn!("directory lookup failed: {e}");
+                return vec![];
+            }
+        };
+        let trust = self.sending.trust.snapshot();
+        let loaded = self.directory.entries() > 0;
+        let mut notes: Vec<AddressNote> = Vec::new();
+        for address in addresses {
+            if notes.iter().any(|n| &n.address == address) {
+                continue;
+            }
+            let found = known.iter().find(|c| &c.address == address);
+            let absent = found.is_none() && loaded && !app::patient::is_patient(address) && trust.check(address).is_ok();
+            if found.is_some() || absent {
+                notes.push(AddressNote {
+                    address: address.clone(),
+                    about: found.map(|c| format!("{} ({}) — {}", c.name, c.kind.label(), c.about())),
+                    absent,
+                });
+            }
+        }
+        notes
     }
 
     /// A message's raw bytes, for the attachment and HTML endpoints (does not mark it read).

@@ -224,6 +224,12 @@ impl Backend {
         };
         let draft = match start {
             ComposeStart::New => Draft { id: compose::new_message_id(&me), ..Draft::default() },
+            // only something shaped like an address is put in: its chip is then checked as any other
+            ComposeStart::To(address) => {
+                let address = address.trim().to_lowercase();
+                let shaped = address.len() <= 254 && address.matches('@').count() == 1 && address.chars().all(|c| c.is_ascii_graphic());
+                Draft { id: compose::new_message_id(&me), to: if shaped { vec![address] } else { vec![] }, ..Draft::default() }
+            }
             // the original is parsed off the async workers
             ComposeStart::Reply { folder, uid, all } => {
                 let (raw, received, me) = original(&folder, uid).await?;

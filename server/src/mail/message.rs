@@ -234,6 +234,9 @@ fn sanitized(message: &Message, urls: &PartUrls, allow_remote_images: bool) -> O
 /// Parts of receipts and delivery notifications that are for machines, not listed as files.
 const REPORT_PARTS: [&str; 4] = ["message/delivery-status", "message/disposition-notification", "text/rfc822-headers", "message/global-delivery-status"];
 
+/// Addresses of a message looked up in the directory, at most.
+const MAX_LOOKED_UP: usize = 50;
+
 /// The whole message for reading: headers, text (HTML converted to text), attachment list.
 pub fn view(urls: &PartUrls, flags: Flags, raw: &[u8], fallback_date: i64) -> MessageView {
     let unreadable = MessageView {
@@ -260,6 +263,8 @@ pub fn view(urls: &PartUrls, flags: Flags, raw: &[u8], fallback_date: i64) -> Me
         handled: flags.handled(),
         taken_by_me: false,
         taken_by: flags.taken_by.clone(),
+        correspondents: vec![],
+        addresses: vec![],
     };
     let Some(message) = parse(raw) else { return unreadable };
     let attachments = message
@@ -315,6 +320,13 @@ pub fn view(urls: &PartUrls, flags: Flags, raw: &[u8], fallback_date: i64) -> Me
         attachments,
         receipt_requested: !flags.receipt_handled && message.header("Disposition-Notification-To").is_some(),
         message_id: message.message_id().unwrap_or_default().to_string(),
+        addresses: [message.from(), message.to(), message.cc()]
+            .into_iter()
+            .flatten()
+            .flat_map(Address::iter)
+            .filter_map(|a| a.address.as_deref().map(|a| a.trim().to_lowercase()))
+            .take(MAX_LOOKED_UP)
+            .collect(),
         ..unreadable
     }
 }

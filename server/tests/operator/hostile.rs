@@ -265,7 +265,7 @@ async fn nobody_reaches_what_is_not_theirs() {
     backend.discard_draft(crate::common::req(&claire_session), draft_id, claire_draft.proof).await.unwrap();
 
     // every server function is in this matrix, or takes nothing that names someone else's data
-    let takes_nothing_foreign = ["moi", "dossiers", "boites", "destinataires", "annuaire"];
+    let takes_nothing_foreign = ["moi", "dossiers", "boites", "destinataires", "annuaire", "suggestions", "recherche-annuaire"];
     for (path, _) in leptos::server_fn::axum::server_fn_paths() {
         let function = path.trim_start_matches("/api/");
         assert!(

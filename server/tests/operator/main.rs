@@ -5,6 +5,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod annuaire;
 mod freshness;
 mod hostile;
 mod organisation;

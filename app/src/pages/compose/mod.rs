@@ -11,9 +11,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::params::ParamsMap;
-use state::{Chip, DraftState, Saving, chips, kept};
+use state::{DraftState, Saving, kept};
 
+mod recipients;
 mod state;
+
+use recipients::RecipientField;
 
 fn start_of(query: &ParamsMap) -> ComposeStart {
     let folder = query.get("dossier").filter(|f| !f.is_empty()).unwrap_or_else(|| "INBOX".into());
@@ -24,6 +27,8 @@ fn start_of(query: &ParamsMap) -> ComposeStart {
         ComposeStart::Forward { folder, uid }
     } else if let Some(uid) = uid("brouillon") {
         ComposeStart::Draft { folder, uid }
+    } else if let Some(address) = query.get("a").filter(|a| !a.is_empty()) {
+        ComposeStart::To(address)
     } else {
         ComposeStart::New
     }
@@ -213,97 +218,6 @@ fn ComposeOptions(receipt: RwSignal<bool>, delivery_receipt: RwSignal<bool>, clo
                 </label>
             </Show>
         </fieldset>
-    }
-}
-
-/// "a@x, b@y; c@z" → the addresses in it.
-fn split_addresses(text: &str) -> Vec<String> {
-    text.split([',', ';', ' ', '\n']).map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
-}
-
-/// A recipient field: typed addresses become chips on Enter, comma, semicolon, space or leaving
-/// the field; a refused one shows why.
-#[component]
-fn RecipientField(
-    label: &'static str,
-    name: &'static str,
-    list: RwSignal<Vec<Chip>>,
-    added: Callback<Vec<String>>,
-    confirmed: RwSignal<Vec<String>>,
-) -> impl IntoView {
-    let text = RwSignal::new(String::new());
-    let commit = move || {
-        let new: Vec<String> = split_addresses(&text.get_untracked())
-            .into_iter()
-            .filter(|a| !list.with_untracked(|l| l.iter().any(|c| c.address.eq_ignore_ascii_case(a))))
-            .collect();
-        text.set(String::new());
-        if !new.is_empty() {
-            list.update(|l| l.extend(chips(&new)));
-            added.run(new);
-        }
-    };
-    let input_id = format!("destinataires-{name}");
-    view! {
-        <div class="champ destinataires">
-            <label class="libelle" for=input_id.clone()>{label}</label>
-            <ul class="puces" aria-label=format!("Destinataires {label}")>
-                <For each=move || list.get() key=|c| (c.address.clone(), c.refusal.clone(), c.patient.clone()) let:chip>
-                    {
-                        let address = chip.address.clone();
-                        view! {
-                            <li class="puce" class:refusee=chip.refusal.is_some() class:patient=chip.patient.is_some() data-testid="puce">
-                                <span class="adresse">{chip.address.clone()}</span>
-                                {chip.refusal.clone().map(|why| view! { <span class="motif">{format!("Refusé : {why}")}</span> })}
-                                {chip.patient.clone().map(|who| view! { <PatientIdentity address=chip.address.clone() who confirmed/> })}
-                                <button type="button" class="retirer" aria-label=format!("Retirer {}", chip.address)
-                                    on:click=move |_| {
-                                        // a patient added again is confirmed again
-                                        confirmed.update(|c| c.retain(|a| !a.eq_ignore_ascii_case(&address)));
-                                        list.update(|l| l.retain(|c| c.address != address));
-                                    }>"×"</button>
-                            </li>
-                        }
-                    }
-                </For>
-            </ul>
-            <input id=input_id type="text" name=name autocomplete="off" inputmode="email" spellcheck="false"
-                placeholder="adresse MSSanté ou INS@patient.mssante.fr"
-                prop:value=text
-                on:input=move |ev| {
-                    let value = event_target_value(&ev);
-                    let ends = value.ends_with([',', ';', ' ']);
-                    text.set(value);
-                    if ends { commit() }
-                }
-                on:keydown=move |ev| if ev.key() == "Enter" { ev.prevent_default(); commit() }
-                on:blur=move |_| commit()/>
-        </div>
-    }
-}
-
-/// Who a patient address designates, by its INS, and the box that confirms it is the right patient.
-#[component]
-fn PatientIdentity(address: String, who: String, confirmed: RwSignal<Vec<String>>) -> impl IntoView {
-    let key = address.to_ascii_lowercase();
-    let is_confirmed = {
-        let key = key.clone();
-        move || confirmed.with(|c| c.iter().any(|a| a.eq_ignore_ascii_case(&key)))
-    };
-    view! {
-        <span class="identite-patient" data-testid="identite-patient">
-            <span>{format!("Patient · Mon espace santé — {who}")}</span>
-            <label class="confirmation">
-                <input type="checkbox" prop:checked=is_confirmed on:change=move |ev| {
-                    let on = event_target_checked(&ev);
-                    confirmed.update(|c| {
-                        c.retain(|a| !a.eq_ignore_ascii_case(&key));
-                        if on { c.push(key.clone()) }
-                    });
-                }/>
-                " Identité vérifiée : c'est bien mon patient"
-            </label>
-        </span>
     }
 }
 

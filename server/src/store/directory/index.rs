@@ -236,7 +236,9 @@ impl Index {
         }
         let mut found: Vec<Correspondent> = self.by_addresses(recent).await?.into_iter().filter(|c| matches_all(c, &all)).collect();
         if !long.is_empty() {
-            let rows = sqlx::query(&format!("SELECT e.* FROM words JOIN entry e ON e.id = words.rowid WHERE words MATCH ? LIMIT {CANDIDATES}"))
+            // without single letters to check, the first rows are the answer
+            let wanted = if short.is_empty() { (limit + found.len()) as i64 } else { CANDIDATES };
+            let rows = sqlx::query(&format!("SELECT e.* FROM words JOIN entry e ON e.id = words.rowid WHERE words MATCH ? LIMIT {wanted}"))
                 .bind(query::prefixes(&long, None))
                 .fetch_all(&self.db)
                 .await

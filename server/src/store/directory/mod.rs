@@ -16,6 +16,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+static BUILDING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// How often the extraction file is looked at for a new version.
 pub const RELOAD_EVERY: Duration = Duration::from_secs(60);
 
@@ -58,6 +60,8 @@ impl Directory {
     /// Returns what was built, if anything was.
     pub async fn refresh(&self) -> Option<Built> {
         let _one_at_a_time = self.building.lock().await;
+        // and one build at a time in the process (tests run many webmails in one)
+        let _one_in_process = BUILDING.lock().await;
         let stamp = stamp_of(&self.source)?;
         if self.index().is_some_and(|i| i.stamp == stamp) || self.tried.lock().unwrap().as_deref() == Some(stamp.as_str()) {
             return None;
@@ -75,7 +79,9 @@ impl Directory {
                 _ => {}
             }
         }
-        let partial = target.with_extension("partial");
+        // several webmail processes may share the folder: each builds into a file of its own, and
+        // the rename that publishes it is atomic
+        let partial = target.with_extension(format!("{}-{}.partial", std::process::id(), rand::random::<u32>()));
         let started = std::time::Instant::now();
         let (source, into, version) = (self.source.clone(), partial.clone(), stamp.clone());
         let (tx, rx) = tokio::sync::oneshot::channel();
@@ -120,18 +126,22 @@ impl Directory {
         }
     }
 
-    /// Put `index` in service, then close and delete the one it replaces (and any other left over).
+    /// Put `index` in service, then close the one it replaces and delete the files of older
+    /// versions (a process still reading one keeps it open until it swaps too) and builds
+    /// abandoned over an hour ago.
     async fn swap(&self, index: Index, path: &Path) {
         let old = self.current.write().unwrap_or_else(|p| p.into_inner()).replace(Arc::new(index));
         if let Some(old) = old {
             old.close().await;
         }
-        if let Ok(files) = std::fs::read_dir(&self.dir) {
-            for file in files.flatten().map(|f| f.path()) {
-                let name = file.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-                if file != path && name.starts_with("annuaire-") {
-                    let _ = std::fs::remove_file(&file);
-                }
+        let Ok(files) = std::fs::read_dir(&self.dir) else { return };
+        for file in files.flatten() {
+            let (name, path_of) = (file.file_name().to_string_lossy().to_string(), file.path());
+            let stale = |age: Duration| file.metadata().and_then(|m| m.modified()).is_ok_and(|t| t.elapsed().unwrap_or_default() > age);
+            let old_version = name.ends_with(".sqlite") && path_of != path;
+            let abandoned = name.ends_with(".partial") && stale(Duration::from_secs(3600));
+            if name.starts_with("annuaire-") && (old_version || abandoned) {
+                let _ = std::fs::remove_file(&path_of);
             }
         }
     }

@@ -1,0 +1,235 @@
+//! A recipient field: what is typed becomes chips, checked against the trust space; from two
+//! characters the Annuaire santé suggests correspondents (keyboard: ↑/↓, Entrée, Échap), and a
+//! patient's address asks for the patient's identity to be confirmed.
+
+use super::state::{Chip, chips};
+use crate::directory::{Correspondent, MIN_QUERY_CHARS, suggest_correspondents};
+use leptos::prelude::*;
+
+/// "a@x, b@y; c@z" → the addresses in it.
+fn split_addresses(text: &str) -> Vec<String> {
+    text.split([',', ';', ' ', '\n']).map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
+}
+
+/// What is asked of the directory for this text: the part after the last comma or semicolon,
+/// when it is not an address being typed and is long enough.
+fn directory_query(text: &str) -> Option<String> {
+    let last = text.rsplit([',', ';']).next().unwrap_or_default().trim();
+    (last.chars().count() >= MIN_QUERY_CHARS && !last.contains('@')).then(|| last.to_string())
+}
+
+/// Typed addresses become chips on Enter, comma, semicolon, a space after an address, or leaving
+/// the field; a refused one shows why. A name being typed asks the directory (debounced; an
+/// answer that comes back after a newer question is dropped).
+#[component]
+pub fn RecipientField(
+    label: &'static str,
+    name: &'static str,
+    list: RwSignal<Vec<Chip>>,
+    added: Callback<Vec<String>>,
+    confirmed: RwSignal<Vec<String>>,
+) -> impl IntoView {
+    let text = RwSignal::new(String::new());
+    let suggestions = RwSignal::new(Vec::<Correspondent>::new());
+    let active = RwSignal::new(None::<usize>);
+    let notice = RwSignal::new(None::<String>);
+    // the number of the latest question: older answers are not shown
+    let asked = StoredValue::new(0u64);
+    let add = move |new: Vec<String>| {
+        let new: Vec<String> =
+            new.into_iter().filter(|a| !list.with_untracked(|l| l.iter().any(|c| c.address.eq_ignore_ascii_case(a)))).collect();
+        if !new.is_empty() {
+            list.update(|l| l.extend(chips(&new)));
+            added.run(new);
+        }
+    };
+    let close = move || {
+        asked.update_value(|n| *n += 1);
+        suggestions.set(vec![]);
+        active.set(None);
+    };
+    let commit = move || {
+        let typed = split_addresses(&text.get_untracked());
+        text.set(String::new());
+        close();
+        add(typed);
+    };
+    let pick = move |c: Correspondent| {
+        // what came before the name being typed (finished addresses) is kept
+        let before = text.with_untracked(|t| t.rsplit_once([',', ';']).map(|(b, _)| b.to_string()).unwrap_or_default());
+        text.set(String::new());
+        close();
+        let mut new = split_addresses(&before);
+        new.push(c.address);
+        add(new);
+    };
+    // a pause in typing first: each key does not cost a request
+    let timer = StoredValue::new(None::<TimeoutHandle>);
+    let ask = move |query: String| {
+        asked.update_value(|n| *n += 1);
+        let question = asked.get_value();
+        if let Some(t) = timer.get_value() {
+            t.clear();
+        }
+        let handle = set_timeout_with_handle(
+            move || {
+                leptos::task::spawn_local(async move {
+                    let answer = suggest_correspondents(query).await;
+                    if asked.get_value() != question {
+                        return;
+                    }
+                    match answer {
+                        Ok(found) => {
+                            notice.set(found.is_empty().then(|| "Aucun correspondant trouvé dans l'annuaire.".to_string()));
+                            active.set(None);
+                            suggestions.set(found);
+                        }
+                        // the directory is a help: when it fails, typing an address still works
+                        Err(e) => {
+                            suggestions.set(vec![]);
+                            notice.set(Some(e.to_string()));
+                        }
+                    }
+                })
+            },
+            std::time::Duration::from_millis(150),
+        );
+        timer.set_value(handle.ok());
+    };
+    let input_id = format!("destinataires-{name}");
+    let listbox_id = format!("suggestions-{name}");
+    let option_id = move |i: usize| format!("suggestion-{name}-{i}");
+    view! {
+        <div class="champ destinataires">
+            <label class="libelle" for=input_id.clone()>{label}</label>
+            <ul class="puces" aria-label=format!("Destinataires {label}")>
+                <For each=move || list.get() key=|c| (c.address.clone(), c.refusal.clone(), c.patient.clone()) let:chip>
+                    {
+                        let address = chip.address.clone();
+                        view! {
+                            <li class="puce" class:refusee=chip.refusal.is_some() class:patient=chip.patient.is_some() data-testid="puce">
+                                <span class="adresse">{chip.address.clone()}</span>
+                                {chip.refusal.clone().map(|why| view! { <span class="motif">{format!("Refusé : {why}")}</span> })}
+                                {chip.patient.clone().map(|who| view! { <PatientIdentity address=chip.address.clone() who confirmed/> })}
+                                <button type="button" class="retirer" aria-label=format!("Retirer {}", chip.address)
+                                    on:click=move |_| {
+                                        // a patient added again is confirmed again
+                                        confirmed.update(|c| c.retain(|a| !a.eq_ignore_ascii_case(&address)));
+                                        list.update(|l| l.retain(|c| c.address != address));
+                                    }>"×"</button>
+                            </li>
+                        }
+                    }
+                </For>
+            </ul>
+            <div class="saisie-destinataire">
+                <input id=input_id type="text" name=name autocomplete="off" inputmode="email" spellcheck="false"
+                    placeholder="nom, RPPS ou adresse MSSanté"
+                    role="combobox" aria-autocomplete="list" aria-controls=listbox_id.clone()
+                    aria-expanded=move || (!suggestions.with(Vec::is_empty)).to_string()
+                    aria-activedescendant=move || active.get().map(option_id)
+                    prop:value=text
+                    on:input=move |ev| {
+                        let value = event_target_value(&ev);
+                        // a space ends an address, not a name (« dub card » is one search)
+                        let ends = value.ends_with([',', ';']) || (value.ends_with(' ') && value.trim_end().rsplit([',', ';', ' ']).next().is_some_and(|w| w.contains('@')));
+                        text.set(value.clone());
+                        notice.set(None);
+                        if ends {
+                            commit()
+                        } else if let Some(query) = directory_query(&value) {
+                            ask(query)
+                        } else {
+                            close()
+                        }
+                    }
+                    on:keydown=move |ev| {
+                        let count = suggestions.with_untracked(Vec::len);
+                        match ev.key().as_str() {
+                            "ArrowDown" if count > 0 => {
+                                ev.prevent_default();
+                                active.set(Some(active.get_untracked().map_or(0, |i| (i + 1) % count)));
+                            }
+                            "ArrowUp" if count > 0 => {
+                                ev.prevent_default();
+                                active.set(Some(active.get_untracked().map_or(count - 1, |i| (i + count - 1) % count)));
+                            }
+                            "Escape" if count > 0 => {
+                                ev.prevent_default();
+                                close();
+                            }
+                            "Enter" => {
+                                ev.prevent_default();
+                                match active.get_untracked().and_then(|i| suggestions.with_untracked(|s| s.get(i).cloned())) {
+                                    Some(c) => pick(c),
+                                    None => commit(),
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                    on:blur=move |_| commit()/>
+                <ul id=listbox_id class="suggestions" role="listbox" aria-label=format!("Correspondants proposés pour {label}")
+                    hidden=move || suggestions.with(Vec::is_empty) data-testid="suggestions">
+                    <For each=move || suggestions.get().into_iter().enumerate() key=|(i, c)| (*i, c.address.clone()) let:item>
+                        {
+                            let (i, c) = item;
+                            let chosen = c.clone();
+                            view! {
+                                <li id=option_id(i) role="option" class="suggestion" aria-selected=move || (active.get() == Some(i)).to_string()
+                                    // pressing keeps the focus in the field (no blur, so no chip from the half-typed name)
+                                    on:mousedown=move |ev| ev.prevent_default()
+                                    on:click=move |_| pick(chosen.clone())>
+                                    <span class="nom">{c.name.clone()}</span>
+                                    <span class="type-bal">{c.kind.label()}</span>
+                                    <span class="qui">{c.about()}</span>
+                                    <span class="adresse">{c.address.clone()}</span>
+                                </li>
+                            }
+                        }
+                    </For>
+                </ul>
+                <p class="aucune-suggestion" role="status" hidden=move || notice.with(Option::is_none)>{move || notice.get()}</p>
+            </div>
+        </div>
+    }
+}
+
+/// Who a patient address designates, by its INS, and the box that confirms it is the right patient.
+#[component]
+fn PatientIdentity(address: String, who: String, confirmed: RwSignal<Vec<String>>) -> impl IntoView {
+    let key = address.to_ascii_lowercase();
+    let is_confirmed = {
+        let key = key.clone();
+        move || confirmed.with(|c| c.iter().any(|a| a.eq_ignore_ascii_case(&key)))
+    };
+    view! {
+        <span class="identite-patient" data-testid="identite-patient">
+            <span>{format!("Patient · Mon espace santé — {who}")}</span>
+            <label class="confirmation">
+                <input type="checkbox" prop:checked=is_confirmed on:change=move |ev| {
+                    let on = event_target_checked(&ev);
+                    confirmed.update(|c| {
+                        c.retain(|a| !a.eq_ignore_ascii_case(&key));
+                        if on { c.push(key.clone()) }
+                    });
+                }/>
+                " Identité vérifiée : c'est bien mon patient"
+            </label>
+        </span>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_directory_is_asked_for_names_not_addresses() {
+        assert_eq!(directory_query("dub card").as_deref(), Some("dub card"));
+        assert_eq!(directory_query("a@b.fr, lefe").as_deref(), Some("lefe"));
+        assert_eq!(directory_query("d"), None);
+        assert_eq!(directory_query("claire.dubois@hop"), None);
+        assert_eq!(split_addresses("a@b.fr; c@d.fr, e@f.fr"), ["a@b.fr", "c@d.fr", "e@f.fr"]);
+    }
+}
