@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 ROWS=${1:-2000000}
 QUERIES=${2:-1000}
-operator/start.sh >/dev/null
+operator/start.sh >/dev/null 2>&1
 WORK=$(mktemp -d /var/tmp/bench-annuaire.XXXXXX)
 FILE=/var/tmp/annuaire-bench-$ROWS.txt
 if [ ! -s "$FILE" ] || [ operator/annuaire.py -nt "$FILE" ]; then

@@ -59,6 +59,9 @@ def realistic_queries(extraction, count, rng):
     return queries
 
 
+LIKE_QUERIES = 50
+
+
 def percentile(values, p):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
@@ -99,7 +102,8 @@ def main():
     words_of = lambda q: [w for w in re.split(r"\W+", q.lower()) if w]
     fts, like = [], []
     haystack = "title || ' ' || given || ' ' || family || ' ' || profession || ' ' || specialty || ' ' || organisation || ' ' || service || ' ' || town || ' ' || postcode || ' ' || numbers"
-    for q in queries:
+    # a full scan takes up to a second: the LIKE baseline runs on the first LIKE_QUERIES queries
+    for n, q in enumerate(queries):
         words = words_of(q)
         long = [w for w in words if len(w) >= 2]
         started = time.perf_counter()
@@ -107,6 +111,8 @@ def main():
             db.execute("SELECT e.* FROM words JOIN entry e ON e.id = words.rowid WHERE words MATCH ? LIMIT 8",
                        (" ".join(f'"{w}"*' for w in long),)).fetchall()
         fts.append((time.perf_counter() - started) * 1000)
+        if n >= LIKE_QUERIES:
+            continue
         started = time.perf_counter()
         db.execute(f"SELECT * FROM entry WHERE {' AND '.join([haystack + ' LIKE ?'] * len(words))} LIMIT 8",
                    [f"%{w}%" for w in words]).fetchall()
@@ -115,7 +121,7 @@ def main():
     print(f"\nSuggestions for {len(queries)} realistic prefixes (1–4 words, 2–10 characters), {found} with results:")
     summary("webmail over HTTP (POST /api/suggestions)", over_http)
     summary("  of which the index alone (FTS5, same file)", fts)
-    summary("plain LIKE '%…%' scan of the same table", like)
+    summary(f"plain LIKE '%…%' scan, same table ({len(like)} first)", like)
     print(f"  LIKE scan / webmail over HTTP: ×{statistics.median(like) / statistics.median(over_http):.0f} at p50, "
           f"×{percentile(like, 99) / percentile(over_http, 99):.0f} at p99")
     for example in ["dub card", "lefevre", "10100000017", "marie mar", "pharm lyon"]:

@@ -201,12 +201,31 @@ impl Backend {
     /// The draft as MIME, from `org` (checked by [`Self::organisational_sender`]) or the user's own mailbox.
     async fn mime(&self, caller: &Caller, draft: &Draft, org: Option<&str>) -> Result<lettre::Message, Error> {
         let files = self.files(&caller.identity.mailbox, draft).await?;
-        let (name, own) = (caller.identity.display_name(), caller.identity.mailbox.as_str());
+        let (person, own) = (caller.identity.display_name(), caller.identity.mailbox.as_str());
+        let from_name = self.display_name(caller, org).await;
         let author = match org {
-            Some(org) => Author { name: &name, from: org, sender: Some(own) },
-            None => Author { name: &name, from: own, sender: None },
+            Some(org) => Author { from_name: &from_name, from: org, sender: Some((&person, own)) },
+            None => Author { from_name: &from_name, from: own, sender: None },
         };
         compose::build(draft, &author, &files, &self.sending.config.nil)
+    }
+
+    /// The display name of From (ECO.2.2.7). A personal mailbox: `Titre_Prénom_NOM_Entité`, the
+    /// name from PSC, the title (Dr, Pr) and the entity (the structure) from the directory. An
+    /// organisational one: its entity from the directory, « Structure – Service »; never a
+    /// person's name (the member is in Sender), the address alone when the directory lacks it.
+    async fn display_name(&self, caller: &Caller, org: Option<&str>) -> String {
+        let address = org.unwrap_or(&caller.identity.mailbox).to_string();
+        let entry = self.directory.find(std::slice::from_ref(&address)).await.unwrap_or_default().into_iter().next();
+        match (org, entry) {
+            (Some(_), Some(team)) => compose::organisational_display_name(&team.organisation, &team.service),
+            (Some(_), None) => String::new(),
+            (None, entry) => {
+                let title = entry.as_ref().and_then(|e| ["Dr", "Pr"].into_iter().find(|t| e.name.starts_with(&format!("{t} "))));
+                let entity = entry.as_ref().map(|e| e.organisation.as_str()).unwrap_or_default();
+                compose::personal_display_name(title.unwrap_or_default(), &caller.identity.given_name, &caller.identity.family_name, entity)
+            }
+        }
     }
 
     pub(super) async fn compose(&self, caller: &Caller, start: ComposeStart) -> Result<Compose, Error> {

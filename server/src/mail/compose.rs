@@ -33,12 +33,23 @@ pub fn checked_file_name(name: &str) -> Result<&str, Error> {
     Ok(name)
 }
 
-/// Who the message is from: the mailbox in From, and the member's own address in Sender when
-/// they write from an organisational mailbox.
+/// Who the message is from: the mailbox in From and its display name, and the member (name and
+/// address, in Sender) when they write from an organisational mailbox.
 pub struct Author<'a> {
-    pub name: &'a str,
+    pub from_name: &'a str,
     pub from: &'a str,
-    pub sender: Option<&'a str>,
+    pub sender: Option<(&'a str, &'a str)>,
+}
+
+/// The display name of a personal mailbox (ECO.2.2.7): `Titre_Prénom_NOM_Entité`, the title and
+/// the entity when known, parts joined by `_`.
+pub fn personal_display_name(title: &str, given: &str, family: &str, entity: &str) -> String {
+    [title, given, family, entity].iter().map(|p| p.trim()).filter(|p| !p.is_empty()).collect::<Vec<_>>().join("_")
+}
+
+/// The display name of an organisational mailbox (ECO.2.2.7): its entity, « Structure – Service ».
+pub fn organisational_display_name(organisation: &str, service: &str) -> String {
+    [organisation, service].iter().map(|p| p.trim()).filter(|p| !p.is_empty()).collect::<Vec<_>>().join(" – ")
 }
 
 fn mailbox(address: &str) -> Result<Mailbox, Error> {
@@ -68,14 +79,14 @@ pub fn build(draft: &Draft, author: &Author, files: &[AttachedFile], nil: &str) 
     if !is_message_id(&draft.id) {
         return Err(Error::BadInput("Identifiant de brouillon invalide.".into()));
     }
-    let name = (!author.name.is_empty()).then(|| author.name.to_string());
+    let named = |name: &str| (!name.trim().is_empty()).then(|| name.trim().to_string());
     let mut message = lettre::Message::builder()
-        .from(Mailbox::new(name.clone(), mailbox(author.from)?.email))
+        .from(Mailbox::new(named(author.from_name), mailbox(author.from)?.email))
         .message_id(Some(format!("<{}>", draft.id)))
         .subject(draft.subject.trim())
         .raw_header(header("X-MSS-NIL", nil));
-    if let Some(sender) = author.sender {
-        message = message.sender(Mailbox::new(name, mailbox(sender)?.email));
+    if let Some((name, sender)) = author.sender {
+        message = message.sender(Mailbox::new(named(name), mailbox(sender)?.email));
     }
     for to in &draft.to {
         message = message.to(mailbox(to)?);
@@ -331,9 +342,19 @@ Content-Type: text/plain; charset=utf-8\r\n\r\nBonjour,\r\nmerci de le revoir.\r
     }
 
     #[test]
+    fn display_names_follow_the_referentiel() {
+        assert_eq!(personal_display_name("Dr", "Claire", "DUBOIS", "CH DE DEMONSTRATION"), "Dr_Claire_DUBOIS_CH DE DEMONSTRATION");
+        assert_eq!(personal_display_name("", "Julien", "MOREAU", ""), "Julien_MOREAU", "only first name and surname are required");
+        assert_eq!(organisational_display_name("CH DE DEMONSTRATION", "Secrétariat de cardiologie"), "CH DE DEMONSTRATION – Secrétariat de cardiologie");
+        assert_eq!(organisational_display_name("", "Secrétariat"), "Secrétariat");
+    }
+
+    #[test]
     fn mssante_headers_are_set() {
-        let author = Author { name: "Claire DUBOIS", from: "secretariat-cardio@hopital-demo.mssante.fr", sender: Some(ME) };
+        let entity = organisational_display_name("CH DE DEMONSTRATION", "Secrétariat de cardiologie");
+        let author = Author { from_name: &entity, from: "secretariat-cardio@hopital-demo.mssante.fr", sender: Some(("Claire DUBOIS", ME)) };
         let built = text(&build(&draft(), &author, &[], "NIL-TEST").unwrap());
+        assert!(built.contains("From: =?utf-8?b?"), "the entity's name, encoded: {built}");
         assert!(built.contains("X-MSS-NIL: NIL-TEST\r\n"), "{built}");
         assert!(built.contains("X-MSS-MES: FIN\r\n"));
         assert!(built.contains("Disposition-Notification-To: secretariat-cardio@hopital-demo.mssante.fr\r\n"));
@@ -344,7 +365,7 @@ Content-Type: text/plain; charset=utf-8\r\n\r\nBonjour,\r\nmerci de le revoir.\r
 
     #[test]
     fn fin_only_towards_patients() {
-        let author = Author { name: "", from: ME, sender: None };
+        let author = Author { from_name: "", from: ME, sender: None };
         let professional = Draft { to: vec!["marc.garnier@cabinet-demo.mssante.fr".into()], ..draft() };
         assert!(!text(&build(&professional, &author, &[], "N").unwrap()).contains("X-MSS-MES"));
         let bad = Draft { to: vec!["pas une adresse".into()], ..draft() };
@@ -353,7 +374,7 @@ Content-Type: text/plain; charset=utf-8\r\n\r\nBonjour,\r\nmerci de le revoir.\r
 
     #[test]
     fn saved_draft_reads_back_the_same() {
-        let author = Author { name: "", from: ME, sender: None };
+        let author = Author { from_name: "", from: ME, sender: None };
         let file = AttachedFile { name: "CR.pdf".into(), content_type: "application/pdf".into(), data: b"%PDF-1.4".to_vec() };
         let mut original = draft();
         original.in_reply_to = Some("orig-1@cabinet-demo.mssante.fr".into());
@@ -366,7 +387,7 @@ Content-Type: text/plain; charset=utf-8\r\n\r\nBonjour,\r\nmerci de le revoir.\r
 
     #[test]
     fn a_draft_without_recipients_can_be_kept() {
-        let author = Author { name: "", from: ME, sender: None };
+        let author = Author { from_name: "", from: ME, sender: None };
         let empty = Draft { id: "d@hopital-demo.mssante.fr".into(), body: "Notes".into(), ..Draft::default() };
         let (back, _) = read_draft(&build(&empty, &author, &[], "N").unwrap().formatted()).unwrap();
         assert_eq!((back.to.len(), back.body.as_str()), (0, "Notes"));

@@ -68,7 +68,9 @@ async fn rights_traces_sending_as_the_mailbox_and_revocation() {
     assert!(julien.set_rights(req(&session), ORG.into(), JULIEN.into(), all_rights).await.is_err());
     assert!(!julien.my_mailboxes(req(&session)).await.unwrap().iter().any(|b| b.address == ORG && b.rights.administer));
 
-    // sending in the mailbox's name: From the mailbox, Sender the member, traced with its Message-ID
+    // sending in the mailbox's name: From the mailbox (named after its entity, ECO.2.2.7), Sender
+    // the member, traced with its Message-ID
+    claire.directory.refresh().await;
     let compose = julien.start_compose(req(&session), ComposeStart::New).await.unwrap();
     assert_eq!(compose.senders, vec![JULIEN.to_string(), ORG.to_string()]);
     let draft = Draft { from: ORG.into(), to: vec![MARC.into()], subject: "Rendez-vous de cardiologie".into(), body: "Rendez-vous confirmé.".into(), ..compose.draft };
@@ -80,7 +82,11 @@ async fn rights_traces_sending_as_the_mailbox_and_revocation() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let text = fetch_text(MARC, "INBOX", &delivered[0]);
-    assert!(text.contains(&format!("From: \"Julien MOREAU\" <{ORG}>")) && text.contains(&format!("Sender: \"Julien MOREAU\" <{JULIEN}>")), "{text}");
+    let parsed = mail_parser::MessageParser::default().parse(text.as_bytes()).unwrap();
+    let from = parsed.from().and_then(|a| a.first()).unwrap();
+    assert_eq!((from.name.as_deref(), from.address.as_deref()), (Some("CH DE DEMONSTRATION – Secrétariat de cardiologie"), Some(ORG)), "{text}");
+    let sender = parsed.sender().and_then(|a| a.first()).unwrap();
+    assert_eq!((sender.name.as_deref(), sender.address.as_deref()), (Some("Julien MOREAU"), Some(JULIEN)), "{text}");
     let sent = &rows().await[0];
     assert_eq!((sent.action.as_str(), sent.member.as_str()), ("Envoi au nom de la boîte", JULIEN));
     assert!(sent.detail.contains(&draft.id) && sent.detail.contains(MARC));

@@ -34,6 +34,7 @@ async fn delivered_with(mailbox: &str, folder: &str, header: &str, value: &str, 
 #[tokio::test]
 async fn sent_inside_the_trust_space_once_with_the_mssante_headers() {
     let (backend, session, _, _) = backend_for(JULIEN_RPPS).await;
+    backend.directory.refresh().await; // the sender's display name takes the entity from it
     let start = backend.start_compose(req(&session), ComposeStart::New).await.unwrap();
     assert_eq!(start.from, JULIEN);
     let draft = Draft {
@@ -60,7 +61,8 @@ async fn sent_inside_the_trust_space_once_with_the_mssante_headers() {
     let text = fetch_text(MARC, "INBOX", &at_marc[0]);
     assert!(text.contains("X-MSS-NIL: WEBMAIL-MSSANTE-DEMO"), "{text}");
     assert!(text.contains("X-MSS-MES: FIN"), "patient exchange closed");
-    assert!(text.contains(&format!("From: \"Julien MOREAU\" <{JULIEN}>")), "{text}");
+    // ECO.2.2.7: Titre_Prénom_NOM_Entité (a nurse: no title)
+    assert!(text.contains(&format!("From: \"Julien_MOREAU_CH DE DEMONSTRATION\" <{JULIEN}>")), "{text}");
     assert_eq!(find(JULIEN, "Sent", "Message-ID", &draft.id).len(), 1, "one copy in Sent");
     assert!(find(JULIEN, "Drafts", "Message-ID", &draft.id).is_empty(), "the draft is gone");
 

@@ -108,8 +108,11 @@ pub async fn build(source: &Path, target: &Path, stamp: &str) -> Result<Built, S
     if built.entries == 0 {
         return Err(format!("aucune boîte aux lettres lisible ({} lignes ignorées)", built.skipped));
     }
-    // rows in the order suggestions are shown: people by name, teams by service and structure
-    let order = "CASE kind WHEN 'PER' THEN family || ' ' || given ELSE service || ' ' || organisation END COLLATE NOCASE, address";
+    // rows in the order suggestions are shown: people by name, teams by service and structure;
+    // compound family names after the simple ones, so that « dub » shows the DUBOIS before the
+    // ANDRÉ-DUBOIS (who sort under A but match on their second part)
+    let order = "kind = 'PER' AND (instr(family, '-') > 0 OR instr(family, ' ') > 0), \
+                 CASE kind WHEN 'PER' THEN family || ' ' || given ELSE service || ' ' || organisation END COLLATE NOCASE, address";
     for statement in [
         format!("INSERT INTO entry ({ENTRY_COLUMNS}) SELECT {ENTRY_COLUMNS} FROM load ORDER BY {order}"),
         "DROP TABLE load".into(),
