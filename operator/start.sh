@@ -100,6 +100,11 @@ su postgres -s /bin/sh -c "'$PG_BIN/pg_ctl' -D '$PG/data' -l '$PG/postgres.log' 
 # 50 000 fictitious mailboxes so that searching looks like the real thing (ANNUAIRE_SYNTHETIC=N)
 python3 "$HERE/annuaire.py" "$HERE/directory.json" --synthetic "${ANNUAIRE_SYNTHETIC:-50000}" > "$STATE/annuaire.txt.new"
 mv "$STATE/annuaire.txt.new" "$STATE/annuaire.txt"
+# and a stand-in for the Annuaire Santé FHIR API serving the same file (key: cle-annuaire-test)
+[ -s "$STATE/run/annuaire-fhir.pid" ] && kill "$(cat "$STATE/run/annuaire-fhir.pid")" 2>/dev/null && sleep 0.2
+nohup python3 "$HERE/annuaire_fhir.py" "$STATE/annuaire.txt" 9091 cle-annuaire-test </dev/null >"$STATE/logs/annuaire-fhir.log" 2>&1 &
+echo $! > "$STATE/run/annuaire-fhir.pid"
+wait_port 9091
 
 # 5. demo mail
 if [ "${SEED:-1}" = 1 ] && [ "${KEEP_DATA:-}" != 1 ]; then

@@ -11,6 +11,7 @@ stop_pid() {
   kill -9 "$p" 2>/dev/null
 }
 stop_pid "$STATE/run/psc.pid"
+stop_pid "$STATE/run/annuaire-fhir.pid"
 # SIGTERM to Postfix's master is a fast stop ("postfix stop" is graceful and can take seconds)
 stop_pid "$STATE/run/postfix-spool/pid/master.pid"
 stop_pid "$STATE/run/dovecot/master.pid"

@@ -41,9 +41,9 @@ pub enum WebmailError {
     /// lacks, something too large or too many, something no longer there.
     #[error("{0}")]
     InvalidInput(String),
-    /// The Annuaire santé is being loaded (first start) and cannot answer yet.
-    #[error("L'annuaire santé est en cours de chargement : réessayez dans un instant.")]
-    DirectoryLoading,
+    /// The Annuaire santé cannot answer: its first index is being built, or its API is out of reach.
+    #[error("L'annuaire santé ne peut pas répondre pour le moment : réessayez dans un instant. Vous pouvez toujours saisir une adresse.")]
+    DirectoryUnavailable,
     /// The message does not exist (any more).
     #[error("Ce message n'existe pas ou a été supprimé.")]
     MessageNotFound,
@@ -70,7 +70,7 @@ impl WebmailError {
             Self::MessageNotFound => "message-introuvable",
             Self::FolderNotFound => "dossier-introuvable",
             Self::SendUnavailable => "envoi-indisponible",
-            Self::DirectoryLoading => "annuaire-en-chargement",
+            Self::DirectoryUnavailable => "annuaire-indisponible",
             Self::InvalidInput(_) => "saisie-invalide",
             Self::Unreachable => "serveur-injoignable",
             Self::Internal => "erreur-interne",
@@ -90,7 +90,7 @@ impl WebmailError {
             Self::MessageNotFound,
             Self::FolderNotFound,
             Self::SendUnavailable,
-            Self::DirectoryLoading,
+            Self::DirectoryUnavailable,
             Self::Unreachable,
             Self::Internal,
         ]

@@ -2,7 +2,7 @@
 //! (the in-process part of scripts/bench-annuaire.sh).
 //!   cargo run --release -p server --example build_annuaire -- <extraction> <index dir>
 
-use server::store::directory::Directory;
+use server::store::directory::ExtractionDirectory;
 use std::time::Instant;
 
 #[tokio::main]
@@ -13,7 +13,7 @@ async fn main() {
         std::process::exit(2);
     };
     let _ = std::fs::remove_dir_all(&dir);
-    let directory = Directory::new(source.into(), dir.clone().into());
+    let directory = ExtractionDirectory::new(source.into(), dir.clone().into());
     let started = Instant::now();
     let built = directory.refresh().await.expect("the extraction was refused");
     let size: u64 = std::fs::read_dir(&dir).unwrap().flatten().map(|f| f.metadata().unwrap().len()).sum();

@@ -18,6 +18,8 @@ pub struct Config {
     pub directory_file: PathBuf,
     /// Where the directory's index is built and kept (one SQLite file per extraction).
     pub directory_index_dir: PathBuf,
+    /// The Annuaire Santé FHIR API (base URL and key), used instead of the file when both are set.
+    pub directory_api: Option<(String, String)>,
     /// SQLite file holding the server-side sessions.
     pub session_db: PathBuf,
     /// The key sealing what is kept at rest: PSC tokens, uploads, sent messages (made, 0600, when missing).
@@ -115,6 +117,10 @@ impl Config {
             trace_retention_days: retention.parse().map_err(|_| ConfigError(format!("TRACE_RETENTION_DAYS invalide : {retention}")))?,
             directory_file: var("ANNUAIRE_FILE", &format!("{operator_state}/annuaire.txt")).into(),
             directory_index_dir: var("ANNUAIRE_INDEX_DIR", "target/webmail-data/annuaire").into(),
+            directory_api: match (env::var("ANNUAIRE_FHIR_URL"), env::var("ESANTE_API_KEY")) {
+                (Ok(url), Ok(key)) if !url.is_empty() && !key.is_empty() => Some((url, key)),
+                _ => None,
+            },
             session_db: var("SESSION_DB", "target/webmail-data/sessions.db").into(),
             seal_key_file: var("SEAL_KEY_FILE", "target/webmail-data/seal.key").into(),
             session_idle: Duration::from_secs(

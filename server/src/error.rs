@@ -64,9 +64,9 @@ pub enum Error {
     // --- our own storage
     #[error("store: {0}")]
     Store(String),
-    /// The directory has no index in service yet (the first one is being built).
-    #[error("directory loading")]
-    DirectoryLoading,
+    /// The directory cannot answer: no index in service yet, or its API out of reach.
+    #[error("directory unavailable")]
+    DirectoryUnavailable,
 }
 
 impl Error {
@@ -80,7 +80,7 @@ impl Error {
             Self::MessageRefused(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
-            Self::PscUnreachable(_) | Self::OperatorUnreachable(_) | Self::OperatorBusy(_) | Self::SmtpUnreachable(_) | Self::DirectoryLoading => {
+            Self::PscUnreachable(_) | Self::OperatorUnreachable(_) | Self::OperatorBusy(_) | Self::SmtpUnreachable(_) | Self::DirectoryUnavailable => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             Self::Imap(_) => StatusCode::BAD_GATEWAY,
@@ -117,7 +117,7 @@ impl From<Error> for WebmailError {
                 Self::InvalidInput(text)
             }
             Error::SmtpUnreachable(_) => Self::SendUnavailable,
-            Error::DirectoryLoading => Self::DirectoryLoading,
+            Error::DirectoryUnavailable => Self::DirectoryUnavailable,
             Error::MessageRefused(_) => Self::InvalidInput(
                 "Le serveur d'envoi de votre opérateur a refusé ce message : il n'a pas été envoyé et reste dans vos brouillons.".into(),
             ),

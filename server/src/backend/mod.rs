@@ -21,7 +21,7 @@ use crate::gateway::imap::{ImapGateway, PageCache};
 use crate::gateway::pool::ImapPool;
 use crate::gateway::psc::Psc;
 use crate::identity::ProfessionalId;
-use crate::store::{directory::{self, Directory}, recent::RecentCorrespondents, sealer::Sealer, session::Sessions, traces::TraceStore};
+use crate::store::{directory::{self, Directory, ExtractionDirectory, FhirDirectory}, recent::RecentCorrespondents, sealer::Sealer, session::Sessions, traces::TraceStore};
 use app::backend::{Reply, Request, Webmail};
 use app::organisation::{MailboxEntry, Member, Professional, Rights, TraceFilter, TraceReport};
 use app::reading::{Folder, Me, MessageAction, MessageList, MessageView, Search};
@@ -39,8 +39,9 @@ pub struct Backend {
     pub sending: Sending,
     /// Access traces of the organisational mailboxes.
     pub traces: TraceStore,
-    /// The Annuaire santé, indexed (reloaded in the background when its file changes).
-    pub directory: Arc<Directory>,
+    /// The Annuaire santé: the extraction file indexed (reloaded in the background when it
+    /// changes), or the FHIR API when configured.
+    pub directory: Arc<dyn Directory>,
     /// Whom each user last wrote to (suggested first).
     recent: RecentCorrespondents,
     /// List pages valid while their folder's CONDSTORE version is unchanged.
@@ -67,8 +68,11 @@ impl Backend {
             sending: Sending::new(config, db.clone(), sealer).await?,
             recent: RecentCorrespondents::new(db).await?,
             traces: TraceStore::open(&config.trace_database, config.trace_retention_days).await?,
-            directory: Arc::new(Directory::new(config.directory_file.clone(), config.directory_index_dir.clone()))
-                .watched(directory::RELOAD_EVERY),
+            directory: match &config.directory_api {
+                Some((url, key)) => Arc::new(FhirDirectory::new(url, key)?),
+                None => Arc::new(ExtractionDirectory::new(config.directory_file.clone(), config.directory_index_dir.clone()))
+                    .watched(directory::RELOAD_EVERY),
+            },
             pages: PageCache::default(),
             receipts: Default::default(),
             listed_documents: Default::default(),
@@ -182,7 +186,7 @@ impl Webmail for Backend {
     }
 
     fn find_professionals(&self, request: Request, query: String) -> Reply<'_, Vec<Professional>> {
-        self.serve(request, async move |_| self.directory.search(&query).await)
+        self.serve(request, async move |_| directory::professionals(&*self.directory, &query).await)
     }
 
     fn traces(&self, request: Request, mailbox: String, filter: TraceFilter) -> Reply<'_, TraceReport> {

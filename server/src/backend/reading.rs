@@ -130,6 +130,8 @@ impl Backend {
     /// Who the directory says each address is; a trust-space address it does not have is flagged
     /// (patients' addresses are never in it, and a directory still loading flags nothing).
     async fn address_notes(&self, addresses: &[String]) -> Vec<AddressNote> {
+        // the sender and the first recipients (the FHIR API is asked once per address)
+        let addresses = &addresses[..addresses.len().min(crate::store::directory::MAX_LOOKUPS)];
         let known = match self.directory.find(addresses).await {
             Ok(known) => known,
             Err(e) => {
@@ -138,7 +140,7 @@ impl Backend {
             }
         };
         let trust = self.sending.trust.snapshot();
-        let loaded = self.directory.entries() > 0;
+        let loaded = self.directory.loaded();
         let mut notes: Vec<AddressNote> = Vec::new();
         for address in addresses {
             if notes.iter().any(|n| &n.address == address) {

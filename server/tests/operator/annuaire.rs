@@ -30,8 +30,7 @@ fn names(found: &[Correspondent]) -> Vec<String> {
 #[tokio::test]
 async fn correspondents_are_suggested_as_they_are_typed() {
     let (base, backend, db) = serve().await;
-    backend.directory.refresh().await;
-    assert!(backend.directory.entries() > 50_000, "the operator's extraction is indexed");
+    backend.directory.ready().await;
     let cookie = session_cookie(&db, CLAIRE).await;
     let suggest = |query: &str| {
         let (base, cookie) = (base.clone(), cookie.clone());
@@ -78,7 +77,7 @@ async fn correspondents_are_suggested_as_they_are_typed() {
 #[tokio::test]
 async fn the_annuaire_page_searches_by_criteria() {
     let (base, backend, db) = serve().await;
-    backend.directory.refresh().await;
+    backend.directory.ready().await;
     let cookie = session_cookie(&db, CLAIRE).await;
     let search = |criteria: serde_json::Value| {
         let (base, cookie) = (base.clone(), cookie.clone());
@@ -106,4 +105,33 @@ async fn the_annuaire_page_searches_by_criteria() {
     assert!(cardiologists_in_lyon.entries.iter().all(|c| c.town == "LYON" && c.specialty.starts_with("Cardiologie")));
     let nothing = search(with(&[("name", "\" NEAR( * {".into())])).await;
     assert_eq!(nothing.total, 0);
+}
+
+#[tokio::test]
+async fn the_fhir_api_answers_when_configured() {
+    // the test operator's stand-in of the Annuaire Santé FHIR API, serving the same extraction
+    let mut config = crate::common::config("webmail");
+    config.directory_api = Some(("http://127.0.0.1:9091/fhir/v2".into(), "cle-annuaire-test".into()));
+    let (backend, session, _, _) = crate::common::backend_with(config.clone(), CLAIRE).await;
+    let found = backend.suggest_correspondents(req(&session), "dubois card".into()).await.unwrap();
+    let claire = found.iter().find(|c| c.address == "claire.dubois@hopital-demo.mssante.fr").expect("Claire found through FHIR");
+    assert_eq!((claire.name.as_str(), claire.identifier.as_str(), claire.profession.as_str()), ("Dr Claire DUBOIS", "RPPS 10100000017", "Médecin"));
+    assert_eq!((claire.organisation.as_str(), claire.postcode.as_str(), claire.town.as_str()), ("CH DE DEMONSTRATION", "75013", "PARIS"));
+    assert!(found.iter().all(|c| c.specialty.starts_with("Cardiologie")), "every word checked: {:?}", names(&found));
+    let team = backend.suggest_correspondents(req(&session), "secretariat-cardio".into()).await.unwrap();
+    assert_eq!(team.first().map(|c| (c.name.as_str(), c.kind)), Some(("Secrétariat de cardiologie", BalKind::Organisational)));
+    let page = backend.search_directory(req(&session), app::directory::DirectoryCriteria { name: "garnier".into(), profession: "Médecin".into(), ..Default::default() }).await.unwrap();
+    assert!(page.entries.iter().any(|c| c.address == MARC));
+    // a message's correspondents are looked up there too
+    let sent = backend.list_messages(req(&session), "INBOX".into(), 0, Default::default()).await.unwrap();
+    let from_marc = sent.messages.iter().find(|m| m.subject.starts_with("Adressage")).unwrap();
+    let view = backend.read_message(req(&session), "INBOX".into(), from_marc.uid).await.unwrap();
+    assert!(view.correspondents.iter().any(|n| n.address == MARC && n.about.as_deref().is_some_and(|a| a.contains("Médecine générale"))), "{:?}", view.correspondents);
+
+    // a wrong key: the API refuses, the user is told in French, and nothing else breaks
+    config.directory_api = Some(("http://127.0.0.1:9091/fhir/v2".into(), "mauvaise-cle".into()));
+    let (refused, session, _, _) = crate::common::backend_with(config, CLAIRE).await;
+    let Err(e) = refused.suggest_correspondents(req(&session), "dubois".into()).await else { panic!("must fail") };
+    assert!(e.to_string().contains("Vous pouvez toujours saisir une adresse"), "{e}");
+    assert!(refused.list_messages(req(&session), "INBOX".into(), 0, Default::default()).await.is_ok());
 }

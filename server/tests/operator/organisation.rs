@@ -70,7 +70,7 @@ async fn rights_traces_sending_as_the_mailbox_and_revocation() {
 
     // sending in the mailbox's name: From the mailbox (named after its entity, ECO.2.2.7), Sender
     // the member, traced with its Message-ID
-    claire.directory.refresh().await;
+    claire.directory.ready().await;
     let compose = julien.start_compose(req(&session), ComposeStart::New).await.unwrap();
     assert_eq!(compose.senders, vec![JULIEN.to_string(), ORG.to_string()]);
     let draft = Draft { from: ORG.into(), to: vec![MARC.into()], subject: "Rendez-vous de cardiologie".into(), body: "Rendez-vous confirmé.".into(), ..compose.draft };
@@ -92,7 +92,7 @@ async fn rights_traces_sending_as_the_mailbox_and_revocation() {
     assert!(sent.detail.contains(&draft.id) && sent.detail.contains(MARC));
 
     // revocation by an administrator applies at once to Julien's open session
-    claire.directory.refresh().await; // the names come from the directory's index
+    claire.directory.ready().await; // the names come from the directory's index
     let members = claire.members(req(&claire_session), ORG.into()).await.unwrap();
     assert!(members.iter().any(|m| m.address == JULIEN && m.name == "M. Julien MOREAU" && m.rights.read), "{members:?}");
     claire.set_rights(req(&claire_session), ORG.into(), JULIEN.into(), Rights::default()).await.unwrap();

@@ -34,7 +34,7 @@ async fn delivered_with(mailbox: &str, folder: &str, header: &str, value: &str, 
 #[tokio::test]
 async fn sent_inside_the_trust_space_once_with_the_mssante_headers() {
     let (backend, session, _, _) = backend_for(JULIEN_RPPS).await;
-    backend.directory.refresh().await; // the sender's display name takes the entity from it
+    backend.directory.ready().await; // the sender's display name takes the entity from it
     let start = backend.start_compose(req(&session), ComposeStart::New).await.unwrap();
     assert_eq!(start.from, JULIEN);
     let draft = Draft {

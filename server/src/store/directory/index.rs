@@ -207,7 +207,7 @@ fn correspondent(row: &sqlx::sqlite::SqliteRow) -> Correspondent {
 
 /// Whether every word begins some word of what the directory says of `c` (the check of single
 /// letters, and of recently used correspondents, outside the index).
-fn matches_all(c: &Correspondent, words: &[&String]) -> bool {
+pub(super) fn matches_all(c: &Correspondent, words: &[&String]) -> bool {
     let haystack = query::folded(&format!("{} {} {} {} {} {} {} {} {}", c.name, c.identifier, c.profession, c.specialty, c.organisation, c.service, c.town, c.postcode, c.address.split('@').next().unwrap_or_default()));
     words.iter().all(|w| query::has_word_starting(&haystack, &query::folded(w)))
 }

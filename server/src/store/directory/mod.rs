@@ -1,12 +1,42 @@
-//! The Annuaire santé directory: the extraction file named by `ANNUAIRE_FILE`, indexed on disk
-//! ([`index`]) and reloaded in the background when the file changes. The index in service keeps
-//! answering until its successor is complete; a file that cannot be read keeps the last good one.
+//! The Annuaire santé, behind one trait ([`Directory`]) with two sources: the extraction file
+//! named by `ANNUAIRE_FILE`, indexed on disk ([`index`]) and reloaded in the background when the
+//! file changes (the index in service keeps answering until its successor is complete; a file
+//! that cannot be read keeps the last good one), or the FHIR API when configured ([`fhir`]).
 
 mod extraction;
+mod fhir;
 mod index;
 mod query;
 
+pub use fhir::{FhirDirectory, MAX_LOOKUPS};
 pub use index::Built;
+
+use futures::future::BoxFuture;
+
+/// Where correspondents are found.
+pub trait Directory: Send + Sync {
+    /// Resolves once the source can answer (the first index built, say).
+    fn ready(&self) -> BoxFuture<'_, ()>;
+    /// Whether it can answer now: an address it lacks is then really absent from it.
+    fn loaded(&self) -> bool;
+    /// Suggestions for what is typed in a recipient field, `recent` addresses first.
+    fn suggest<'a>(&'a self, text: &'a str, recent: &'a [String]) -> BoxFuture<'a, Result<Vec<Correspondent>, Error>>;
+    /// A page of the `/annuaire` search.
+    fn search_page<'a>(&'a self, criteria: &'a DirectoryCriteria) -> BoxFuture<'a, Result<DirectoryPage, Error>>;
+    /// What the directory has of these addresses (those it has).
+    fn find<'a>(&'a self, addresses: &'a [String]) -> BoxFuture<'a, Result<Vec<Correspondent>, Error>>;
+}
+
+/// Professionals (personal mailboxes) for the members page: name or RPPS/ADELI.
+pub async fn professionals(directory: &dyn Directory, text: &str) -> Result<Vec<Professional>, Error> {
+    Ok(directory
+        .suggest(text, &[])
+        .await?
+        .into_iter()
+        .filter(|c| c.kind == BalKind::Personal)
+        .map(|c| Professional { address: c.address, name: c.name, identifier: c.identifier, profession: c.profession })
+        .collect())
+}
 
 use crate::error::Error;
 use app::directory::{BalKind, Correspondent, DirectoryCriteria, DirectoryPage, SUGGESTIONS};
@@ -21,7 +51,8 @@ static BUILDING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 /// How often the extraction file is looked at for a new version.
 pub const RELOAD_EVERY: Duration = Duration::from_secs(60);
 
-pub struct Directory {
+/// The extraction file, indexed.
+pub struct ExtractionDirectory {
     source: PathBuf,
     /// Where index files are built and kept.
     dir: PathBuf,
@@ -39,7 +70,7 @@ fn stamp_of(source: &Path) -> Option<String> {
     Some(format!("{}-{}", meta.len(), modified.as_nanos()))
 }
 
-impl Directory {
+impl ExtractionDirectory {
     /// The directory of `source`, with no index yet: [`Self::refresh`] builds it (or opens the one
     /// an earlier run built from the same file).
     pub fn new(source: PathBuf, dir: PathBuf) -> Self {
@@ -158,40 +189,39 @@ impl Directory {
         });
         self
     }
+}
 
-    /// Suggestions for what is typed in a recipient field, `recent` addresses first.
-    pub async fn suggest(&self, text: &str, recent: &[String]) -> Result<Vec<Correspondent>, Error> {
-        let Some(index) = self.index() else { return Ok(vec![]) };
-        index.suggest(text, recent, SUGGESTIONS).await
+impl Directory for ExtractionDirectory {
+    fn ready(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async {
+            self.refresh().await;
+        })
     }
 
-    /// A page of the `/annuaire` search.
-    pub async fn search_page(&self, criteria: &DirectoryCriteria) -> Result<DirectoryPage, Error> {
-        self.index().ok_or(Error::DirectoryLoading)?.search(criteria).await
+    fn loaded(&self) -> bool {
+        self.index().is_some()
     }
 
-    /// What the directory has of these addresses (those it has, in the order given).
-    pub async fn find(&self, addresses: &[String]) -> Result<Vec<Correspondent>, Error> {
-        match self.index() {
-            Some(index) => index.by_addresses(addresses).await,
-            None => Ok(vec![]),
-        }
+    fn suggest<'a>(&'a self, text: &'a str, recent: &'a [String]) -> BoxFuture<'a, Result<Vec<Correspondent>, Error>> {
+        Box::pin(async move {
+            match self.index() {
+                Some(index) => index.suggest(text, recent, SUGGESTIONS).await,
+                None => Ok(vec![]),
+            }
+        })
     }
 
-    /// Professionals (personal mailboxes) for the members page: name or RPPS/ADELI.
-    pub async fn search(&self, text: &str) -> Result<Vec<Professional>, Error> {
-        let Some(index) = self.index() else { return Ok(vec![]) };
-        let found = index.suggest(text, &[], 20).await?;
-        Ok(found
-            .into_iter()
-            .filter(|c| c.kind == BalKind::Personal)
-            .map(|c| Professional { address: c.address, name: c.name, identifier: c.identifier, profession: c.profession })
-            .collect())
+    fn search_page<'a>(&'a self, criteria: &'a DirectoryCriteria) -> BoxFuture<'a, Result<DirectoryPage, Error>> {
+        Box::pin(async move { self.index().ok_or(Error::DirectoryUnavailable)?.search(criteria).await })
     }
 
-    /// The name of the mailbox at `address`, if the directory has it.
-    pub async fn name_of(&self, address: &str) -> Option<String> {
-        self.find(&[address.to_string()]).await.ok()?.into_iter().next().map(|c| c.name)
+    fn find<'a>(&'a self, addresses: &'a [String]) -> BoxFuture<'a, Result<Vec<Correspondent>, Error>> {
+        Box::pin(async move {
+            match self.index() {
+                Some(index) => index.by_addresses(addresses).await,
+                None => Ok(vec![]),
+            }
+        })
     }
 }
 
@@ -207,11 +237,11 @@ PER|marc.dubreuil@cabinet-demo.mssante.fr|8|10100000041|810100000041||DR|DUBREUI
 ORG|secretariat-cardio@hopital-demo.mssante.fr||||Secrétariat de cardiologie||||||CH DE DEMONSTRATION|75013|75013 PARIS\n\
 not a row\n";
 
-    async fn directory(text: &str) -> (Directory, PathBuf) {
+    async fn directory(text: &str) -> (ExtractionDirectory, PathBuf) {
         let root = std::env::temp_dir().join(format!("annuaire-test-{}-{}", std::process::id(), rand::random::<u32>()));
         std::fs::create_dir_all(&root).unwrap();
         std::fs::write(root.join("extraction.txt"), text).unwrap();
-        let directory = Directory::new(root.join("extraction.txt"), root.join("index"));
+        let directory = ExtractionDirectory::new(root.join("extraction.txt"), root.join("index"));
         (directory, root)
     }
 
