@@ -3,47 +3,34 @@
 //! « structure BAL »). The file comes from outside: lines, fields and rows are bounded, and a line
 //! that cannot be read is counted and skipped.
 
-use app::directory::BalKind;
+use app::directory::{BalKind, Correspondent};
 
 /// Longest line read (the real rows are under 600 bytes); longer ones are skipped.
 pub const MAX_LINE: usize = 8 * 1024;
 /// Longest field kept, in characters.
 const MAX_FIELD: usize = 200;
 
-/// One mailbox of the extraction, as the index keeps it.
+/// One mailbox of the extraction, as the index keeps it: what the pages are shown, and the parts
+/// only searching and ordering need.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
-    pub kind: BalKind,
-    /// Lower case.
-    pub address: String,
-    /// « RPPS 10100000017 », « ADELI 751234567 » or empty.
-    pub identifier: String,
+    /// Its address lower case; its name from the parts below ([`name_of`]).
+    pub shown: Correspondent,
     /// The RPPS/ADELI digits, and the national identifier (8… / 0…), for search by number.
     pub numbers: String,
     /// « Dr », « Pr », « M. », « Mme » or empty.
     pub title: String,
     pub family: String,
     pub given: String,
-    pub profession: String,
-    pub specialty: String,
-    pub organisation: String,
-    pub service: String,
-    pub town: String,
-    pub postcode: String,
     pub departement: String,
 }
 
-impl Entry {
-    /// How the person or the team is named: « Dr Claire DUBOIS »; a team by its service, else
-    /// its structure.
-    pub fn name(&self) -> String {
-        if self.kind == BalKind::Personal {
-            [self.title.as_str(), &self.given, &self.family].iter().filter(|p| !p.is_empty()).copied().collect::<Vec<_>>().join(" ")
-        } else if !self.service.is_empty() {
-            self.service.clone()
-        } else {
-            self.organisation.clone()
-        }
+/// How a mailbox is named: a person « Dr Claire DUBOIS »; a team by its service, else its structure.
+pub fn name_of(kind: BalKind, title: &str, given: &str, family: &str, service: &str, organisation: &str) -> String {
+    match kind {
+        BalKind::Personal => [title, given, family].iter().filter(|p| !p.is_empty()).copied().collect::<Vec<_>>().join(" "),
+        _ if !service.is_empty() => service.to_string(),
+        _ => organisation.to_string(),
     }
 }
 
@@ -149,21 +136,25 @@ impl Columns {
             _ => routing,
         };
         let organisation = Some(field(self.organisation)).filter(|o| !o.is_empty()).unwrap_or_else(|| field(self.trade_name));
+        let (title, family, given, service) = (title_of(&field(self.title)), field(self.family), field(self.given), field(self.service));
         Some(Entry {
-            kind,
-            address,
+            shown: Correspondent {
+                name: name_of(kind, &title, &given, &family, &service, &organisation),
+                kind,
+                address,
+                identifier,
+                profession: field(self.profession),
+                specialty: field(self.specialty),
+                organisation,
+                service,
+                town,
+                postcode: postcode.clone(),
+            },
             numbers: [id.as_str(), national.as_str()].iter().filter(|n| !n.is_empty()).copied().collect::<Vec<_>>().join(" "),
-            identifier,
-            title: title_of(&field(self.title)),
-            family: field(self.family),
-            given: field(self.given),
-            profession: field(self.profession),
-            specialty: field(self.specialty),
-            organisation,
-            service: field(self.service),
-            town,
+            title,
+            family,
+            given,
             departement: Some(field(self.departement)).filter(|d| !d.is_empty()).unwrap_or_else(|| departement_of(&postcode)),
-            postcode,
         })
     }
 }
@@ -212,12 +203,12 @@ mod tests {
         let claire = columns
             .entry("PER|Claire.Dubois@hopital-demo.mssante.fr|8|10100000017|810100000017|1|1750000000||DR|DUBOIS|Claire|C|Civil|10|Médecin|SM04|Cardiologie et maladies vasculaires|O|CH DE DEMONSTRATION|||||||||75013 PARIS|||FRANCE")
             .unwrap();
-        assert_eq!(claire.address, "claire.dubois@hopital-demo.mssante.fr");
-        assert_eq!(claire.name(), "Dr Claire DUBOIS");
-        assert_eq!(claire.identifier, "RPPS 10100000017");
-        assert_eq!((claire.postcode.as_str(), claire.town.as_str(), claire.departement.as_str()), ("75013", "PARIS", "75"));
+        assert_eq!(claire.shown.address, "claire.dubois@hopital-demo.mssante.fr");
+        assert_eq!(claire.shown.name, "Dr Claire DUBOIS");
+        assert_eq!(claire.shown.identifier, "RPPS 10100000017");
+        assert_eq!((claire.shown.postcode.as_str(), claire.shown.town.as_str(), claire.departement.as_str()), ("75013", "PARIS", "75"));
         let team = columns.entry("ORG|secretariat-cardio@hopital-demo.mssante.fr||||1|1750000000|Secrétariat de cardiologie||||||||||||CH DE DEMONSTRATION|||||||||||2A|FRANCE").unwrap();
-        assert_eq!((team.kind, team.name(), team.identifier.as_str()), (BalKind::Organisational, "Secrétariat de cardiologie".into(), ""));
+        assert_eq!((team.shown.kind, team.shown.name.as_str(), team.shown.identifier.as_str()), (BalKind::Organisational, "Secrétariat de cardiologie", ""));
         // an unknown type, no address, a line past the bound: not entries
         assert_eq!(columns.entry("XYZ|a@b.fr|"), None);
         assert_eq!(columns.entry("PER||8|1"), None);

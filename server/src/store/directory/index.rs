@@ -3,7 +3,7 @@
 //! prefix indexes) finds them by the beginning of any word; since FTS5 yields matches in row
 //! order, a page of suggestions stops after its first rows instead of ranking every match.
 
-use super::extraction::{Columns, Entry, MAX_LINE};
+use super::extraction::{Columns, Entry, MAX_LINE, name_of};
 use super::query;
 use crate::error::Error;
 use app::directory::{BalKind, Correspondent, DirectoryCriteria, DirectoryPage, PAGE_ROWS};
@@ -11,6 +11,8 @@ use std::io::BufRead;
 use std::path::Path;
 use tower_sessions_sqlx_store::sqlx::{self, Row, SqlitePool, sqlite::SqliteConnectOptions};
 
+/// The layout of the index file: an index built by an older layout is built again.
+pub const FORMAT: &str = "v1";
 /// Rows read from one extraction at most (the national file has about 500 000).
 const MAX_ROWS: usize = 5_000_000;
 /// Rows written per INSERT while building.
@@ -146,21 +148,11 @@ async fn insert(db: &mut sqlx::SqliteConnection, batch: &[Entry]) -> Result<(), 
     let sql = format!("INSERT INTO load ({ENTRY_COLUMNS}) VALUES {}", vec![row.as_str(); batch.len()].join(", "));
     let mut statement = sqlx::query(&sql);
     for e in batch {
-        statement = statement
-            .bind(e.kind.code())
-            .bind(&e.address)
-            .bind(&e.identifier)
-            .bind(&e.numbers)
-            .bind(&e.title)
-            .bind(&e.family)
-            .bind(&e.given)
-            .bind(&e.profession)
-            .bind(&e.specialty)
-            .bind(&e.organisation)
-            .bind(&e.service)
-            .bind(&e.town)
-            .bind(&e.postcode)
-            .bind(&e.departement);
+        let c = &e.shown;
+        let texts: [&str; 14] = [c.kind.code(), &c.address, &c.identifier, &e.numbers, &e.title, &e.family, &e.given, &c.profession, &c.specialty, &c.organisation, &c.service, &c.town, &c.postcode, &e.departement];
+        for text in texts {
+            statement = statement.bind(text);
+        }
     }
     statement.execute(db).await.map(|_| ())
 }
@@ -175,33 +167,19 @@ pub struct Index {
 
 fn correspondent(row: &sqlx::sqlite::SqliteRow) -> Correspondent {
     let text = |c: &str| row.try_get::<String, _>(c).unwrap_or_default();
-    let entry = Entry {
-        kind: BalKind::from_code(&text("kind")).unwrap_or(BalKind::Personal),
+    let kind = BalKind::from_code(&text("kind")).unwrap_or(BalKind::Personal);
+    let (service, organisation) = (text("service"), text("organisation"));
+    Correspondent {
+        name: name_of(kind, &text("title"), &text("given"), &text("family"), &service, &organisation),
+        kind,
         address: text("address"),
         identifier: text("identifier"),
-        numbers: String::new(),
-        title: text("title"),
-        family: text("family"),
-        given: text("given"),
         profession: text("profession"),
         specialty: text("specialty"),
-        organisation: text("organisation"),
-        service: text("service"),
+        organisation,
+        service,
         town: text("town"),
         postcode: text("postcode"),
-        departement: text("departement"),
-    };
-    Correspondent {
-        name: entry.name(),
-        address: entry.address,
-        kind: entry.kind,
-        identifier: entry.identifier,
-        profession: entry.profession,
-        specialty: entry.specialty,
-        organisation: entry.organisation,
-        service: entry.service,
-        town: entry.town,
-        postcode: entry.postcode,
     }
 }
 

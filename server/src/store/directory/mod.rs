@@ -63,11 +63,11 @@ pub struct ExtractionDirectory {
     building: tokio::sync::Mutex<()>,
 }
 
-/// A version of the extraction file: its size and modification time.
+/// A version of the extraction file (its size and modification time) in this index format.
 fn stamp_of(source: &Path) -> Option<String> {
     let meta = std::fs::metadata(source).ok()?;
     let modified = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
-    Some(format!("{}-{}", meta.len(), modified.as_nanos()))
+    Some(format!("{}-{}-{}", index::FORMAT, meta.len(), modified.as_nanos()))
 }
 
 impl ExtractionDirectory {
