@@ -50,6 +50,9 @@ pub struct Draft {
     pub from: String,
     pub to: Vec<String>,
     pub cc: Vec<String>,
+    /// Blind copies (Cci): in the envelope only, never in the headers sent.
+    #[serde(default)]
+    pub bcc: Vec<String>,
     pub subject: String,
     pub body: String,
     pub attachments: Vec<Upload>,
@@ -73,7 +76,7 @@ pub struct Draft {
 
 impl Draft {
     pub fn recipients(&self) -> impl Iterator<Item = &String> {
-        self.to.iter().chain(&self.cc)
+        self.to.iter().chain(&self.cc).chain(&self.bcc)
     }
 
     /// Why this draft may not be sent yet under the rules of writing to patients, in French:

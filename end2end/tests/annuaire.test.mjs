@@ -9,6 +9,7 @@ import { browserAndWebmail, newContext, signIn, waitForHydration, watchProblems 
 const SOPHIE = '10100000033';
 const CLAIRE_MAILBOX = 'claire.dubois@hopital-demo.mssante.fr';
 const TEAM = 'secretariat-cardio@hopital-demo.mssante.fr';
+const MARC = 'marc.garnier@cabinet-demo.mssante.fr';
 const state = process.env.OPERATOR_STATE || '/var/tmp/mssante-operator';
 const doveadm = (...args) => execFileSync('doveadm', ['-c', `${state}/etc/dovecot/dovecot.conf`, ...args], { stdio: ['ignore', 'pipe', 'ignore'] }).toString();
 const find = (user, subject) => doveadm('search', '-u', user, 'mailbox', 'INBOX', 'subject', subject).split('\n').filter(Boolean);
@@ -57,6 +58,15 @@ test('typing part of a name suggests the directory; picking one adds an accepted
   assert.equal(await page.getByTestId('puce').count(), 2);
   assert.equal(await page.locator('.puce.refusee').count(), 0, 'both are in the trust space');
 
+  // a blind copy, found by RPPS number in Cci
+  const bcc = page.getByLabel('Cci', { exact: true });
+  await bcc.pressSequentially('10100000041', { delay: 20 });
+  const marc = page.getByTestId('suggestions').nth(2).getByRole('option').filter({ hasText: MARC });
+  await marc.waitFor();
+  await bcc.press('ArrowDown');
+  await bcc.press('Enter');
+  await page.getByTestId('puce').filter({ hasText: MARC }).waitFor();
+
   const subject = `Annuaire ${Date.now()}`;
   await page.getByLabel('Objet').fill(subject);
   await page.getByLabel('Message', { exact: true }).fill('Bonjour, trouvé dans l\'annuaire.');
@@ -67,6 +77,11 @@ test('typing part of a name suggests the directory; picking one adds an accepted
   assert.equal(find(CLAIRE_MAILBOX, subject).length, 1, 'delivered to the address picked');
   while (find(TEAM, subject).length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
   assert.equal(find(TEAM, subject).length, 1, 'and to the team picked with the keyboard');
+  while (find(MARC, subject).length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
+  assert.equal(find(MARC, subject).length, 1, 'and to the blind copy');
+  const atClaire = doveadm('fetch', '-u', CLAIRE_MAILBOX, 'hdr', 'mailbox', 'INBOX', 'subject', subject);
+  assert.ok(!atClaire.includes(MARC) && !/^bcc:/im.test(atClaire), `the blind copy is not in what the others receive: ${atClaire}`);
+  doveadm('expunge', '-u', MARC, 'mailbox', 'INBOX', 'subject', subject);
   // the other test files count these inboxes: leave them as seeded
   for (const mailbox of [CLAIRE_MAILBOX, TEAM]) doveadm('expunge', '-u', mailbox, 'mailbox', 'INBOX', 'subject', subject);
   assert.deepEqual(problems, []);

@@ -199,7 +199,7 @@ impl Backend {
     }
 
     /// The draft as MIME, from `org` (checked by [`Self::organisational_sender`]) or the user's own mailbox.
-    async fn mime(&self, caller: &Caller, draft: &Draft, org: Option<&str>) -> Result<lettre::Message, Error> {
+    async fn mime(&self, caller: &Caller, draft: &Draft, org: Option<&str>, purpose: compose::Purpose) -> Result<lettre::Message, Error> {
         let files = self.files(&caller.identity.mailbox, draft).await?;
         let (person, own) = (caller.identity.display_name(), caller.identity.mailbox.as_str());
         let from_name = self.display_name(caller, org).await;
@@ -207,7 +207,7 @@ impl Backend {
             Some(org) => Author { from_name: &from_name, from: org, sender: Some((&person, own)) },
             None => Author { from_name: &from_name, from: own, sender: None },
         };
-        compose::build(draft, &author, &files, &self.sending.config.nil)
+        compose::build(draft, &author, &files, &self.sending.config.nil, purpose)
     }
 
     /// The display name of From (ECO.2.2.7). A personal mailbox: `Titre_Prénom_NOM_Entité`, the
@@ -307,7 +307,7 @@ impl Backend {
             return Err(Error::BadInput(refusal)); // the page keeps it in the tab meanwhile
         }
         let org = self.organisational_sender(caller, draft).await?;
-        let raw = self.mime(caller, draft, org.as_deref()).await?.formatted();
+        let raw = self.mime(caller, draft, org.as_deref(), compose::Purpose::Draft).await?.formatted();
         self.with_imap(caller, async |imap| {
             let drafts = folder(imap, FolderRole::Drafts).await?;
             imap.replace(&drafts, &draft.id, "(\\Draft \\Seen)", &raw).await
@@ -364,12 +364,13 @@ impl Backend {
         }
         // the right to send as an organisational mailbox is asked once, before anything is sent
         let org = self.organisational_sender(caller, draft).await?;
-        let message = self.mime(caller, draft, org.as_deref()).await?;
+        let message = self.mime(caller, draft, org.as_deref(), compose::Purpose::Submission).await?;
         let raw = message.formatted();
-        // 1. in Drafts first: if anything below fails, the message is there
+        // 1. in Drafts first (with its blind copies): if anything below fails, the message is there
+        let kept = self.mime(caller, draft, org.as_deref(), compose::Purpose::Draft).await?.formatted();
         self.with_imap(caller, async |imap| {
             let drafts = folder(imap, FolderRole::Drafts).await?;
-            imap.replace(&drafts, &draft.id, "(\\Draft \\Seen)", &raw).await
+            imap.replace(&drafts, &draft.id, "(\\Draft \\Seen)", &kept).await
         })
         .await?;
         // 2. submit, then remember it was, before anything else can fail

@@ -75,7 +75,15 @@ fn is_message_id(id: &str) -> bool {
 const MAX_REFERENCES: usize = 50;
 
 /// The draft as a MIME message, with `files` (the draft's uploads) attached.
-pub fn build(draft: &Draft, author: &Author, files: &[AttachedFile], nil: &str) -> Result<lettre::Message, Error> {
+/// What a message is built for: the Drafts folder keeps the blind copies (so that the draft
+/// opens again with them), a submission never carries them in its headers.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Draft,
+    Submission,
+}
+
+pub fn build(draft: &Draft, author: &Author, files: &[AttachedFile], nil: &str, purpose: Purpose) -> Result<lettre::Message, Error> {
     if !is_message_id(&draft.id) {
         return Err(Error::BadInput("Identifiant de brouillon invalide.".into()));
     }
@@ -93,6 +101,12 @@ pub fn build(draft: &Draft, author: &Author, files: &[AttachedFile], nil: &str) 
     }
     for cc in &draft.cc {
         message = message.cc(mailbox(cc)?);
+    }
+    for bcc in &draft.bcc {
+        message = message.bcc(mailbox(bcc)?);
+    }
+    if purpose == Purpose::Draft {
+        message = message.keep_bcc();
     }
     // thread headers come back from the page: only well-formed ids, and the last few of a long thread
     if let Some(parent) = draft.in_reply_to.as_ref().filter(|p| is_message_id(p)) {
@@ -175,6 +189,7 @@ pub fn read_draft(raw: &[u8]) -> Option<(Draft, Vec<AttachedFile>)> {
         from: message.header("Sender").and(addresses(message.from()).into_iter().next()).unwrap_or_default(),
         to: addresses(message.to()),
         cc: addresses(message.cc()),
+        bcc: addresses(message.bcc()),
         subject: message.subject().unwrap_or_default().to_string(),
         body: message.body_text(0).map(|t| t.trim_end().to_string()).unwrap_or_default(),
         attachments: vec![],
@@ -353,7 +368,7 @@ Content-Type: text/plain; charset=utf-8\r\n\r\nBonjour,\r\nmerci de le revoir.\r
     fn mssante_headers_are_set() {
         let entity = organisational_display_name("CH DE DEMONSTRATION", "Secrétariat de cardiologie");
         let author = Author { from_name: &entity, from: "secretariat-cardio@hopital-demo.mssante.fr", sender: Some(("Claire DUBOIS", ME)) };
-        let built = text(&build(&draft(), &author, &[], "NIL-TEST").unwrap());
+        let built = text(&build(&draft(), &author, &[], "NIL-TEST", Purpose::Draft).unwrap());
         assert!(built.contains("From: =?utf-8?b?"), "the entity's name, encoded: {built}");
         assert!(built.contains("X-MSS-NIL: NIL-TEST\r\n"), "{built}");
         assert!(built.contains("X-MSS-MES: FIN\r\n"));
@@ -367,9 +382,9 @@ Content-Type: text/plain; charset=utf-8\r\n\r\nBonjour,\r\nmerci de le revoir.\r
     fn fin_only_towards_patients() {
         let author = Author { from_name: "", from: ME, sender: None };
         let professional = Draft { to: vec!["marc.garnier@cabinet-demo.mssante.fr".into()], ..draft() };
-        assert!(!text(&build(&professional, &author, &[], "N").unwrap()).contains("X-MSS-MES"));
+        assert!(!text(&build(&professional, &author, &[], "N", Purpose::Draft).unwrap()).contains("X-MSS-MES"));
         let bad = Draft { to: vec!["pas une adresse".into()], ..draft() };
-        assert!(matches!(build(&bad, &author, &[], "N"), Err(Error::BadInput(t)) if t.contains("mal formée")));
+        assert!(matches!(build(&bad, &author, &[], "N", Purpose::Draft), Err(Error::BadInput(t)) if t.contains("mal formée")));
     }
 
     #[test]
@@ -379,17 +394,28 @@ Content-Type: text/plain; charset=utf-8\r\n\r\nBonjour,\r\nmerci de le revoir.\r
         let mut original = draft();
         original.in_reply_to = Some("orig-1@cabinet-demo.mssante.fr".into());
         original.references = vec!["older@x".into(), "orig-1@cabinet-demo.mssante.fr".into()];
-        let raw = build(&original, &author, std::slice::from_ref(&file), "N").unwrap().formatted();
+        let raw = build(&original, &author, std::slice::from_ref(&file), "N", Purpose::Draft).unwrap().formatted();
         let (back, files) = read_draft(&raw).unwrap();
         assert_eq!(back, original);
         assert_eq!((files[0].name.as_str(), files[0].content_type.as_str(), files[0].data.as_slice()), ("CR.pdf", "application/pdf", &b"%PDF-1.4"[..]));
     }
 
     #[test]
+    fn blind_copies_stay_in_the_draft_and_leave_the_headers_sent() {
+        let author = Author { from_name: "", from: ME, sender: None };
+        let draft = Draft { bcc: vec!["sophie.lambert@hopital-demo.mssante.fr".into()], ..draft() };
+        let kept = build(&draft, &author, &[], "N", Purpose::Draft).unwrap();
+        assert_eq!(read_draft(&kept.formatted()).unwrap().0.bcc, draft.bcc, "the draft opens again with its Cci");
+        let sent = build(&draft, &author, &[], "N", Purpose::Submission).unwrap();
+        assert!(!text(&sent).to_lowercase().contains("bcc") && !text(&sent).contains("sophie.lambert"), "{}", text(&sent));
+        assert!(sent.envelope().to().iter().any(|a| a.to_string() == "sophie.lambert@hopital-demo.mssante.fr"), "but in the envelope");
+    }
+
+    #[test]
     fn a_draft_without_recipients_can_be_kept() {
         let author = Author { from_name: "", from: ME, sender: None };
         let empty = Draft { id: "d@hopital-demo.mssante.fr".into(), body: "Notes".into(), ..Draft::default() };
-        let (back, _) = read_draft(&build(&empty, &author, &[], "N").unwrap().formatted()).unwrap();
+        let (back, _) = read_draft(&build(&empty, &author, &[], "N", Purpose::Draft).unwrap().formatted()).unwrap();
         assert_eq!((back.to.len(), back.body.as_str()), (0, "Notes"));
     }
 

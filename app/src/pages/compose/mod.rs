@@ -65,7 +65,7 @@ fn ComposeLoader() -> impl IntoView {
 fn ComposeForm(compose: Compose) -> impl IntoView {
     let Compose { draft, from, senders, max_attachment_bytes, max_patient_attachment_bytes } = compose;
     let state = DraftState::new(draft, from.clone());
-    let DraftState { id, to, cc, subject, body, attachments, receipt, close_exchange, .. } = state;
+    let DraftState { id, to, cc, bcc, subject, body, attachments, receipt, close_exchange, .. } = state;
     let current = Memo::new(move |_| state.draft());
     let restore = move |d: Draft| state.restore(d);
 
@@ -113,6 +113,7 @@ fn ComposeForm(compose: Compose) -> impl IntoView {
             <SenderChoice state senders from/>
             <RecipientField label="À" name="a" list=to added confirmed=state.patient_confirmed/>
             <RecipientField label="Cc" name="cc" list=cc added confirmed=state.patient_confirmed/>
+            <RecipientField label="Cci" name="cci" list=bcc added confirmed=state.patient_confirmed/>
             <label class="champ">
                 <span class="libelle">"Objet"</span>
                 <input type="text" name="objet" maxlength="250" prop:value=subject on:input=move |ev| subject.set(event_target_value(&ev))/>

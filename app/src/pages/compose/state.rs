@@ -27,6 +27,7 @@ pub(super) struct DraftState {
     pub sender: RwSignal<String>,
     pub to: RwSignal<Vec<Chip>>,
     pub cc: RwSignal<Vec<Chip>>,
+    pub bcc: RwSignal<Vec<Chip>>,
     pub subject: RwSignal<String>,
     pub body: RwSignal<String>,
     pub attachments: RwSignal<Vec<Upload>>,
@@ -48,6 +49,7 @@ impl DraftState {
             sender: RwSignal::new(String::new()),
             to: RwSignal::new(Vec::new()),
             cc: RwSignal::new(Vec::new()),
+            bcc: RwSignal::new(Vec::new()),
             subject: RwSignal::new(String::new()),
             body: RwSignal::new(String::new()),
             attachments: RwSignal::new(Vec::new()),
@@ -69,6 +71,7 @@ impl DraftState {
         self.sender.set(if d.from.is_empty() { self.own.get_value() } else { d.from });
         self.to.set(chips(&d.to));
         self.cc.set(chips(&d.cc));
+        self.bcc.set(chips(&d.bcc));
         self.subject.set(d.subject);
         self.body.set(d.body);
         self.attachments.set(d.attachments);
@@ -90,6 +93,7 @@ impl DraftState {
             from: if self.is_own(&sender) { String::new() } else { sender },
             to: self.to.get().into_iter().map(|c| c.address).collect(),
             cc: self.cc.get().into_iter().map(|c| c.address).collect(),
+            bcc: self.bcc.get().into_iter().map(|c| c.address).collect(),
             subject: self.subject.get(),
             body: self.body.get(),
             attachments: self.attachments.get(),
@@ -113,7 +117,7 @@ impl DraftState {
 
     /// The server's verdicts on recipients, onto the chips they are about.
     pub fn apply_checks(&self, results: &[RecipientCheck]) {
-        for list in [self.to, self.cc] {
+        for list in [self.to, self.cc, self.bcc] {
             list.update(|chips| {
                 for chip in chips.iter_mut() {
                     if let Some(r) = results.iter().find(|r| r.address.eq_ignore_ascii_case(&chip.address)) {
@@ -128,7 +132,7 @@ impl DraftState {
     /// Whether a recipient is refused (tracked): nothing is sent while one is.
     pub fn has_refused(&self) -> bool {
         let refused = |list: &Vec<Chip>| list.iter().any(|c| c.refusal.is_some());
-        self.to.with(refused) || self.cc.with(refused)
+        self.to.with(refused) || self.cc.with(refused) || self.bcc.with(refused)
     }
 }
 
