@@ -8,6 +8,8 @@ import { chromium } from 'playwright-core';
 import { before, after } from 'node:test';
 
 const ROOT = resolve(import.meta.dirname, '../..');
+/** Where the build put the static files the webmail serves. */
+export const SITE_ROOT = process.env.LEPTOS_SITE_ROOT || join(ROOT, 'target/site');
 export const CLAIRE = { rpps: '10100000017', name: 'Claire DUBOIS', mailbox: 'claire.dubois@hopital-demo.mssante.fr' };
 
 /** Chromium; each `newContext()` is a fresh profile (cookies of its own, as a new browser would have). */
@@ -32,7 +34,7 @@ export async function startWebmail(port, env = {}) {
     env: {
       ...process.env,
       LEPTOS_OUTPUT_NAME: 'mssante-webmail',
-      LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT || join(ROOT, 'target/site'),
+      LEPTOS_SITE_ROOT: SITE_ROOT,
       LEPTOS_SITE_PKG_DIR: 'pkg',
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       LEPTOS_ENV: 'PROD',

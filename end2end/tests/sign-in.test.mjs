@@ -2,7 +2,9 @@
 // And every way a sign-in or a session can go wrong ends on a clear French message.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { CLAIRE, launchBrowser, newContext, signIn, startWebmail, waitForHydration, watchProblems } from './harness.mjs';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { CLAIRE, SITE_ROOT, launchBrowser, newContext, signIn, startWebmail, waitForHydration, watchProblems } from './harness.mjs';
 
 let browser, webmail, expiring;
 before(async () => {
@@ -139,4 +141,15 @@ test('pages carry a strict nonce-based CSP and no inline script runs without it'
   // a fresh nonce per response
   const again = (await fetch(webmail.url)).headers.get('content-security-policy');
   assert.notEqual(again, csp);
+});
+
+test('the WASM bundle and the other assets are served as compressed at build time, not compressed again on each request', async () => {
+  for (const [file, encoding] of [['mssante-webmail.wasm', 'br'], ['mssante-webmail.js', 'br'], ['mssante-webmail.css', 'gzip']]) {
+    const response = await fetch(`${webmail.url}/pkg/${file}`, { headers: { 'accept-encoding': encoding } });
+    assert.equal(response.status, 200, file);
+    assert.equal(response.headers.get('content-encoding'), encoding, file);
+    const compressed = statSync(join(SITE_ROOT, 'pkg', `${file}.${encoding === 'br' ? 'br' : 'gz'}`)).size;
+    assert.equal(Number(response.headers.get('content-length')), compressed, `${file}: the file made by the build, as it is`);
+    await response.arrayBuffer();
+  }
 });
