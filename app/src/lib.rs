@@ -1,4 +1,4 @@
-#![recursion_limit = "256"]
+#![recursion_limit = "512"]
 //! The webmail's user interface: Leptos components, routes and server functions, rendered on the
 //! server and hydrated in the browser. What the server does behind the server functions (PSC
 //! session, IMAP gateway) sits behind the [`backend::Webmail`] trait, implemented in `server/`.
@@ -20,7 +20,7 @@ use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
     SsrMode,
-    components::{Route, Router, Routes},
+    components::{ParentRoute, Route, Router, Routes},
     path,
 };
 
@@ -56,13 +56,17 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=pages::NotFound>
                 // whole pages are rendered before sending: readable without JavaScript, no streaming scripts
-                <Route path=path!("/") view=pages::MailboxPage ssr=SsrMode::Async/>
-                <Route path=path!("/messages/:uid") view=pages::MessagePage ssr=SsrMode::Async/>
-                <Route path=path!("/messages/:uid/document") view=pages::DocumentPage ssr=SsrMode::Async/>
-                <Route path=path!("/ecrire") view=pages::ComposePage ssr=SsrMode::Async/>
-                <Route path=path!("/annuaire") view=pages::AnnuairePage ssr=SsrMode::Async/>
-                <Route path=path!("/boites/membres") view=pages::MembersPage ssr=SsrMode::Async/>
-                <Route path=path!("/boites/traces") view=pages::TracesPage ssr=SsrMode::Async/>
+                // the frame (header, mailboxes, folders) stays while its pages change: who is signed
+                // in and their mailboxes are asked once, not on every navigation
+                <ParentRoute path=path!("") view=pages::SignedIn ssr=SsrMode::Async>
+                    <Route path=path!("") view=pages::MailboxPage ssr=SsrMode::Async/>
+                    <Route path=path!("messages/:uid") view=pages::MessagePage ssr=SsrMode::Async/>
+                    <Route path=path!("messages/:uid/document") view=pages::DocumentPage ssr=SsrMode::Async/>
+                    <Route path=path!("ecrire") view=pages::ComposePage ssr=SsrMode::Async/>
+                    <Route path=path!("annuaire") view=pages::AnnuairePage ssr=SsrMode::Async/>
+                    <Route path=path!("boites/membres") view=pages::MembersPage ssr=SsrMode::Async/>
+                    <Route path=path!("boites/traces") view=pages::TracesPage ssr=SsrMode::Async/>
+                </ParentRoute>
             </Routes>
         </Router>
     }

@@ -178,3 +178,23 @@ test('new mail is pushed to the open page, without reloading it', async () => {
   assert.equal(await page.evaluate(() => window.sameDocument), true, 'no reload');
   await page.context().close();
 });
+
+test('moving between pages keeps the frame: opening a message asks only for it (and the unread counts)', async () => {
+  const page = await signedInPage();
+  await waitForHydration(page);
+  const calls = [];
+  page.on('request', (r) => { if (r.url().includes('/api/')) calls.push(new URL(r.url()).pathname); });
+  await page.getByRole('link', { name: /Adressage : M\. Bernard PETIT/ }).click();
+  await page.getByTestId('corps').waitFor();
+  await page.waitForLoadState('networkidle');
+  assert.deepEqual([...calls].sort(), ['/api/dossiers', '/api/message'], 'who is signed in and their mailboxes are not asked again');
+  // the header and the folders were not rebuilt: still there, still the same user
+  assert.match(await page.getByTestId('utilisateur').innerText(), /Claire DUBOIS/);
+  await page.context().close();
+  // the files after this one count Claire's unread messages: Marc's is unread, as seeded
+  execFileSync('doveadm', ['-c', `${state}/etc/dovecot/dovecot.conf`, 'flags', 'remove', '-u', 'claire.dubois@hopital-demo.mssante.fr', '\\Seen',
+    'mailbox', 'INBOX', 'subject', 'Adressage : M. Bernard PETIT'], { stdio: 'ignore' });
+  // outside the frame: an unknown page is a 404, and a signed-out visitor of a page gets the sign-in
+  assert.equal((await fetch(`${run.webmail.url}/nimporte`)).status, 404);
+  assert.match(await (await fetch(`${run.webmail.url}/annuaire`)).text(), /Se connecter avec Pro Santé Connect/);
+});

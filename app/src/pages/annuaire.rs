@@ -2,7 +2,7 @@
 //! (a GET form: it works before the page is hydrated, and a result page can be bookmarked), with
 //! paged results and « Écrire » on each.
 
-use super::frame::{Problem, SignedIn};
+use super::frame::Problem;
 use crate::directory::{BalKind, DirectoryCriteria, search_directory};
 use crate::urls;
 use leptos::prelude::*;
@@ -49,7 +49,7 @@ fn page_url(criteria: &DirectoryCriteria, page: u32) -> String {
 
 #[component]
 pub fn AnnuairePage() -> impl IntoView {
-    view! { <SignedIn><Annuaire/></SignedIn> }
+    view! { <Annuaire/> }
 }
 
 #[component]

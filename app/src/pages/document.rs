@@ -1,7 +1,7 @@
 //! A health document of an IHE XDM archive, readable in the webmail (SC.CDA/VISU): its PDF version
 //! first when it has one, else the CDA header and the level-3 narrative built as our own elements.
 
-use super::frame::{Problem, SignedIn, folder_of};
+use super::frame::{Problem, folder_of};
 use crate::documents::{Block, HealthDocument, Section, Span, read_document};
 use crate::error::WebmailError;
 use crate::urls;
@@ -12,9 +12,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 #[component]
 pub fn DocumentPage() -> impl IntoView {
     view! {
-        <SignedIn>
-            <DocumentView/>
-        </SignedIn>
+        <DocumentView/>
     }
 }
 

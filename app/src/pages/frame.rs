@@ -8,6 +8,7 @@ use crate::urls;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{
+    components::Outlet,
     hooks::{use_navigate, use_params_map, use_query_map},
     params::ParamsMap,
 };
@@ -22,13 +23,12 @@ pub(crate) fn folder_of(query: &ParamsMap) -> String {
 
 /// Signed-in frame: header, folders and the page; the sign-in page when nobody is signed in.
 #[component]
-pub(crate) fn SignedIn(children: ChildrenFn) -> impl IntoView {
+pub fn SignedIn() -> impl IntoView {
     let me = Resource::new(|| (), |_| current_user());
     let changes = Changes(RwSignal::new(0));
     provide_context(changes);
     let Changes(counter) = changes;
     provide_context(Resource::new(move || counter.get(), |_| my_mailboxes()));
-    let children = StoredValue::new(children);
     view! {
         <Suspense fallback=|| view! { <p class="chargement">"Chargement…"</p> }>
             {move || Suspend::new(async move {
@@ -37,7 +37,7 @@ pub(crate) fn SignedIn(children: ChildrenFn) -> impl IntoView {
                         <Header me/>
                         <div class="espace">
                             <Folders/>
-                            <main id="contenu">{children.read_value()()}</main>
+                            <main id="contenu"><Outlet/></main>
                         </div>
                     }.into_any(),
                     Ok(None) => view! { <SignInPage/> }.into_any(),

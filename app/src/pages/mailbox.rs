@@ -1,7 +1,7 @@
 //! Folder lists: search, pages of messages, selection and actions, the organisational bar.
 
 use super::markers::{PatientMark, RowDocuments};
-use super::frame::{Changes, Mailboxes, Problem, SignedIn, folder_of};
+use super::frame::{Changes, Mailboxes, Problem, folder_of};
 use super::organisation::OrganisationNav;
 use crate::error::WebmailError;
 use crate::organisation::mailbox_of;
@@ -48,9 +48,7 @@ fn OrganisationBar(folder: String) -> impl IntoView {
 #[component]
 pub fn MailboxPage() -> impl IntoView {
     view! {
-        <SignedIn>
-            <Mailbox/>
-        </SignedIn>
+        <Mailbox/>
     }
 }
 

@@ -1,7 +1,7 @@
 //! Reading one message: header, sanitised HTML frame, attachments and IHE XDM documents, read
 //! receipt consent.
 
-use super::frame::{Problem, SignedIn, folder_of};
+use super::frame::{Problem, folder_of};
 use super::markers::{DocumentMark, PatientMark};
 use crate::error::WebmailError;
 use super::mailbox::{MoveTo, message_action};
@@ -23,9 +23,7 @@ fn extension(name: &str) -> String {
 #[component]
 pub fn MessagePage() -> impl IntoView {
     view! {
-        <SignedIn>
-            <Message/>
-        </SignedIn>
+        <Message/>
     }
 }
 

@@ -1,4 +1,5 @@
-//! The pages, each in its module; all text is French. `frame` is around every signed-in page.
+//! The pages, each in its module; all text is French. `frame` is around every signed-in page:
+//! the parent route, which stays in place (header, mailboxes, folders) while its pages change.
 
 pub(crate) mod annuaire;
 pub(crate) mod compose;
@@ -12,7 +13,7 @@ pub(crate) mod organisation;
 pub use annuaire::AnnuairePage;
 pub use compose::ComposePage;
 pub use document::DocumentPage;
-pub use frame::NotFound;
+pub use frame::{NotFound, SignedIn};
 pub use mailbox::MailboxPage;
 pub use message::MessagePage;
 pub use organisation::{MembersPage, TracesPage};

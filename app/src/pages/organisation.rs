@@ -4,7 +4,7 @@
 use crate::organisation::{
     Integrity, Member, Rights, TraceAction, TraceFilter, TraceReport, find_professionals, members, set_rights, traces,
 };
-use super::frame::{Problem, SignedIn};
+use super::frame::Problem;
 use crate::urls;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -31,7 +31,7 @@ pub fn OrganisationNav(mailbox: String, administer: bool) -> impl IntoView {
 
 #[component]
 pub fn MembersPage() -> impl IntoView {
-    view! { <SignedIn><Members/></SignedIn> }
+    view! { <Members/> }
 }
 
 #[component]
@@ -130,7 +130,7 @@ const SHOWN: usize = 200;
 
 #[component]
 pub fn TracesPage() -> impl IntoView {
-    view! { <SignedIn><Traces/></SignedIn> }
+    view! { <Traces/> }
 }
 
 fn filter_of(query: &leptos_router::params::ParamsMap) -> TraceFilter {

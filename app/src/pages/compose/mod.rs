@@ -3,7 +3,7 @@
 //! in this tab while the server cannot be reached), and send.
 
 use crate::format;
-use super::frame::{Problem, SignedIn};
+use super::frame::Problem;
 use crate::sending::{
     Compose, ComposeStart, Draft, Upload, discard_draft, is_patient, send_message, start_compose,
 };
@@ -37,9 +37,7 @@ fn start_of(query: &ParamsMap) -> ComposeStart {
 #[component]
 pub fn ComposePage() -> impl IntoView {
     view! {
-        <SignedIn>
-            <ComposeLoader/>
-        </SignedIn>
+        <ComposeLoader/>
     }
 }
 
