@@ -192,6 +192,7 @@ test('moving between pages keeps the frame: opening a message asks only for it (
   assert.match(await page.getByTestId('utilisateur').innerText(), /Claire DUBOIS/);
   await page.context().close();
   // the files after this one count Claire's unread messages: Marc's is unread, as seeded
+  const state = process.env.OPERATOR_STATE || '/var/tmp/mssante-operator';
   execFileSync('doveadm', ['-c', `${state}/etc/dovecot/dovecot.conf`, 'flags', 'remove', '-u', 'claire.dubois@hopital-demo.mssante.fr', '\\Seen',
     'mailbox', 'INBOX', 'subject', 'Adressage : M. Bernard PETIT'], { stdio: 'ignore' });
   // outside the frame: an unknown page is a 404, and a signed-out visitor of a page gets the sign-in
