@@ -62,7 +62,9 @@ test('a member takes a message in charge; the others see it, and « Non pris en 
   assert.equal(await row(claire).getByTestId('pris-en-charge').innerText(), `Pris en charge par ${JULIEN.mailbox}`);
   await claire.getByTestId('non-pris-en-charge').click();
   await claire.waitForURL(/libres=1/);
-  await claire.getByTestId('messages').waitFor();
+  // the list shown stays until the filtered one arrives (a transition): wait for the filter
+  await claire.getByText(/message\(s\)/).waitFor();
+  await row(claire).waitFor({ state: 'detached', timeout: 10000 });
   assert.equal(await row(claire).count(), 0, 'taken: not in « Non pris en charge »');
   assert.ok(await claire.getByTestId('messages').locator('li').count() >= 1);
 
