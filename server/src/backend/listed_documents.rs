@@ -48,8 +48,17 @@ impl ListedDocuments {
 
 impl Backend {
     /// Read the archives fetched for `rows` (off the async workers), keep what they list, and show it.
-    pub(super) async fn add_listed_documents(&self, caller: &Caller, folder: &str, rows: &mut [MessageSummary], asked: Vec<u32>, archives: Vec<(u32, Vec<u8>)>) {
-        let read = off_the_workers(move || archives.into_iter().map(|(uid, zip)| (uid, xdm::documents(&zip))).collect::<HashMap<_, _>>()).await;
+    pub(super) async fn add_listed_documents(&self, caller: &Caller, folder: &str, rows: &mut [MessageSummary], asked: Vec<u32>, archives: Vec<(u32, Vec<u8>, bool)>) {
+        let read = off_the_workers(move || {
+            archives
+                .into_iter()
+                .map(|(uid, part, base64)| {
+                    let zip = if base64 { xdm::base64_decoded(&part).unwrap_or_default() } else { part };
+                    (uid, xdm::documents(&zip))
+                })
+                .collect::<HashMap<_, _>>()
+        })
+        .await;
         let read = match read {
             Ok(read) => read,
             Err(e) => return tracing::warn!("listed documents not read: {e}"),

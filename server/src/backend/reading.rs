@@ -55,14 +55,13 @@ impl Backend {
         // a page load shows the message without marking it read; the page does that once shown
         let mark_seen = caller.client.own_call;
         let fetched = self.with_imap(caller, async |imap| imap.raw_message(folder, uid, mark_seen).await).await;
-        let result = match fetched {
+        let mut result = match fetched {
             Ok((raw, flags, received)) => {
                 let folder = folder.to_string();
                 off_the_workers(move || message::view(&PartUrls { folder: &folder, uid }, flags, &raw, received)).await
             }
             Err(e) => Err(e),
         };
-        let mut result = result;
         if let Ok(view) = &mut result {
             view.taken_by_me = view.taken_by.as_deref() == Some(crate::gateway::imap::keyword_part(&caller.identity.mailbox).as_str());
             self.add_receipts(caller, folder, std::iter::once((view.message_id.as_str(), &mut view.receipts))).await;

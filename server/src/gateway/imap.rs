@@ -208,7 +208,6 @@ fn role_of(name: &str, attributes: &[NameAttribute]) -> FolderRole {
     if name.eq_ignore_ascii_case("INBOX") || shared_inbox { FolderRole::Inbox } else { FolderRole::Other }
 }
 
-/// "1,5,9" for UID commands.
 /// Largest IHE_XDM.zip (as sent, so base64) read to describe a list row's documents.
 const MAX_LISTED_ARCHIVE: u32 = 8 * 1024 * 1024;
 
@@ -234,6 +233,7 @@ fn xdm_part(structure: &imap_proto::BodyStructure, at: &[u32]) -> Option<(Vec<u3
     }
 }
 
+/// "1,5,9" for UID commands.
 fn uid_set(uids: &[u32]) -> String {
     uids.iter().map(u32::to_string).collect::<Vec<_>>().join(",")
 }
@@ -394,10 +394,11 @@ impl ImapSession {
         .await
     }
 
-    /// The IHE_XDM.zip attachment of each of `uids` that has one, decoded, in the folder the last
+    /// The IHE_XDM.zip attachment of each of `uids` that has one, as sent, and whether it is
+    /// base64 (decoding is left to the caller, off the async workers), in the folder the last
     /// [`Self::page`] selected: found in BODYSTRUCTURE, then that part alone is fetched. Parts over
     /// [`MAX_LISTED_ARCHIVE`] are left out (their row keeps the X-MSS-CODECDA types).
-    pub async fn xdm_archives(&mut self, uids: &[u32]) -> Result<Vec<(u32, Vec<u8>)>, Error> {
+    pub async fn xdm_archives(&mut self, uids: &[u32]) -> Result<Vec<(u32, Vec<u8>, bool)>, Error> {
         if uids.is_empty() {
             return Ok(vec![]);
         }
@@ -417,18 +418,9 @@ impl ImapSession {
                 let fetches: Vec<_> = self.inner.uid_fetch(uid.to_string(), format!("(UID BODY.PEEK[{section}])")).await.map_err(protocol)?
                     .try_collect().await.map_err(protocol)?;
                 let wanted = imap_proto::SectionPath::Part(path, None);
-                let Some(encoded) = fetches.iter().find(|f| f.uid == Some(uid)).and_then(|f| f.section(&wanted)) else { continue };
-                let decoded = if base64 {
-                    use base64::Engine;
-                    let compact: Vec<u8> = encoded.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
-                    match base64::engine::general_purpose::STANDARD.decode(compact) {
-                        Ok(bytes) => bytes,
-                        Err(_) => continue,
-                    }
-                } else {
-                    encoded.to_vec()
-                };
-                archives.push((uid, decoded));
+                if let Some(part) = fetches.iter().find(|f| f.uid == Some(uid)).and_then(|f| f.section(&wanted)) {
+                    archives.push((uid, part.to_vec(), base64));
+                }
             }
             Ok(archives)
         })

@@ -146,9 +146,14 @@ pub fn pdf_version(zip_bytes: &[u8], path: &str, cda: &[u8]) -> Option<Vec<u8>> 
     if embedded.attribute("mediaType") != Some("application/pdf") || embedded.attribute("representation") != Some("B64") {
         return None;
     }
-    let b64: String = embedded.text()?.chars().filter(|c| !c.is_whitespace()).collect();
+    base64_decoded(embedded.text()?.as_bytes()).filter(|pdf| pdf.starts_with(b"%PDF"))
+}
+
+/// Base64 as mail and XML carry it, cut into lines: the bytes, or nothing when it is not base64.
+pub fn base64_decoded(encoded: &[u8]) -> Option<Vec<u8>> {
     use base64::Engine;
-    base64::engine::general_purpose::STANDARD.decode(b64).ok().filter(|pdf| pdf.starts_with(b"%PDF"))
+    let compact: Vec<u8> = encoded.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
+    base64::engine::general_purpose::STANDARD.decode(compact).ok()
 }
 
 /// What the X-MSS-CODECDA and X-MSS-INS headers say of an archive's CDA documents.
