@@ -119,6 +119,17 @@ pub struct DirectoryPage {
     pub professions: Vec<String>,
 }
 
+impl DirectoryPage {
+    /// Page `asked` (0-based, kept within range) of `matching`, every match found.
+    pub fn paged(matching: Vec<Correspondent>, asked: u32, complete: bool, professions: Vec<String>) -> Self {
+        let total = matching.len() as u32;
+        let pages = total.div_ceil(PAGE_ROWS).max(1);
+        let page = asked.min(pages - 1);
+        let entries = matching.into_iter().skip((page * PAGE_ROWS) as usize).take(PAGE_ROWS as usize).collect();
+        Self { entries, total, complete, page, pages, professions }
+    }
+}
+
 /// What the directory says of one address of a message (sender or recipient).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AddressNote {

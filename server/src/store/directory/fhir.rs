@@ -5,9 +5,10 @@
 //! software mailboxes). The API finds by address only: a search asks for the longest word typed
 //! and the other words are checked on what comes back. Answers are bounded in size and time.
 
-use super::{Directory, index::matches_all, query};
+use super::Directory;
+use super::query::{self, matches_all};
 use crate::error::Error;
-use app::directory::{BalKind, Correspondent, DirectoryCriteria, DirectoryPage, PAGE_ROWS, SUGGESTIONS};
+use app::directory::{BalKind, Correspondent, DirectoryCriteria, DirectoryPage, SUGGESTIONS};
 use futures::future::BoxFuture;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -200,7 +201,7 @@ impl Directory for FhirDirectory {
     fn suggest<'a>(&'a self, text: &'a str, recent: &'a [String]) -> BoxFuture<'a, Result<Vec<Correspondent>, Error>> {
         Box::pin(async move {
             let words = query::words(text);
-            if words.iter().map(|w| w.chars().count()).sum::<usize>() < app::directory::MIN_QUERY_CHARS {
+            if query::too_short(&words) {
                 return Ok(vec![]);
             }
             let mut found = self.search_words(&words, None).await?;
@@ -213,12 +214,11 @@ impl Directory for FhirDirectory {
 
     fn search_page<'a>(&'a self, criteria: &'a DirectoryCriteria) -> BoxFuture<'a, Result<DirectoryPage, Error>> {
         Box::pin(async move {
-            let mut page = DirectoryPage { complete: true, pages: 1, ..Default::default() };
             let mut words = query::words(&criteria.name);
             words.extend(query::words(&criteria.organisation));
             if words.is_empty() {
                 if criteria.is_empty() {
-                    return Ok(page);
+                    return Ok(DirectoryPage::paged(vec![], 0, true, vec![]));
                 }
                 return Err(Error::BadInput("Avec l'API de l'Annuaire Santé, indiquez au moins un nom ou une structure.".into()));
             }
@@ -232,18 +232,11 @@ impl Directory for FhirDirectory {
                 .into_iter()
                 .filter(|c| matches_all(c, &all) && (profession.is_empty() || c.profession == profession) && criteria.kind.is_none_or(|k| c.kind == k))
                 .collect();
-            page.professions = {
-                let mut seen: Vec<String> = matching.iter().map(|c| c.profession.clone()).filter(|p| !p.is_empty()).collect();
-                seen.sort();
-                seen.dedup();
-                seen
-            };
-            page.total = matching.len() as u32;
-            page.complete = matching.len() < PER_CALL;
-            page.pages = page.total.div_ceil(PAGE_ROWS).max(1);
-            page.page = criteria.page.min(page.pages - 1);
-            page.entries = matching.into_iter().skip((page.page * PAGE_ROWS) as usize).take(PAGE_ROWS as usize).collect();
-            Ok(page)
+            let mut professions: Vec<String> = matching.iter().map(|c| c.profession.clone()).filter(|p| !p.is_empty()).collect();
+            professions.sort();
+            professions.dedup();
+            let complete = matching.len() < PER_CALL;
+            Ok(DirectoryPage::paged(matching, criteria.page, complete, professions))
         })
     }
 

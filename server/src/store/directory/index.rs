@@ -4,9 +4,9 @@
 //! order, a page of suggestions stops after its first rows instead of ranking every match.
 
 use super::extraction::{Columns, Entry, MAX_LINE, name_of};
-use super::query;
+use super::query::{self, matches_all};
 use crate::error::Error;
-use app::directory::{BalKind, Correspondent, DirectoryCriteria, DirectoryPage, PAGE_ROWS};
+use app::directory::{BalKind, Correspondent, DirectoryCriteria, DirectoryPage};
 use std::io::BufRead;
 use std::path::Path;
 use tower_sessions_sqlx_store::sqlx::{self, Row, SqlitePool, sqlite::SqliteConnectOptions};
@@ -56,9 +56,10 @@ pub async fn build(source: &Path, target: &Path, stamp: &str) -> Result<Built, S
     use sqlx::{ConnectOptions, Connection};
     let mut db = options.connect().await.map_err(|e| e.to_string())?;
     let fail = |e: sqlx::Error| e.to_string();
+    let typed_columns = ENTRY_COLUMNS.split(", ").map(|c| format!("{c} TEXT NOT NULL")).collect::<Vec<_>>().join(", ");
     for ddl in [
-        format!("CREATE TABLE load ({})", ENTRY_COLUMNS.split(", ").map(|c| format!("{c} TEXT NOT NULL")).collect::<Vec<_>>().join(", ")),
-        format!("CREATE TABLE entry (id INTEGER PRIMARY KEY, {})", ENTRY_COLUMNS.split(", ").map(|c| format!("{c} TEXT NOT NULL")).collect::<Vec<_>>().join(", ")),
+        format!("CREATE TABLE load ({typed_columns})"),
+        format!("CREATE TABLE entry (id INTEGER PRIMARY KEY, {typed_columns})"),
         "CREATE TABLE meta (stamp TEXT NOT NULL, entries INTEGER NOT NULL)".into(),
     ] {
         sqlx::query(&ddl).execute(&mut db).await.map_err(fail)?;
@@ -183,13 +184,6 @@ fn correspondent(row: &sqlx::sqlite::SqliteRow) -> Correspondent {
     }
 }
 
-/// Whether every word begins some word of what the directory says of `c` (the check of single
-/// letters, and of recently used correspondents, outside the index).
-pub(super) fn matches_all(c: &Correspondent, words: &[&String]) -> bool {
-    let haystack = query::folded(&format!("{} {} {} {} {} {} {} {} {}", c.name, c.identifier, c.profession, c.specialty, c.organisation, c.service, c.town, c.postcode, c.address.split('@').next().unwrap_or_default()));
-    words.iter().all(|w| query::has_word_starting(&haystack, &query::folded(w)))
-}
-
 impl Index {
     pub async fn open(path: &Path) -> Result<Self, Error> {
         let options = SqliteConnectOptions::new().filename(path).read_only(true).immutable(true);
@@ -202,17 +196,13 @@ impl Index {
         Ok(Self { stamp: meta.get("stamp"), entries: meta.get::<i64, _>("entries") as u64, db, professions })
     }
 
-    pub async fn close(&self) {
-        self.db.close().await
-    }
-
     /// Up to `limit` entries matching every word typed, `recent` addresses (most recent first)
     /// before the others.
     pub async fn suggest(&self, text: &str, recent: &[String], limit: usize) -> Result<Vec<Correspondent>, Error> {
         let typed = query::words(text);
         let (long, short) = query::indexed(&typed);
         let all: Vec<&String> = typed.iter().collect();
-        if typed.is_empty() || typed.iter().map(|w| w.chars().count()).sum::<usize>() < app::directory::MIN_QUERY_CHARS {
+        if query::too_short(&typed) {
             return Ok(vec![]);
         }
         let mut found: Vec<Correspondent> = self.by_addresses(recent).await?.into_iter().filter(|c| matches_all(c, &all)).collect();
@@ -254,7 +244,7 @@ impl Index {
 
     /// A page of the entries matching every criterion.
     pub async fn search(&self, criteria: &DirectoryCriteria) -> Result<DirectoryPage, Error> {
-        let mut page = DirectoryPage { professions: self.professions.clone(), complete: true, ..Default::default() };
+        let page = DirectoryPage { professions: self.professions.clone(), complete: true, ..Default::default() };
         if criteria.is_empty() {
             return Ok(page);
         }
@@ -314,12 +304,8 @@ impl Index {
         }
         let rows = statement.fetch_all(&self.db).await.map_err(store)?;
         let check_words: Vec<&String> = checks.iter().collect();
-        let matching: Vec<Correspondent> = rows.iter().map(correspondent).filter(|c| matches_all(c, &check_words)).collect();
-        page.complete = rows.len() as u32 <= MAX_COUNTED;
-        page.total = (matching.len() as u32).min(MAX_COUNTED);
-        page.pages = page.total.div_ceil(PAGE_ROWS).max(1);
-        page.page = criteria.page.min(page.pages - 1);
-        page.entries = matching.into_iter().skip((page.page * PAGE_ROWS) as usize).take(PAGE_ROWS as usize).collect();
-        Ok(page)
+        let mut matching: Vec<Correspondent> = rows.iter().map(correspondent).filter(|c| matches_all(c, &check_words)).collect();
+        matching.truncate(MAX_COUNTED as usize);
+        Ok(DirectoryPage::paged(matching, criteria.page, rows.len() as u32 <= MAX_COUNTED, page.professions))
     }
 }

@@ -11,7 +11,14 @@ mod query;
 pub use fhir::{FhirDirectory, MAX_LOOKUPS};
 pub use index::Built;
 
+use crate::error::Error;
+use app::directory::{BalKind, Correspondent, DirectoryCriteria, DirectoryPage, SUGGESTIONS};
+use app::organisation::Professional;
 use futures::future::BoxFuture;
+use index::Index;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 /// Where correspondents are found.
 pub trait Directory: Send + Sync {
@@ -38,14 +45,6 @@ pub async fn professionals(directory: &dyn Directory, text: &str) -> Result<Vec<
         .collect())
 }
 
-use crate::error::Error;
-use app::directory::{BalKind, Correspondent, DirectoryCriteria, DirectoryPage, SUGGESTIONS};
-use app::organisation::Professional;
-use index::Index;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
-use std::time::Duration;
-
 static BUILDING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// How often the extraction file is looked at for a new version.
@@ -59,8 +58,6 @@ pub struct ExtractionDirectory {
     current: RwLock<Option<Arc<Index>>>,
     /// The version of the file last tried (built or refused): it is not tried again.
     tried: std::sync::Mutex<Option<String>>,
-    /// One build at a time.
-    building: tokio::sync::Mutex<()>,
 }
 
 /// A version of the extraction file (its size and modification time) in this index format.
@@ -74,7 +71,7 @@ impl ExtractionDirectory {
     /// The directory of `source`, with no index yet: [`Self::refresh`] builds it (or opens the one
     /// an earlier run built from the same file).
     pub fn new(source: PathBuf, dir: PathBuf) -> Self {
-        Self { source, dir, current: RwLock::new(None), tried: Default::default(), building: Default::default() }
+        Self { source, dir, current: RwLock::new(None), tried: Default::default() }
     }
 
     fn index(&self) -> Option<Arc<Index>> {
@@ -90,9 +87,8 @@ impl ExtractionDirectory {
     /// else build it on a thread of its own (the async workers keep serving) and swap it in.
     /// Returns what was built, if anything was.
     pub async fn refresh(&self) -> Option<Built> {
-        let _one_at_a_time = self.building.lock().await;
-        // and one build at a time in the process (tests run many webmails in one)
-        let _one_in_process = BUILDING.lock().await;
+        // one build at a time in the process (tests run many webmails in one)
+        let _one_at_a_time = BUILDING.lock().await;
         let stamp = stamp_of(&self.source)?;
         if self.index().is_some_and(|i| i.stamp == stamp) || self.tried.lock().unwrap().as_deref() == Some(stamp.as_str()) {
             return None;
@@ -104,7 +100,7 @@ impl ExtractionDirectory {
             match Index::open(&target).await {
                 Ok(index) if index.stamp == stamp => {
                     tracing::info!("annuaire : index existant ouvert ({} boîtes)", index.entries);
-                    self.swap(index, &target).await;
+                    self.swap(index, &target);
                     return None;
                 }
                 _ => {}
@@ -142,7 +138,7 @@ impl ExtractionDirectory {
                     built.entries,
                     built.skipped
                 );
-                self.swap(index, &target).await;
+                self.swap(index, &target);
                 Some(built)
             }
             Err(reason) => {
@@ -157,14 +153,11 @@ impl ExtractionDirectory {
         }
     }
 
-    /// Put `index` in service, then close the one it replaces and delete the files of older
-    /// versions (a process still reading one keeps it open until it swaps too) and builds
-    /// abandoned over an hour ago.
-    async fn swap(&self, index: Index, path: &Path) {
-        let old = self.current.write().unwrap_or_else(|p| p.into_inner()).replace(Arc::new(index));
-        if let Some(old) = old {
-            old.close().await;
-        }
+    /// Put `index` in service (the one it replaces closes when its last request is done with
+    /// it), then delete the files of older versions (a process still reading one keeps it open
+    /// until it swaps too) and builds abandoned over an hour ago.
+    fn swap(&self, index: Index, path: &Path) {
+        self.current.write().unwrap_or_else(|p| p.into_inner()).replace(Arc::new(index));
         let Ok(files) = std::fs::read_dir(&self.dir) else { return };
         for file in files.flatten() {
             let (name, path_of) = (file.file_name().to_string_lossy().to_string(), file.path());

@@ -35,6 +35,19 @@ pub fn prefixes(words: &[&String], column: Option<&str>) -> String {
         .join(" ")
 }
 
+/// Too little typed to ask anything (fewer than [`app::directory::MIN_QUERY_CHARS`] letters).
+pub fn too_short(words: &[String]) -> bool {
+    words.iter().map(|w| w.chars().count()).sum::<usize>() < app::directory::MIN_QUERY_CHARS
+}
+
+/// Whether every word begins some word of what the directory says of `c` (the check of single
+/// letters, of recently used correspondents, and of what the FHIR API found by address).
+pub fn matches_all(c: &app::directory::Correspondent, words: &[&String]) -> bool {
+    let local_part = c.address.split('@').next().unwrap_or_default();
+    let haystack = folded(&format!("{} {} {} {} {} {} {} {} {local_part}", c.name, c.identifier, c.profession, c.specialty, c.organisation, c.service, c.town, c.postcode));
+    words.iter().all(|w| has_word_starting(&haystack, &folded(w)))
+}
+
 /// Lower case without diacritics, as the tokenizer sees text, for checking single letters.
 pub fn folded(text: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
