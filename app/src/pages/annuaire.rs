@@ -49,11 +49,6 @@ fn page_url(criteria: &DirectoryCriteria, page: u32) -> String {
 
 #[component]
 pub fn AnnuairePage() -> impl IntoView {
-    view! { <Annuaire/> }
-}
-
-#[component]
-fn Annuaire() -> impl IntoView {
     let query = use_query_map();
     let criteria = Memo::new(move |_| criteria_of(&query.read()));
     let results = Resource::new(move || criteria.get(), search_directory);

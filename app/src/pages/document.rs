@@ -11,13 +11,6 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 #[component]
 pub fn DocumentPage() -> impl IntoView {
-    view! {
-        <DocumentView/>
-    }
-}
-
-#[component]
-fn DocumentView() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let asked = move || {

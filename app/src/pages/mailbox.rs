@@ -45,13 +45,6 @@ fn OrganisationBar(folder: String) -> impl IntoView {
     }
 }
 
-#[component]
-pub fn MailboxPage() -> impl IntoView {
-    view! {
-        <Mailbox/>
-    }
-}
-
 /// Changing messages: the action, and the error it may leave for the page to show.
 pub(super) fn message_action() -> Action<(String, Vec<u32>, MessageAction), Result<(), WebmailError>> {
     let Changes(changes) = expect_context();
@@ -66,7 +59,7 @@ pub(super) fn message_action() -> Action<(String, Vec<u32>, MessageAction), Resu
 }
 
 #[component]
-fn Mailbox() -> impl IntoView {
+pub fn MailboxPage() -> impl IntoView {
     let Changes(changes) = expect_context();
     let query = use_query_map();
     let list = Resource::new(

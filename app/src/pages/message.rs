@@ -22,13 +22,6 @@ fn extension(name: &str) -> String {
 
 #[component]
 pub fn MessagePage() -> impl IntoView {
-    view! {
-        <Message/>
-    }
-}
-
-#[component]
-fn Message() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let message = Resource::new(

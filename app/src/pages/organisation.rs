@@ -31,11 +31,6 @@ pub fn OrganisationNav(mailbox: String, administer: bool) -> impl IntoView {
 
 #[component]
 pub fn MembersPage() -> impl IntoView {
-    view! { <Members/> }
-}
-
-#[component]
-fn Members() -> impl IntoView {
     let mailbox = mailbox_param();
     let changed = RwSignal::new(0u32);
     let list = Resource::new(move || (mailbox.get(), changed.get()), |(mailbox, _)| members(mailbox));
@@ -128,18 +123,13 @@ fn AddMember(save: Action<(String, Rights), Result<(), crate::error::WebmailErro
 /// Rows shown on the page (the CSV export has them all).
 const SHOWN: usize = 200;
 
-#[component]
-pub fn TracesPage() -> impl IntoView {
-    view! { <Traces/> }
-}
-
 fn filter_of(query: &leptos_router::params::ParamsMap) -> TraceFilter {
     let get = |k: &str| query.get(k).unwrap_or_default();
     TraceFilter { member: get("membre"), action: get("action"), since: get("du"), until: get("au") }
 }
 
 #[component]
-fn Traces() -> impl IntoView {
+pub fn TracesPage() -> impl IntoView {
     let query = use_query_map();
     let mailbox = mailbox_param();
     let report = Resource::new(move || (mailbox.get(), filter_of(&query.read())), |(mailbox, filter)| traces(mailbox, filter));

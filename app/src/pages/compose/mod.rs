@@ -36,13 +36,6 @@ fn start_of(query: &ParamsMap) -> ComposeStart {
 
 #[component]
 pub fn ComposePage() -> impl IntoView {
-    view! {
-        <ComposeLoader/>
-    }
-}
-
-#[component]
-fn ComposeLoader() -> impl IntoView {
     let query = use_query_map();
     let start = Resource::new(move || start_of(&query.read()), start_compose);
     view! {
