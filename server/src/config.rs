@@ -47,6 +47,8 @@ pub struct ImapConfig {
     pub port: u16,
     /// Certificate authority the operator's server certificate must chain to (IGC-Santé in production).
     pub ca_file: PathBuf,
+    /// Debug setting: log each request's IMAP commands with their durations (`IMAP_TRACE=1`).
+    pub trace: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -101,6 +103,7 @@ impl Config {
                 host: imap_host.clone(),
                 port: port.parse().map_err(|_| ConfigError(format!("IMAP_PORT invalide : {port}")))?,
                 ca_file: ca_file.clone(),
+                trace: var("IMAP_TRACE", "0") == "1",
             },
             smtp: SmtpConfig {
                 host: var("SMTP_HOST", &imap_host),

@@ -20,7 +20,7 @@ impl Backend {
 
     pub(super) async fn list(&self, caller: &Caller, folder: &str, page: u32, search: &Search) -> Result<MessageList, Error> {
         let fetched = self
-            .with_imap(caller, async |imap| {
+            .with_imap_in(caller, Some(folder), async |imap| {
                 let now = unix_now();
                 let key = PageCache::key(&caller.identity.mailbox, folder, page, search, now);
                 let mut list = imap.page(folder, page, search, now, Some((&self.pages, &key))).await?;
@@ -54,11 +54,11 @@ impl Backend {
     pub(super) async fn read(&self, caller: &Caller, folder: &str, uid: u32) -> Result<MessageView, Error> {
         // a page load shows the message without marking it read; the page does that once shown
         let mark_seen = caller.client.own_call;
-        let fetched = self.with_imap(caller, async |imap| imap.raw_message(folder, uid, mark_seen).await).await;
+        let fetched = self.with_imap_in(caller, Some(folder), async |imap| imap.shown_message(folder, uid, mark_seen).await).await;
         let mut result = match fetched {
-            Ok((raw, flags, received)) => {
+            Ok(opened) => {
                 let folder = folder.to_string();
-                off_the_workers(move || message::view(&PartUrls { folder: &folder, uid }, flags, &raw, received)).await
+                off_the_workers(move || message::view(&PartUrls { folder: &folder, uid }, &opened)).await
             }
             Err(e) => Err(e),
         };
@@ -77,7 +77,7 @@ impl Backend {
     }
 
     pub(super) async fn apply(&self, caller: &Caller, folder: &str, uids: &[u32], action: &MessageAction) -> Result<(), Error> {
-        let result = self.with_imap(caller, async |imap| imap.apply(folder, uids, action, &caller.identity.mailbox).await).await;
+        let result = self.with_imap_in(caller, Some(folder), async |imap| imap.apply(folder, uids, action, &caller.identity.mailbox).await).await;
         let uid_list = uids.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
         let (kind, detail) = match action {
             MessageAction::Move(target) => (TraceAction::Move, format!("dossier {folder}, UID {uid_list} → {target}")),
@@ -158,8 +158,13 @@ impl Backend {
         notes
     }
 
-    /// A message's raw bytes, for the attachment and HTML endpoints (does not mark it read).
+    /// A message's raw bytes, for the attachment endpoint and receipts (does not mark it read).
     pub async fn raw_message(&self, caller: &Caller, folder: &str, uid: u32) -> Result<Vec<u8>, Error> {
-        self.with_imap(caller, async |imap| Ok(imap.raw_message(folder, uid, false).await?.0)).await
+        self.with_imap_in(caller, Some(folder), async |imap| Ok(imap.raw_message(folder, uid).await?.0)).await
+    }
+
+    /// A message with only the parts a reader is shown, for the HTML endpoint (does not mark it read).
+    pub async fn shown_message(&self, caller: &Caller, folder: &str, uid: u32) -> Result<Vec<u8>, Error> {
+        self.with_imap_in(caller, Some(folder), async |imap| Ok(imap.shown_message(folder, uid, false).await?.raw)).await
     }
 }

@@ -234,7 +234,7 @@ impl Backend {
             let (folder, me) = (folder.to_string(), me.clone());
             async move {
                 self.with_imap(caller, async |imap| {
-                    let (raw, _, received) = imap.raw_message(&folder, uid, false).await?;
+                    let (raw, _, received) = imap.raw_message(&folder, uid).await?;
                     Ok((raw, received))
                 })
                 .await

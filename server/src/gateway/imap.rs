@@ -4,6 +4,7 @@
 use crate::config::ImapConfig;
 use crate::error::Error;
 use crate::mail::{folders, message, search};
+use crate::mail::message::Opened;
 use app::organisation::{SHARED_PREFIX, is_shared, shared_inbox};
 use app::reading::{Folder, FolderRole, MessageAction, MessageList, Search};
 use async_imap::types::{Flag, NameAttribute};
@@ -134,6 +135,11 @@ impl ImapGateway {
         Ok(Self { config, tls })
     }
 
+    /// Whether each request's IMAP commands are logged with their durations (`IMAP_TRACE=1`).
+    pub fn traced(&self) -> bool {
+        self.config.trace
+    }
+
     /// Connect, STARTTLS, authenticate as `mailbox` with the PSC access token.
     pub async fn open(&self, mailbox: &str, access_token: &str) -> Result<ImapSession, Error> {
         timed(async {
@@ -150,7 +156,7 @@ impl ImapGateway {
                     if session.capabilities().await.map_err(protocol)?.has_str("CONDSTORE") {
                         session.run_command_and_check_ok("ENABLE CONDSTORE").await.map_err(protocol)?;
                     }
-                    Ok(ImapSession { inner: session, broken: false })
+                    Ok(ImapSession::new(session))
                 }
                 // RFC 5530 codes of a server at capacity: the token was fine
                 Err((async_imap::error::Error::No(reason), _)) if ["[LIMIT]", "[UNAVAILABLE]", "[INUSE]"].iter().any(|c| reason.contains(c)) => {
@@ -169,7 +175,19 @@ pub struct ImapSession {
     /// A command failed midway (timeout, lost connection, unparsable answer) and the error was
     /// not passed on: the connection must not be used again.
     broken: bool,
+    /// The folder left selected, as the server described it, while nothing since says it changed:
+    /// the next request on it costs a NOOP instead of a SELECT, which would make the server
+    /// reopen the folder (tens of milliseconds on a large one).
+    selected: Option<Selected>,
+    /// The commands sent since the connection was lent, with their durations.
+    trace: Vec<(String, Duration)>,
 }
+
+struct Selected {
+    name: String,
+    mailbox: async_imap::types::Mailbox,
+}
+
 
 fn flags_of(fetch: &async_imap::types::Fetch) -> message::Flags {
     let mut flags = message::Flags::default();
@@ -233,6 +251,22 @@ fn xdm_part(structure: &imap_proto::BodyStructure, at: &[u32]) -> Option<(Vec<u3
     }
 }
 
+/// A section named as in `BODY.PEEK[…]` ("HEADER", "TEXT", "2.1.MIME", "2.1"), as FETCH answers name it.
+fn section_path(name: &str) -> imap_proto::SectionPath {
+    use imap_proto::{MessageSection, SectionPath};
+    match name {
+        "HEADER" => SectionPath::Full(MessageSection::Header),
+        "TEXT" => SectionPath::Full(MessageSection::Text),
+        _ => {
+            let (numbers, mime) = match name.strip_suffix(".MIME") {
+                Some(numbers) => (numbers, Some(MessageSection::Mime)),
+                None => (name, None),
+            };
+            SectionPath::Part(numbers.split('.').filter_map(|n| n.parse().ok()).collect(), mime)
+        }
+    }
+}
+
 /// "1,5,9" for UID commands.
 fn uid_set(uids: &[u32]) -> String {
     uids.iter().map(u32::to_string).collect::<Vec<_>>().join(",")
@@ -247,9 +281,15 @@ const MAX_REPORTS: usize = 300;
 const REPORT_BYTES: u32 = 64 * 1024;
 
 impl ImapSession {
+    fn new(inner: async_imap::Session<TlsStream<TcpStream>>) -> Self {
+        Self { inner, broken: false, selected: None, trace: Vec::new() }
+    }
+
     /// Selectable folders and their roles, special ones first (LIST only).
     async fn list(&mut self) -> Result<Vec<(String, FolderRole)>, Error> {
+        let started = std::time::Instant::now();
         let names: Vec<_> = self.inner.list(Some(""), Some("*")).await.map_err(protocol)?.try_collect().await.map_err(protocol)?;
+        self.note("LIST", started);
         let mut listed: Vec<(String, FolderRole)> = names
             .iter()
             .filter(|n| !n.attributes().contains(&NameAttribute::NoSelect))
@@ -265,7 +305,9 @@ impl ImapSession {
             let listed = self.list().await?;
             let mut folders = Vec::with_capacity(listed.len());
             for (name, role) in listed {
+                let started = std::time::Instant::now();
                 let status = self.inner.status(&name, "(MESSAGES UNSEEN)").await.map_err(protocol)?;
+                self.note("STATUS", started);
                 folders.push(Folder {
                     label: folders::label(&name, role),
                     total: status.exists,
@@ -279,12 +321,63 @@ impl ImapSession {
         .await
     }
 
+    /// Select `folder`, or keep it selected when it already is: NOOP then has the server report
+    /// what other sessions changed in it (RFC 3501 §6.1.2), and when it reports nothing, the state
+    /// known, CONDSTORE version included, is still the folder's.
     async fn select(&mut self, folder: &str) -> Result<async_imap::types::Mailbox, Error> {
         folders::check_name(folder)?;
-        self.inner.select(folder).await.map_err(|e| match e {
+        if self.selected.as_ref().is_some_and(|s| s.name == folder) {
+            let mut changed = self.changes_reported();
+            let started = std::time::Instant::now();
+            self.inner.noop().await.map_err(protocol)?;
+            self.note("NOOP", started);
+            changed |= self.changes_reported();
+            match &self.selected {
+                Some(kept) if !changed => return Ok(kept.mailbox.clone()),
+                _ => {}
+            }
+        }
+        self.selected = None;
+        let started = std::time::Instant::now();
+        let mailbox = self.inner.select(folder).await.map_err(|e| match e {
             async_imap::error::Error::No(_) => Error::FolderNotFound,
             e => protocol(e),
-        })
+        })?;
+        self.note("SELECT", started);
+        self.changes_reported(); // what SELECT said is in `mailbox`
+        self.selected = Some(Selected { name: folder.to_string(), mailbox: mailbox.clone() });
+        Ok(mailbox)
+    }
+
+    /// Whether the server reported changes (new, expunged or re-flagged messages) in between
+    /// commands; the reports are consumed.
+    fn changes_reported(&mut self) -> bool {
+        let mut any = false;
+        while let Ok(response) = self.inner.unsolicited_responses.try_recv() {
+            any |= !matches!(response, async_imap::types::UnsolicitedResponse::Status { .. });
+        }
+        any
+    }
+
+    /// The folder left selected, if its state is known.
+    pub fn selected_folder(&self) -> Option<&str> {
+        self.selected.as_ref().map(|s| s.name.as_str())
+    }
+
+    /// Forget the selected folder's state: the next request selects it again.
+    fn resync(&mut self) {
+        self.selected = None;
+    }
+
+    fn note(&mut self, command: &str, started: std::time::Instant) {
+        if self.trace.len() < 64 {
+            self.trace.push((command.to_string(), started.elapsed()));
+        }
+    }
+
+    /// The commands sent since the last call, with their durations (for the debug trace).
+    pub fn take_trace(&mut self) -> Vec<(String, Duration)> {
+        std::mem::take(&mut self.trace)
     }
 
     /// One page of a folder, newest first: a window of sequence numbers, or of the UIDs the
@@ -299,7 +392,9 @@ impl ImapSession {
             if let Some(cached) = version.and_then(|v| cache.and_then(|(c, key)| c.get(key, v))) {
                 return Ok(cached);
             }
+            let started = std::time::Instant::now();
             let status = self.inner.status(folder, "(UNSEEN)").await.map_err(protocol)?;
+            self.note("STATUS", started);
             let mut complete = true;
             let (total, fetches) = match program {
                 None => {
@@ -311,8 +406,11 @@ impl ImapSession {
                     let fetches: Vec<_> = if high == 0 {
                         vec![]
                     } else {
-                        self.inner.fetch(format!("{low}:{high}"), SUMMARY_ITEMS).await.map_err(protocol)?
-                            .try_collect().await.map_err(protocol)?
+                        let started = std::time::Instant::now();
+                        let fetches = self.inner.fetch(format!("{low}:{high}"), SUMMARY_ITEMS).await.map_err(protocol)?
+                            .try_collect().await.map_err(protocol)?;
+                        self.note("FETCH (page)", started);
+                        fetches
                     };
                     (total, fetches)
                 }
@@ -324,17 +422,22 @@ impl ImapSession {
                     let fetches: Vec<_> = if window.is_empty() {
                         vec![]
                     } else {
-                        self.inner.uid_fetch(uid_set(&window), SUMMARY_ITEMS).await.map_err(protocol)?
-                            .try_collect().await.map_err(protocol)?
+                        let started = std::time::Instant::now();
+                        let fetches = self.inner.uid_fetch(uid_set(&window), SUMMARY_ITEMS).await.map_err(protocol)?
+                            .try_collect().await.map_err(protocol)?;
+                        self.note("UID FETCH (page)", started);
+                        fetches
                     };
                     (found.len() as u32, fetches)
                 }
             };
+            // a FETCH without the header asked for is the server reporting another session's change
+            let changed_meanwhile = fetches.iter().any(|f| f.header().is_none());
             let mut messages: Vec<_> = fetches
                 .iter()
                 .filter_map(|f| {
                     let received = f.internal_date().map(|d| d.timestamp()).unwrap_or(now);
-                    Some(message::summary(f.uid?, flags_of(f), f.header().unwrap_or_default(), received, now))
+                    Some(message::summary(f.uid?, flags_of(f), f.header()?, received, now))
                 })
                 .collect();
             messages.sort_unstable_by(|a, b| b.uid.cmp(&a.uid));
@@ -349,7 +452,9 @@ impl ImapSession {
                 pages,
                 messages,
             };
-            if let (Some(v), Some((c, key))) = (version, cache) {
+            if changed_meanwhile {
+                self.resync();
+            } else if let (Some(v), Some((c, key))) = (version, cache) {
                 c.put(key, v, &list);
             }
             Ok(list)
@@ -366,8 +471,10 @@ impl ImapSession {
         let (mut high, mut window) = (exists, FIRST_SEARCH_WINDOW);
         while high > 0 && found.len() < wanted {
             let low = high.saturating_sub(window - 1).max(1);
+            let started = std::time::Instant::now();
             let mut uids: Vec<u32> = self.inner.uid_search(format!("CHARSET UTF-8 {low}:{high} {program}")).await.map_err(protocol)?
                 .into_iter().collect();
+            self.note("UID SEARCH", started);
             uids.sort_unstable_by(|a, b| b.cmp(a));
             found.extend(uids);
             high = low - 1;
@@ -379,17 +486,52 @@ impl ImapSession {
         Ok((found, high == 0))
     }
 
-    /// A whole message by UID, with its flags before opening and its arrival time. `mark_seen`
-    /// marks it read, as opening it does; serving an attachment does not.
-    pub async fn raw_message(&mut self, folder: &str, uid: u32, mark_seen: bool) -> Result<(Vec<u8>, message::Flags, i64), Error> {
+    /// A whole message by UID (an attachment served, a message forwarded), with its flags and
+    /// its arrival time; it is not marked read.
+    pub async fn raw_message(&mut self, folder: &str, uid: u32) -> Result<(Vec<u8>, message::Flags, i64), Error> {
         timed(async {
             self.select(folder).await?;
-            let items = if mark_seen { "(UID FLAGS INTERNALDATE BODY[])" } else { "(UID FLAGS INTERNALDATE BODY.PEEK[])" };
-            let fetches: Vec<_> = self.inner.uid_fetch(uid.to_string(), items).await.map_err(protocol)?
+            let started = std::time::Instant::now();
+            let fetches: Vec<_> = self.inner.uid_fetch(uid.to_string(), "(UID FLAGS INTERNALDATE BODY.PEEK[])").await.map_err(protocol)?
                 .try_collect().await.map_err(protocol)?;
+            self.note("UID FETCH (BODY.PEEK[])", started);
             let fetch = fetches.iter().find(|f| f.uid == Some(uid) && f.body().is_some()).ok_or(Error::MessageNotFound(uid))?;
             let received = fetch.internal_date().map(|d| d.timestamp()).unwrap_or_default();
             Ok((fetch.body().unwrap_or_default().to_vec(), flags_of(fetch), received))
+        })
+        .await
+    }
+
+    /// A message as a reader is shown it: its structure first, then the whole message when it is
+    /// small, else only the parts shown (see [`super::shown_parts`]): a 30 MB scan attached is not
+    /// downloaded to show the text beside it. `mark_seen` marks it read, as opening it does.
+    pub async fn shown_message(&mut self, folder: &str, uid: u32, mark_seen: bool) -> Result<Opened, Error> {
+        use super::shown_parts::{self, WHOLE_UP_TO};
+        timed(async {
+            self.select(folder).await?;
+            let started = std::time::Instant::now();
+            let described: Vec<_> = self.inner.uid_fetch(uid.to_string(), "(UID FLAGS INTERNALDATE RFC822.SIZE BODYSTRUCTURE)").await.map_err(protocol)?
+                .try_collect().await.map_err(protocol)?;
+            self.note("UID FETCH (BODYSTRUCTURE)", started);
+            let about = described.iter().find(|f| f.uid == Some(uid) && f.size.is_some()).ok_or(Error::MessageNotFound(uid))?;
+            let (flags, received) = (flags_of(about), about.internal_date().map(|d| d.timestamp()).unwrap_or_default());
+            let plan = about.bodystructure().filter(|_| about.size.unwrap_or_default() > WHOLE_UP_TO).and_then(shown_parts::plan);
+            let items = match &plan {
+                None => "(UID BODY.PEEK[])".to_string(),
+                Some(plan) => format!("(UID {})", shown_parts::sections(plan).iter().map(|s| format!("BODY.PEEK[{s}]")).collect::<Vec<_>>().join(" ")),
+            };
+            let started = std::time::Instant::now();
+            let fetches: Vec<_> = self.inner.uid_fetch(uid.to_string(), &items).await.map_err(protocol)?.try_collect().await.map_err(protocol)?;
+            self.note(if plan.is_some() { "UID FETCH (parts shown)" } else { "UID FETCH (BODY.PEEK[])" }, started);
+            let fetch = fetches.iter().find(|f| f.uid == Some(uid)).ok_or(Error::MessageNotFound(uid))?;
+            let (raw, omitted) = match &plan {
+                None => (fetch.body().ok_or(Error::MessageNotFound(uid))?.to_vec(), vec![]),
+                Some(plan) => shown_parts::assemble(plan, |name| fetch.section(&section_path(name)).map(|s| &s[..])),
+            };
+            if mark_seen && !flags.seen {
+                self.store(&uid.to_string(), "+FLAGS.SILENT (\\Seen)").await?;
+            }
+            Ok(Opened { raw, omitted, flags, received })
         })
         .await
     }
@@ -403,8 +545,10 @@ impl ImapSession {
             return Ok(vec![]);
         }
         let result = timed(async {
+            let started = std::time::Instant::now();
             let structures: Vec<_> = self.inner.uid_fetch(uid_set(uids), "(UID BODYSTRUCTURE)").await.map_err(protocol)?
                 .try_collect().await.map_err(protocol)?;
+            self.note("UID FETCH (BODYSTRUCTURE)", started);
             let parts: Vec<(u32, Vec<u32>, bool)> = structures
                 .iter()
                 .filter_map(|f| {
@@ -415,8 +559,10 @@ impl ImapSession {
             let mut archives = Vec::new();
             for (uid, path, base64) in parts {
                 let section = path.iter().map(u32::to_string).collect::<Vec<_>>().join(".");
+                let started = std::time::Instant::now();
                 let fetches: Vec<_> = self.inner.uid_fetch(uid.to_string(), format!("(UID BODY.PEEK[{section}])")).await.map_err(protocol)?
                     .try_collect().await.map_err(protocol)?;
+                self.note("UID FETCH (archive)", started);
                 let wanted = imap_proto::SectionPath::Part(path, None);
                 if let Some(part) = fetches.iter().find(|f| f.uid == Some(uid)).and_then(|f| f.section(&wanted)) {
                     archives.push((uid, part.to_vec(), base64));
@@ -474,11 +620,13 @@ impl ImapSession {
                         async_imap::error::Error::No(_) => Error::FolderNotFound,
                         e => protocol(e),
                     })?;
+                    self.resync();
                     None
                 }
                 MessageAction::Delete => match trash {
                     Some(trash) if trash != folder => {
                         self.inner.uid_mv(&set, &trash).await.map_err(protocol)?;
+                        self.resync();
                         None
                     }
                     _ => Some(store("+FLAGS.SILENT (\\Deleted)")),
@@ -493,15 +641,29 @@ impl ImapSession {
         .await
     }
 
+    /// UID STORE in the selected folder. With CONDSTORE the server answers each change with its
+    /// new MODSEQ (RFC 7162 §3.1.3, .SILENT too): the folder's known state moves on to the highest,
+    /// so the next request needs no SELECT; without them it is selected again.
     async fn store(&mut self, set: &str, query: &str) -> Result<(), Error> {
-        let _: Vec<_> = self.inner.uid_store(set, query).await.map_err(protocol)?.try_collect().await.map_err(protocol)?;
+        let started = std::time::Instant::now();
+        let answers: Vec<_> = self.inner.uid_store(set, query).await.map_err(protocol)?.try_collect().await.map_err(protocol)?;
+        self.note("UID STORE", started);
+        match (answers.iter().filter_map(|f| f.modseq).max(), &mut self.selected) {
+            (Some(modseq), Some(kept)) if kept.mailbox.highest_modseq.is_some() => {
+                kept.mailbox.highest_modseq = kept.mailbox.highest_modseq.max(Some(modseq));
+            }
+            _ => self.resync(),
+        }
         Ok(())
     }
 
     /// Delete the messages of the selected folder for good (these UIDs only: UIDPLUS).
     async fn expunge(&mut self, set: &str) -> Result<(), Error> {
         self.store(set, "+FLAGS.SILENT (\\Deleted)").await?;
+        let started = std::time::Instant::now();
         let _: Vec<_> = self.inner.uid_expunge(set).await.map_err(protocol)?.try_collect().await.map_err(protocol)?;
+        self.note("UID EXPUNGE", started);
+        self.resync();
         Ok(())
     }
 
@@ -674,7 +836,11 @@ impl ImapSession {
         let (wait, _stop) = idle.wait_with_timeout(max);
         let changed = matches!(wait.await.map_err(protocol)?, async_imap::extensions::idle::IdleResponse::NewData(_));
         let inner = timed(async { idle.done().await.map_err(protocol) }).await?;
-        Ok((ImapSession { inner, broken: false }, changed))
+        let mut session = ImapSession::new(inner);
+        if !changed {
+            session.selected = this.selected.take();
+        }
+        Ok((session, changed))
     }
 
     /// The protocol session itself, for the benchmark's raw-IMAP floor.

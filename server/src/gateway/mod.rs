@@ -4,5 +4,6 @@
 pub mod imap;
 pub mod pool;
 pub mod psc;
+pub mod shown_parts;
 pub mod smtp;
 pub mod tls;

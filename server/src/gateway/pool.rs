@@ -1,11 +1,12 @@
 //! IMAP connections kept per user between requests: at most `PER_USER` in use at once for one
-//! mailbox, reused only with the very token that opened them, closed after `IDLE_TIMEOUT`
-//! unused, and replaced when the operator's server dropped them (e.g. after a restart).
+//! mailbox, closed after `IDLE_TIMEOUT` unused, and replaced when the operator's server dropped
+//! them (e.g. after a restart). A connection stays authenticated whatever becomes of the token
+//! that opened it (the server checked it once, at login): a renewed token opens only new ones,
+//! and sign-out closes them all. One that has the wanted folder selected is lent first.
 
 use crate::error::Error;
 use super::imap::{ImapGateway, ImapSession};
 use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -17,7 +18,6 @@ const CHECK_AFTER: Duration = Duration::from_secs(20);
 
 struct Idle {
     session: ImapSession,
-    token: u64,
     since: Instant,
 }
 
@@ -38,16 +38,9 @@ pub struct ImapPool {
 pub struct Lent {
     pub session: ImapSession,
     mailbox: String,
-    token: u64,
     /// Whether it came from the pool (a dead one is then worth one retry on a fresh connection).
     pub reused: bool,
     _permit: OwnedSemaphorePermit,
-}
-
-fn fingerprint(token: &str) -> u64 {
-    let mut h = DefaultHasher::new();
-    token.hash(&mut h);
-    h.finish()
 }
 
 impl ImapPool {
@@ -69,10 +62,10 @@ impl ImapPool {
         &self.gateway
     }
 
-    /// A connection for `mailbox` authenticated with `token`: a pooled one when there is one
-    /// (unless `fresh`), else a new one. Waits while the user already has `PER_USER` in use.
-    pub async fn take(&self, mailbox: &str, token: &str, fresh: bool) -> Result<Lent, Error> {
-        let token_id = fingerprint(token);
+    /// A connection for `mailbox`: a pooled one when there is one (unless `fresh`), preferably
+    /// with `folder` selected, else a new one authenticated with `token`. Waits while the user
+    /// already has `PER_USER` in use.
+    pub async fn take(&self, mailbox: &str, token: &str, fresh: bool, folder: Option<&str>) -> Result<Lent, Error> {
         let limit = {
             let mut slots = self.slots.lock().unwrap();
             let slot = slots.entry(mailbox.to_string()).or_default();
@@ -83,37 +76,38 @@ impl ImapPool {
             let pooled = {
                 let mut slots = self.slots.lock().unwrap();
                 let slot = slots.entry(mailbox.to_string()).or_default();
-                let position = slot.idle.iter().rposition(|c| c.token == token_id);
-                position.map(|i| slot.idle.swap_remove(i))
+                let position = slot.idle.iter().rposition(|c| folder.is_some() && c.session.selected_folder() == folder);
+                position.or(slot.idle.len().checked_sub(1)).map(|i| slot.idle.remove(i))
             };
             let Some(mut idle) = pooled else { break };
             if idle.since.elapsed() < CHECK_AFTER || idle.session.noop().await.is_ok() {
-                return Ok(Lent { session: idle.session, mailbox: mailbox.into(), token: token_id, reused: true, _permit: permit });
+                return Ok(Lent { session: idle.session, mailbox: mailbox.into(), reused: true, _permit: permit });
             }
             // dropped by the server: try the next one, or open a new one
         }
-        // connections kept for a token renewed since are closed first: idle and in use together
-        // stay within PER_USER, below the operator's per-user limit
-        let stale: Vec<Idle> = {
-            let mut slots = self.slots.lock().unwrap();
-            let slot = slots.entry(mailbox.to_string()).or_default();
-            let (kept, stale) = std::mem::take(&mut slot.idle).into_iter().partition(|c| c.token == token_id);
-            slot.idle = kept;
-            stale
-        };
-        for c in stale {
-            c.session.logout().await;
+        if fresh {
+            // asked for because the pooled ones failed or were refused: they all go, so that idle
+            // and in use together stay within PER_USER, below the operator's per-user limit
+            let idle = std::mem::take(&mut self.slots.lock().unwrap().entry(mailbox.to_string()).or_default().idle);
+            for c in idle {
+                c.session.logout().await;
+            }
         }
         let session = self.gateway.open(mailbox, token).await?;
-        Ok(Lent { session, mailbox: mailbox.into(), token: token_id, reused: false, _permit: permit })
+        Ok(Lent { session, mailbox: mailbox.into(), reused: false, _permit: permit })
     }
 
-    /// Back into the pool, for the next request of the same user with the same token.
+    /// Back into the pool, for the user's next request; the oldest goes beyond `PER_USER`.
     pub fn give_back(&self, lent: Lent) {
-        let mut slots = self.slots.lock().unwrap();
-        let slot = slots.entry(lent.mailbox).or_default();
-        slot.idle.push(Idle { session: lent.session, token: lent.token, since: Instant::now() });
-        slot.idle.truncate(PER_USER);
+        let surplus = {
+            let mut slots = self.slots.lock().unwrap();
+            let slot = slots.entry(lent.mailbox).or_default();
+            slot.idle.push(Idle { session: lent.session, since: Instant::now() });
+            (slot.idle.len() > PER_USER).then(|| slot.idle.remove(0))
+        };
+        if let Some(c) = surplus {
+            tokio::spawn(c.session.logout());
+        }
     }
 
     /// Close every pooled connection of `mailbox` (at sign-out).

@@ -44,7 +44,7 @@ fn private(mut response: Response, policy: &str) -> Response {
 /// GET /messages/contenu?dossier=…&uid=…[&images=1]
 pub async fn html(State(backend): State<Arc<Backend>>, session: Session, Query(q): Query<PartQuery>, request: Parts) -> Result<Response, Error> {
     let caller = backend.caller_of(session, &request).await?;
-    let raw = backend.raw_message(&caller, &q.dossier, q.uid).await?;
+    let raw = backend.shown_message(&caller, &q.dossier, q.uid).await?;
     let allow_remote = q.images == 1;
     let (folder, uid) = (q.dossier.clone(), q.uid);
     let safe = off_the_workers(move || message::safe_html(&raw, &PartUrls { folder: &folder, uid }, allow_remote))

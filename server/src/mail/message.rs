@@ -237,8 +237,28 @@ const REPORT_PARTS: [&str; 4] = ["message/delivery-status", "message/disposition
 /// Addresses of a message looked up in the directory, at most.
 const MAX_LOOKED_UP: usize = 50;
 
+/// A message as opened for reading: whole, or rebuilt from the parts a reader is shown (see
+/// `gateway::shown_parts`), with where each part left out begins (its body's offset) and its size.
+pub struct Opened {
+    pub raw: Vec<u8>,
+    pub omitted: Vec<(u32, u64)>,
+    /// Its flags before it was opened.
+    pub flags: Flags,
+    /// Its arrival time, the date shown when it has none.
+    pub received: i64,
+}
+
+impl Opened {
+    pub fn whole(raw: Vec<u8>, flags: Flags, received: i64) -> Self {
+        Self { raw, omitted: vec![], flags, received }
+    }
+}
+
 /// The whole message for reading: headers, text (HTML converted to text), attachment list.
-pub fn view(urls: &PartUrls, flags: Flags, raw: &[u8], fallback_date: i64) -> MessageView {
+/// Parts left out when it was opened are listed with the size the server gave.
+pub fn view(urls: &PartUrls, opened: &Opened) -> MessageView {
+    let Opened { raw, omitted, flags, received: fallback_date } = opened;
+    let fallback_date = *fallback_date;
     let unreadable = MessageView {
         folder: urls.folder.to_string(),
         uid: urls.uid,
@@ -281,7 +301,7 @@ pub fn view(urls: &PartUrls, flags: Flags, raw: &[u8], fallback_date: i64) -> Me
                 preview: preview_of(&content_type),
                 name,
                 content_type,
-                size: format::size(part.len() as u64),
+                size: format::size(omitted.iter().find(|(at, _)| *at == part.offset_body).map_or(part.len() as u64, |(_, size)| *size)),
             }
         })
         .collect();
@@ -352,7 +372,7 @@ Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b--\r\n";
 
     #[test]
     fn legacy_charset_headers_and_body_are_decoded() {
-        let v = view(&URLS, Flags::default(), LATIN1, 0);
+        let v = view(&URLS, &Opened::whole(LATIN1.to_vec(), Flags::default(), 0));
         assert_eq!(v.from, "Dr René FAURE <rene.faure@ch.mssante.fr>");
         assert_eq!(v.to, vec!["Dr Claire DUBOIS <claire.dubois@hopital-demo.mssante.fr>", "cardio@hopital-demo.mssante.fr"]);
         assert_eq!(v.subject, "Compte rendu d'hospitalisation");
@@ -376,12 +396,12 @@ X-MSS-CODECDA: 11502-2, 99999-9\r\nDate: Sat, 21 Nov 2026 09:00:00 +0000\r\n\r\n
         assert_eq!((bare.subject.as_str(), bare.document.as_deref()), ("(sans objet)", Some("Document de santé")));
 
         let urls = PartUrls { folder: "INBOX", uid: 1 };
-        let v = view(&urls, Flags::default(), from_patient.as_bytes(), 0);
+        let v = view(&urls, &Opened::whole(from_patient.as_bytes().to_vec(), Flags::default(), 0));
         assert!(v.patient.is_some() && !v.ends_exchange);
         let closing = "From: claire.dubois@hopital-demo.mssante.fr\r\nTo: 279035121518989@patient.mssante.fr\r\nSubject: [FIN]\r\n\r\nFin\r\n";
-        assert!(view(&urls, Flags::default(), closing.as_bytes(), 0).ends_exchange);
+        assert!(view(&urls, &Opened::whole(closing.as_bytes().to_vec(), Flags::default(), 0)).ends_exchange);
         let header = "From: claire.dubois@hopital-demo.mssante.fr\r\nSubject: Résultats\r\nX-MSS-MES: FIN\r\n\r\nFin\r\n";
-        assert!(view(&urls, Flags::default(), header.as_bytes(), 0).ends_exchange);
+        assert!(view(&urls, &Opened::whole(header.as_bytes().to_vec(), Flags::default(), 0)).ends_exchange);
     }
 
     #[test]
@@ -391,7 +411,7 @@ Content-Type: multipart/report; report-type=delivery-status; boundary=\"r\"\r\n\
 --r\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx\r\n\r\nFinal-Recipient: rfc822; 285077511234511@patient.mssante.fr\r\n\
 Action: failed\r\nStatus: 5.2.1\r\nDiagnostic-Code: smtp; 550 5.2.1 Messagerie fermée\r\n\r\n--r\r\nContent-Type: text/rfc822-headers\r\n\r\n\
 Message-ID: <envoi-1@hopital-demo.mssante.fr>\r\n\r\n--r--\r\n";
-        let v = view(&PartUrls { folder: "INBOX", uid: 9 }, Flags::default(), dsn.as_bytes(), 0);
+        let v = view(&PartUrls { folder: "INBOX", uid: 9 }, &Opened::whole(dsn.as_bytes().to_vec(), Flags::default(), 0));
         let report = v.report.expect("a report");
         assert!(report.failed && report.answers == "envoi-1@hopital-demo.mssante.fr" && report.sentence.contains("est fermée"), "{report:?}");
         assert!(v.attachments.is_empty(), "{:?}", v.attachments);
@@ -409,7 +429,7 @@ Message-ID: <envoi-1@hopital-demo.mssante.fr>\r\n\r\n--r--\r\n";
 
     #[test]
     fn attachments_are_listed_with_type_and_size() {
-        let v = view(&URLS, Flags::default(), WITH_PDF, 0);
+        let v = view(&URLS, &Opened::whole(WITH_PDF.to_vec(), Flags::default(), 0));
         assert_eq!(v.text, "Ci-joint.");
         assert!(!v.has_html);
         assert_eq!(v.attachments, vec![Attachment {
@@ -434,7 +454,7 @@ Content-Type: multipart/related; boundary=\"r\"\r\n\r\n--r\r\nContent-Type: text
 
     #[test]
     fn html_view_is_sanitised_with_local_inline_images() {
-        let v = view(&URLS, Flags::default(), HTML_WITH_CID, 0);
+        let v = view(&URLS, &Opened::whole(HTML_WITH_CID.to_vec(), Flags::default(), 0));
         assert!(v.has_html);
         assert_eq!(v.remote_images, 1);
         let safe = safe_html(HTML_WITH_CID, &URLS, false).unwrap();
@@ -449,7 +469,7 @@ Content-Type: multipart/related; boundary=\"r\"\r\n\r\n--r\r\nContent-Type: text
         let html = format!("{}Traitement : bisoprolol 2,5 mg{}", "<div>".repeat(depth), "</div>".repeat(depth));
         let raw = format!("From: x@hopital-demo.mssante.fr\r\nSubject: Piège\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n{html}\r\n");
         let urls = PartUrls { folder: "INBOX", uid: 1 };
-        let view = view(&urls, Flags::default(), raw.as_bytes(), 0);
+        let view = view(&urls, &Opened::whole(raw.as_bytes().to_vec(), Flags::default(), 0));
         assert!(!view.has_html);
         assert!(view.text.starts_with(TOO_COMPLEX) && view.text.contains("bisoprolol 2,5 mg"), "{}", &view.text[..200.min(view.text.len())]);
         assert!(safe_html(raw.as_bytes(), &urls, false).is_none(), "not given to the sanitiser either");
@@ -460,7 +480,7 @@ Content-Type: multipart/related; boundary=\"r\"\r\n\r\n--r\r\nContent-Type: text
 
     #[test]
     fn missing_subject_is_said() {
-        let v = view(&URLS, Flags::default(), b"From: a@b.mssante.fr\r\n\r\nbonjour\r\n", 0);
+        let v = view(&URLS, &Opened::whole(b"From: a@b.mssante.fr\r\n\r\nbonjour\r\n".to_vec(), Flags::default(), 0));
         assert_eq!(v.subject, "(sans objet)");
     }
 }

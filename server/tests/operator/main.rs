@@ -11,4 +11,5 @@ mod hostile;
 mod organisation;
 mod psc_and_imap;
 mod sending;
+mod speed;
 mod trace_store;

@@ -31,16 +31,17 @@ async fn psc_sign_in_gives_identity_and_a_token_dovecot_accepts() {
 
     // the windows-1252 message is decoded
     let legacy = inbox.messages.iter().find(|m| m.subject.contains("Émile FAURE")).unwrap();
-    let (raw, _, received) = imap.raw_message("INBOX", legacy.uid, true).await.unwrap();
-    let view = message::view(&PartUrls { folder: "INBOX", uid: legacy.uid }, Default::default(), &raw, received);
+    let opened = imap.shown_message("INBOX", legacy.uid, true).await.unwrap();
+    let view = message::view(&PartUrls { folder: "INBOX", uid: legacy.uid }, &opened);
     assert!(view.text.contains("décompensation cardiaque"), "{}", view.text);
     // the PDF + IHE_XDM message lists both attachments, and the archive's CDA document
     // its subject shown without the XDM/1.0/DDM+ prefix, its document type from X-MSS-CODECDA
     let xdm = inbox.messages.iter().find(|m| m.document.is_some()).unwrap();
     assert_eq!(xdm.document.as_deref(), Some("Compte rendu d'examens biologiques, Lettre de liaison à la sortie"));
     assert!(!xdm.subject.contains("XDM/1.0"), "{}", xdm.subject);
-    let (raw, _, received) = imap.raw_message("INBOX", xdm.uid, false).await.unwrap();
-    let view = message::view(&PartUrls { folder: "INBOX", uid: xdm.uid }, Default::default(), &raw, received);
+    let opened = imap.shown_message("INBOX", xdm.uid, false).await.unwrap();
+    let view = message::view(&PartUrls { folder: "INBOX", uid: xdm.uid }, &opened);
+    let raw = imap.raw_message("INBOX", xdm.uid).await.unwrap().0;
     let names: Vec<_> = view.attachments.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(names, ["CR_biologie_VIDAL.pdf", "IHE_XDM.zip"]);
     assert_eq!(view.attachments[1].xdm.len(), 2);
@@ -53,7 +54,7 @@ async fn psc_sign_in_gives_identity_and_a_token_dovecot_accepts() {
     let letter = server::mail::cda::read(&server::mail::xdm::document(&archive, "IHE_XDM/SUBSET01/DOC0002.XML").unwrap(), None);
     assert_eq!((letter.kind.as_str(), letter.sections.len()), ("Lettre de liaison à la sortie", 4));
     assert_eq!(letter.author, "Dr Claire DUBOIS, Centre hospitalier de démonstration — cardiologie");
-    assert!(matches!(imap.raw_message("INBOX", 999_999, false).await, Err(Error::MessageNotFound(999_999))));
+    assert!(matches!(imap.shown_message("INBOX", 999_999, false).await, Err(Error::MessageNotFound(999_999))));
     assert!(matches!(imap.page("Nulle/Part", 0, &Search::default(), 0, None).await, Err(Error::FolderNotFound)));
     imap.logout().await;
 }
@@ -98,7 +99,7 @@ async fn html_mail_is_sanitised_with_remote_images_blocked() {
     let (mut imap, _) = imap_for(CLAIRE_RPPS).await;
     let list = imap.page("INBOX", 0, &Search { from: "lambert".into(), ..Default::default() }, 0, None).await.unwrap();
     let uid = list.messages[0].uid;
-    let (raw, _, _) = imap.raw_message("INBOX", uid, false).await.unwrap();
+    let (raw, _, _) = imap.raw_message("INBOX", uid).await.unwrap();
     let urls = PartUrls { folder: "INBOX", uid };
     let safe = message::safe_html(&raw, &urls, false).unwrap();
     assert!(safe.html.contains("<table") && safe.html.contains("Nébivolol"));
