@@ -105,6 +105,19 @@ pub fn paris_day_start(date: &str) -> Option<i64> {
     Some(midnight_utc - paris_offset_seconds(midnight_utc))
 }
 
+/// A count with thin spaces between thousands, as French writes it: « 100 000 ».
+pub fn count(n: u32) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 * 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('\u{202f}');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// "850 o", "12 Ko", "3,4 Mo" (French units, decimal comma).
 pub fn size(bytes: u64) -> String {
     match bytes {
@@ -170,5 +183,10 @@ mod tests {
         assert_eq!(size(850), "850 o");
         assert_eq!(size(12_000), "12 Ko");
         assert_eq!(size(3_565_158), "3,4 Mo");
+    }
+
+    #[test]
+    fn counts_with_thin_spaces_between_thousands() {
+        assert_eq!((count(7), count(999), count(1_000), count(100_000), count(1_234_567)), ("7".into(), "999".into(), "1\u{202f}000".into(), "100\u{202f}000".into(), "1\u{202f}234\u{202f}567".into()));
     }
 }

@@ -119,6 +119,16 @@ pub struct MessageList {
     pub pages: u32,
     /// Newest first.
     pub messages: Vec<MessageSummary>,
+    /// A search that ran out of time before finding the page's worth: how far it went. The page
+    /// shows what was found and asks again, and the server resumes where it stopped.
+    pub progress: Option<SearchProgress>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchProgress {
+    /// Messages looked through so far, of `of` in the folder.
+    pub scanned: u32,
+    pub of: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { browserAndWebmail, newContext, signIn, waitForHydration, watchProblems } from './harness.mjs';
 
-const run = browserAndWebmail(8080);
+// each request gets no search time (one window of 500 messages): a long search is seen resuming
+const run = browserAndWebmail(8080, { IMAP_SEARCH_BUDGET_MS: '0' });
 
 async function signedInPage(rpps = '10100000017', options = {}) {
   const page = await (await newContext(run.browser, options)).newPage();
@@ -145,6 +146,23 @@ test('a 1 000-message inbox is paged', async () => {
   await page.waitForURL(/page=1$/);
   await page.locator('.pagination').getByText('Page 2 sur 20').waitFor();
   assert.match(await rows(page).first().innerText(), /n° 950/);
+  await page.context().close();
+});
+
+test('a search running out of time shows how far it went, then goes on by itself', async () => {
+  const state = process.env.OPERATOR_STATE || '/var/tmp/mssante-operator';
+  const matching = execFileSync('doveadm', ['-c', `${state}/etc/dovecot/dovecot.conf`, 'search', '-u', 'bench@hopital-demo.mssante.fr',
+    'mailbox', 'INBOX', 'from', '.42@'], { encoding: 'utf8' }).trim().split('\n').length;
+  const page = await signedInPage('10100000058');
+  const response = await page.goto(`${run.webmail.url}/?de=.42%40`);
+  // the page as served: the first 500 messages searched, what they hold, and a way on
+  const served = await response.text();
+  assert.match(served, /Recherche en cours : 500 messages parcourus sur 1\u202f000…/);
+  assert.match(served, /Continuer la recherche/);
+  // hydrated, it asks again and the server resumes where it stopped, until the whole folder is searched
+  await page.locator('.compteur').getByText(`${matching} message(s)`).waitFor();
+  assert.equal(await page.getByTestId('recherche-en-cours').count(), 0);
+  assert.equal(await rows(page).count(), matching);
   await page.context().close();
 });
 

@@ -49,6 +49,8 @@ pub struct ImapConfig {
     pub ca_file: PathBuf,
     /// Debug setting: log each request's IMAP commands with their durations (`IMAP_TRACE=1`).
     pub trace: bool,
+    /// How long one request searches before showing what it found and resuming in the next.
+    pub search_budget: std::time::Duration,
 }
 
 #[derive(Clone, Debug)]
@@ -104,6 +106,9 @@ impl Config {
                 port: port.parse().map_err(|_| ConfigError(format!("IMAP_PORT invalide : {port}")))?,
                 ca_file: ca_file.clone(),
                 trace: var("IMAP_TRACE", "0") == "1",
+                search_budget: std::time::Duration::from_millis(
+                    var("IMAP_SEARCH_BUDGET_MS", "5000").parse().map_err(|_| ConfigError("IMAP_SEARCH_BUDGET_MS invalide".into()))?,
+                ),
             },
             smtp: SmtpConfig {
                 host: var("SMTP_HOST", &imap_host),

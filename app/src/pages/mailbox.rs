@@ -4,6 +4,7 @@ use super::markers::{PatientMark, RowDocuments};
 use super::frame::{Changes, Mailboxes, Problem, folder_of};
 use super::organisation::OrganisationNav;
 use crate::error::WebmailError;
+use crate::format;
 use crate::organisation::mailbox_of;
 use crate::reading::{Folder, MessageAction, MessageList, Search, list_messages, update_messages};
 use crate::urls::{self, ComposeFrom};
@@ -149,7 +150,13 @@ fn MessageTable(
     let all_selected = move || !all_uids.is_empty() && selected.with(|s| s.len() == all_uids.len());
     let (page, pages, folder) = (list.page, list.pages, list.folder.clone());
     let title = if search_of(&query.read_untracked()).is_empty() { "Messages" } else { "Résultats de la recherche" };
-    let empty = list.messages.is_empty();
+    let empty = list.messages.is_empty() && list.progress.is_none();
+    let progress = list.progress;
+    if progress.is_some() {
+        // the search ran out of time: what it found is shown, and it goes on where it stopped
+        let Changes(changes) = expect_context();
+        Effect::new(move |_| set_timeout(move || changes.update(|n| *n += 1), std::time::Duration::from_millis(100)));
+    }
     view! {
         <section class="boite" aria-labelledby="titre-boite">
             <h1 id="titre-boite">
@@ -160,6 +167,12 @@ fn MessageTable(
                     format!("au moins {} messages trouvés", list.total)
                 }}</span>
             </h1>
+            {progress.map(|p| view! {
+                <p class="recherche-en-cours" role="status" data-testid="recherche-en-cours">
+                    {format!("Recherche en cours : {} messages parcourus sur {}… ", format::count(p.scanned), format::count(p.of))}
+                    <a href=page_url(&query.read_untracked(), page)>"Continuer la recherche"</a>
+                </p>
+            })}
             <Toolbar folder=folder.clone() selected act select_all=uids.clone() all_selected=Signal::derive(all_selected)/>
             {empty.then(|| view! { <p class="vide">"Aucun message."</p> })}
             <ul class="messages" data-testid="messages">

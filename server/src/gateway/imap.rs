@@ -6,7 +6,7 @@ use crate::error::Error;
 use crate::mail::{folders, message, search};
 use crate::mail::message::Opened;
 use app::organisation::{SHARED_PREFIX, is_shared, shared_inbox};
-use app::reading::{Folder, FolderRole, MessageAction, MessageList, Search};
+use app::reading::{Folder, FolderRole, MessageAction, MessageList, Search, SearchProgress};
 use async_imap::types::{Flag, NameAttribute};
 use futures::TryStreamExt;
 use std::time::Duration;
@@ -34,10 +34,20 @@ impl Version {
 /// Pages already built, each valid as long as its folder's [`Version`] is unchanged: a refresh
 /// after a push or a return to the list costs a SELECT, no FETCH. Keys name the user's mailbox
 /// (pages are never shared between users), the folder, page, search and hour (relative dates).
+/// Beside them, where searches that ran out of time stopped, to be resumed by the next request.
 #[derive(Default)]
 pub struct PageCache {
     pages: std::sync::Mutex<std::collections::HashMap<String, (Version, MessageList)>>,
     hits: std::sync::atomic::AtomicU64,
+    unfinished: std::sync::Mutex<std::collections::HashMap<String, (Version, SearchCursor)>>,
+}
+
+/// How far a search went: the UIDs found, newest first, and the sequence number below which the
+/// folder is still to be searched.
+#[derive(Clone, Default)]
+struct SearchCursor {
+    found: Vec<u32>,
+    below: u32,
 }
 
 const PAGE_CACHE_ENTRIES: usize = 2_000;
@@ -67,7 +77,22 @@ impl PageCache {
         }
         pages.insert(key.to_string(), (version, list.clone()));
     }
+
+    /// Where the search of that key stopped, if its folder is unchanged since (taken out).
+    fn resume(&self, key: &str, version: Version) -> Option<SearchCursor> {
+        self.unfinished.lock().unwrap().remove(key).filter(|(v, _)| *v == version).map(|(_, cursor)| cursor)
+    }
+
+    fn stopped(&self, key: &str, version: Version, cursor: SearchCursor) {
+        let mut unfinished = self.unfinished.lock().unwrap();
+        if unfinished.len() >= PAGE_CACHE_ENTRIES {
+            unfinished.clear();
+        }
+        unfinished.insert(key.to_string(), (version, cursor));
+    }
 }
+
+
 
 /// Keyword of a message whose read receipt was sent or declined (RFC 3503).
 pub const MDN_SENT: &str = "$MDNSent";
@@ -156,7 +181,7 @@ impl ImapGateway {
                     if session.capabilities().await.map_err(protocol)?.has_str("CONDSTORE") {
                         session.run_command_and_check_ok("ENABLE CONDSTORE").await.map_err(protocol)?;
                     }
-                    Ok(ImapSession::new(session))
+                    Ok(ImapSession::new(session, self.config.search_budget))
                 }
                 // RFC 5530 codes of a server at capacity: the token was fine
                 Err((async_imap::error::Error::No(reason), _)) if ["[LIMIT]", "[UNAVAILABLE]", "[INUSE]"].iter().any(|c| reason.contains(c)) => {
@@ -181,6 +206,10 @@ pub struct ImapSession {
     selected: Option<Selected>,
     /// The commands sent since the connection was lent, with their durations.
     trace: Vec<(String, Duration)>,
+    /// Time a request gives a search before answering with what it found so far (the page asks
+    /// again and the search resumes): a search of a large folder whose index the server has not
+    /// warmed yet takes longer than anyone should wait without news, and must never fail for that.
+    search_budget: Duration,
 }
 
 struct Selected {
@@ -281,8 +310,8 @@ const MAX_REPORTS: usize = 300;
 const REPORT_BYTES: u32 = 64 * 1024;
 
 impl ImapSession {
-    fn new(inner: async_imap::Session<TlsStream<TcpStream>>) -> Self {
-        Self { inner, broken: false, selected: None, trace: Vec::new() }
+    fn new(inner: async_imap::Session<TlsStream<TcpStream>>, search_budget: Duration) -> Self {
+        Self { inner, broken: false, selected: None, trace: Vec::new(), search_budget }
     }
 
     /// Selectable folders and their roles, special ones first (LIST only).
@@ -386,6 +415,7 @@ impl ImapSession {
     /// HIGHESTMODSEQ) is answered without fetching anything more.
     pub async fn page(&mut self, folder: &str, page: u32, search: &Search, now: i64, cache: Option<(&PageCache, &str)>) -> Result<MessageList, Error> {
         let program = if search.is_empty() { None } else { Some(search::program(search)?) };
+        let started_at = tokio::time::Instant::now();
         timed(async {
             let selected = self.select(folder).await?;
             let version = Version::of(&selected);
@@ -396,6 +426,7 @@ impl ImapSession {
             let status = self.inner.status(folder, "(UNSEEN)").await.map_err(protocol)?;
             self.note("STATUS", started);
             let mut complete = true;
+            let mut progress = None;
             let (total, fetches) = match program {
                 None => {
                     let total = selected.exists;
@@ -416,8 +447,16 @@ impl ImapSession {
                 }
                 Some(program) => {
                     let wanted = ((page + 1) * PAGE_SIZE + 1) as usize;
-                    let (found, all_found) = self.search_newest(selected.exists, &program, wanted).await?;
-                    complete = all_found;
+                    let resumed = version.zip(cache).and_then(|(v, (c, key))| c.resume(key, v)).unwrap_or(SearchCursor { found: vec![], below: selected.exists });
+                    let cursor = self.search_newest(selected.exists, &program, wanted, resumed, started_at + self.search_budget).await?;
+                    complete = cursor.below == 0;
+                    if !complete && cursor.found.len() < wanted {
+                        progress = Some(SearchProgress { scanned: selected.exists - cursor.below, of: selected.exists });
+                        if let Some((v, (c, key))) = version.zip(cache) {
+                            c.stopped(key, v, cursor.clone());
+                        }
+                    }
+                    let found = cursor.found;
                     let window: Vec<u32> = found.iter().copied().skip((page * PAGE_SIZE) as usize).take(PAGE_SIZE as usize).collect();
                     let fetches: Vec<_> = if window.is_empty() {
                         vec![]
@@ -451,10 +490,11 @@ impl ImapSession {
                 page: page.min(pages - 1),
                 pages,
                 messages,
+                progress,
             };
             if changed_meanwhile {
                 self.resync();
-            } else if let (Some(v), Some((c, key))) = (version, cache) {
+            } else if let (Some(v), Some((c, key)), None) = (version, cache, progress) {
                 c.put(key, v, &list);
             }
             Ok(list)
@@ -463,12 +503,12 @@ impl ImapSession {
     }
 
     /// The UIDs matching `program`, newest first: sequence windows are searched from the newest
-    /// message back until `wanted` are found or the first message is reached (the second value
-    /// says whether it was, i.e. whether the count is complete). Each window is sized from the
+    /// message back (from where `cursor` stopped) until `wanted` are found, the first message is
+    /// reached (the count is then complete) or `deadline` passes. Each window is sized from the
     /// matches seen so far, so that no answer carries much more than the page needs.
-    async fn search_newest(&mut self, exists: u32, program: &str, wanted: usize) -> Result<(Vec<u32>, bool), Error> {
-        let mut found = Vec::new();
-        let (mut high, mut window) = (exists, FIRST_SEARCH_WINDOW);
+    async fn search_newest(&mut self, exists: u32, program: &str, wanted: usize, cursor: SearchCursor, deadline: tokio::time::Instant) -> Result<SearchCursor, Error> {
+        let SearchCursor { mut found, below } = cursor;
+        let (mut high, mut window) = (below.min(exists), FIRST_SEARCH_WINDOW);
         while high > 0 && found.len() < wanted {
             let low = high.saturating_sub(window - 1).max(1);
             let started = std::time::Instant::now();
@@ -481,9 +521,14 @@ impl ImapSession {
             let scanned = (exists - high) as f64;
             let density = (found.len() as f64 / scanned).max(1.0 / scanned);
             let missing = wanted.saturating_sub(found.len()) as f64;
-            window = (1.5 * missing / density).clamp(FIRST_SEARCH_WINDOW as f64, MAX_SEARCH_WINDOW as f64) as u32;
+            let sized = (1.5 * missing / density).clamp(FIRST_SEARCH_WINDOW as f64, MAX_SEARCH_WINDOW as f64) as u32;
+            // a slow server (its index cold) gets windows no larger than the last while it stays slow
+            window = if started.elapsed() > self.search_budget / 5 { sized.min(window) } else { sized };
+            if tokio::time::Instant::now() >= deadline {
+                break;
+            }
         }
-        Ok((found, high == 0))
+        Ok(SearchCursor { found, below: high })
     }
 
     /// A whole message by UID (an attachment served, a message forwarded), with its flags and
@@ -836,7 +881,7 @@ impl ImapSession {
         let (wait, _stop) = idle.wait_with_timeout(max);
         let changed = matches!(wait.await.map_err(protocol)?, async_imap::extensions::idle::IdleResponse::NewData(_));
         let inner = timed(async { idle.done().await.map_err(protocol) }).await?;
-        let mut session = ImapSession::new(inner);
+        let mut session = ImapSession::new(inner, this.search_budget);
         if !changed {
             session.selected = this.selected.take();
         }

@@ -126,3 +126,33 @@ async fn a_large_message_is_opened_without_downloading_its_attachments() {
     assert_eq!(message::attachment(&whole, 0).unwrap().2.len(), decoded);
     f.end().await;
 }
+
+#[tokio::test]
+async fn a_search_out_of_time_shows_its_progress_and_resumes_where_it_stopped() {
+    let (backend, session, _, config) = backend_for("10100000058").await;
+    let user = backend.sessions.require_user(&session).await.unwrap();
+    let (mailbox, token) = (&user.identity.mailbox, &user.tokens.access_token);
+    let given_time = ImapGateway::new(config.imap.clone()).unwrap();
+    let hurried = ImapGateway::new(server::config::ImapConfig { search_budget: std::time::Duration::ZERO, ..config.imap }).unwrap();
+    let (mut slow, mut patient) = (hurried.open(mailbox, token).await.unwrap(), given_time.open(mailbox, token).await.unwrap());
+
+    // about one message in a hundred of the 1 000-message INBOX; each request now has time for
+    // one window of sequence numbers only
+    let rare = Search { from: ".42@".into(), ..Default::default() };
+    let cache = PageCache::default();
+    let key = PageCache::key(mailbox, "INBOX", 0, &rare, 0);
+    let mut list = slow.page("INBOX", 0, &rare, 0, Some((&cache, &key))).await.unwrap();
+    let mut scanned = Vec::new();
+    while let Some(progress) = list.progress {
+        assert!(!list.complete && progress.of >= 1_000, "{progress:?}");
+        scanned.push(progress.scanned);
+        assert!(scanned.len() < 20, "the search goes on: {scanned:?}");
+        list = slow.page("INBOX", 0, &rare, 0, Some((&cache, &key))).await.unwrap();
+    }
+    assert!(!scanned.is_empty() && scanned.windows(2).all(|w| w[0] < w[1]), "each request goes further: {scanned:?}");
+    let whole = patient.page("INBOX", 0, &rare, 0, None).await.unwrap();
+    assert!(whole.progress.is_none() && whole.complete && whole.total > 0);
+    assert_eq!((list.complete, list.total, &list.messages), (true, whole.total, &whole.messages), "the same as a search given the time");
+    slow.logout().await;
+    patient.logout().await;
+}
