@@ -18,17 +18,6 @@ fn percentile(samples: &mut [Duration], p: f64) -> f64 {
     samples[((samples.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1000.0
 }
 
-/// Sign in through the real PSC stand-in, as a browser would; the client keeps the cookie.
-async fn signed_in_client(base: &str, rpps: &str) -> reqwest::Client {
-    let http = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let login = http.get(format!("{base}/auth/login")).send().await.unwrap();
-    let to_psc = login.headers()["location"].to_str().unwrap().to_string();
-    let query = common::sign_in_at_psc(&to_psc, rpps, &format!("{base}/auth/callback")).await;
-    let back = http.get(format!("{base}/auth/callback")).query(&query).send().await.unwrap();
-    assert!(back.status().is_redirection(), "sign-in: {}", back.status());
-    http
-}
-
 async fn quick_requests(http: &reqwest::Client, base: &str, for_how_long: Duration) -> (Vec<Duration>, Vec<Duration>) {
     let (mut api, mut file) = (vec![], vec![]);
     let end = Instant::now() + for_how_long;
@@ -55,20 +44,8 @@ fn report(what: &str, api: &mut [Duration], file: &mut [Duration]) {
 #[tokio::main]
 async fn main() {
     let seconds: u64 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(10);
-    let bin = std::env::var("WEBMAIL_BIN").expect("WEBMAIL_BIN (scripts/bench-hostile.sh sets it)");
-    let data = std::env::temp_dir().join(format!("bench-hostile-{}", std::process::id()));
-    let mut server = std::process::Command::new(bin)
-        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{PORT}"))
-        .env("WEBMAIL_PUBLIC_URL", format!("http://127.0.0.1:{PORT}"))
-        .env("PSC_CLIENT_SECRET", "webmail-secret")
-        .env("SESSION_DB", data.join("sessions.db"))
-        .env("SEAL_KEY_FILE", data.join("seal.key"))
-        .env("TRACE_DATABASE_URL", format!("sqlite://{}?mode=rwc", data.join("traces.db").display()))
-        .env("RUST_LOG", "error")
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{PORT}");
-    common::wait_for_port(PORT).await;
+    let webmail = common::ReleaseWebmail::start(PORT, &[]).await;
+    let base = webmail.base.clone();
 
     // the heaviest HTML the budgets still sanitise: 2 MiB, nested 250 deep, repeated
     let unit = format!("{}<p style=\"color:red\">Bilan <b>K+</b> 4,1 <a href=\"https://ansm.sante.fr/\">x</a></p>{}", "<div>".repeat(250), "</div>".repeat(250));
@@ -77,7 +54,7 @@ async fn main() {
     let raw = format!("From: piege@hopital-demo.mssante.fr\r\nTo: {SOPHIE}\r\nSubject: Message lourd\r\nMessage-ID: <{id}>\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n{html}\r\n");
     let uid = common::deliver(SOPHIE, &raw, &id);
 
-    let http = signed_in_client(&base, "10100000033").await;
+    let http = webmail.signed_in_client("10100000033").await;
     println!("Hostile-mail responsiveness over HTTP (release webmail on {base}, {seconds} s per phase, {} KiB HTML message):\n", raw.len() / 1024);
     let (mut api, mut file) = quick_requests(&http, &base, Duration::from_secs(seconds)).await;
     report("idle", &mut api, &mut file);
@@ -102,7 +79,4 @@ async fn main() {
     report("while 4 clients open the heavy message", &mut api, &mut file);
     let mut opened: Vec<Duration> = futures::future::join_all(openers).await.into_iter().flat_map(Result::unwrap).collect();
     println!("{:<44} p50 {:>6.1} ms  p99 {:>7.1} ms   (n = {})", "opening the heavy message (JSON + body)", percentile(&mut opened, 0.5), percentile(&mut opened, 0.99), opened.len());
-
-    server.kill().ok();
-    let _ = std::fs::remove_dir_all(&data);
 }

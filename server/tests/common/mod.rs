@@ -141,6 +141,60 @@ pub async fn session_cookie_with(db: &tower_sessions_sqlx_store::sqlx::SqlitePoo
     format!("mss_session={}", session.id().expect("saved session has an id"))
 }
 
+/// The release webmail (`WEBMAIL_BIN`, built by `cargo leptos build --release`) as its own
+/// process on `port` (8081: a callback the PSC stand-in accepts besides the demo's), its data in a
+/// folder of its own; `env` adds or overrides settings. Stopped and cleaned up when dropped.
+pub struct ReleaseWebmail {
+    pub base: String,
+    pub process: std::process::Child,
+    data: std::path::PathBuf,
+}
+
+impl ReleaseWebmail {
+    pub async fn start(port: u16, env: &[(&str, &str)]) -> Self {
+        let bin = std::env::var("WEBMAIL_BIN").expect("WEBMAIL_BIN (scripts/env.sh sets it)");
+        let data = std::env::temp_dir().join(format!("release-webmail-{}-{port}", std::process::id()));
+        let process = std::process::Command::new(bin)
+            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+            .env("WEBMAIL_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
+            .env("PSC_CLIENT_SECRET", "webmail-secret")
+            .env("SESSION_DB", data.join("sessions.db"))
+            .env("SEAL_KEY_FILE", data.join("seal.key"))
+            .env("TRACE_DATABASE_URL", format!("sqlite://{}?mode=rwc", data.join("traces.db").display()))
+            .env("RUST_LOG", "error")
+            .envs(env.iter().copied())
+            .spawn()
+            .unwrap();
+        wait_for_port(port).await;
+        Self { base: format!("http://127.0.0.1:{port}"), process, data }
+    }
+
+    /// Resident memory of the process now, in MiB (Linux).
+    pub fn rss_mib(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.process.id())).unwrap_or_default();
+        status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok()).unwrap_or(0.0) / 1024.0
+    }
+
+    /// Sign in through the real PSC stand-in, as a browser would; the client keeps the cookie.
+    pub async fn signed_in_client(&self, rpps: &str) -> reqwest::Client {
+        let http = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let login = http.get(format!("{}/auth/login", self.base)).send().await.unwrap();
+        let to_psc = login.headers()["location"].to_str().unwrap().to_string();
+        let query = sign_in_at_psc(&to_psc, rpps, &format!("{}/auth/callback", self.base)).await;
+        let back = http.get(format!("{}/auth/callback", self.base)).query(&query).send().await.unwrap();
+        assert!(back.status().is_redirection(), "sign-in: {}", back.status());
+        http
+    }
+}
+
+impl Drop for ReleaseWebmail {
+    fn drop(&mut self) {
+        self.process.kill().ok();
+        self.process.wait().ok();
+        let _ = std::fs::remove_dir_all(&self.data);
+    }
+}
+
 fn operator_state() -> String {
     std::env::var("OPERATOR_STATE").unwrap_or_else(|_| "/var/tmp/mssante-operator".into())
 }
