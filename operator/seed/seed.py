@@ -340,7 +340,11 @@ def seed_bench(n, user):
                f"Message-ID: <bench.{i}@{C}>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
                f"Content-Transfer-Encoding: 8bit\r\n\r\n{body}").encode()
         flags = "S" if rnd.random() < 0.8 else ""
-        path = f"{cur}/{int(when.timestamp())}.M{i}P{os.getpid()}.{host},S={len(raw)}:2,{flags}"
+        # S= and W= (size with CRLF line ends, IMAP's RFC822.SIZE) in the name, as Dovecot's own
+        # deliveries have them: without W=, the first RFC822.SIZE of each message makes Dovecot
+        # rewrite the folder's dovecot-uidlist, and every other session re-read it
+        vsize = len(raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+        path = f"{cur}/{int(when.timestamp())}.M{i}P{os.getpid()}.{host},S={len(raw)},W={vsize}:2,{flags}"
         with open(path, "wb") as f:
             f.write(raw)
         os.utime(path, (when.timestamp(), when.timestamp()))

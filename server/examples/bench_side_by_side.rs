@@ -4,7 +4,9 @@
 //! (the release webmail as its own process), the raw floor on one IMAP connection with the folder
 //! selected. Three phases: warm, n rounds interleaved; cold, right after a Dovecot restart; and 10
 //! users at once, each with a mailbox of their own. Run it with scripts/bench-side-by-side.sh.
-//!   cargo run --release -p server --example bench_side_by_side -- [rounds]
+//!   cargo run --release -p server --example bench_side_by_side -- [rounds] [warm]
+//! `warm` runs the first phase only; with `IMAP_TRACE=1` the webmail logs each request's IMAP
+//! commands and their durations.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -106,6 +108,17 @@ impl Webmail {
             }
         }
     }
+}
+
+/// Messages already read, from list pages `pages`: opening them changes nothing, so that no client's
+/// reading disturbs the others' measures (marking read renames the message's file in a Maildir,
+/// and every other connection then pays Dovecot's rescan of the 100 000-file folder: 50–150 ms).
+async fn read_messages(webmail: &Webmail, pages: std::ops::Range<u32>) -> Vec<u32> {
+    let mut uids = Vec::new();
+    for page in pages {
+        uids.extend(webmail.list(page, Search::default()).await.messages.iter().filter(|m| m.seen).map(|m| m.uid));
+    }
+    uids
 }
 
 fn subject_search(t: Target) -> Search {
@@ -262,24 +275,34 @@ async fn restart_dovecot() {
 #[tokio::main]
 async fn main() {
     let rounds: u32 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(30);
-    let webmail_process = common::ReleaseWebmail::start(WEBMAIL_PORT, &[]).await;
+    let warm_only = std::env::args().nth(2).as_deref() == Some("warm");
+    let traced = std::env::var("IMAP_TRACE").as_deref() == Ok("1");
+    let trace_settings: &[(&str, &str)] = if traced { &[("IMAP_TRACE", "1"), ("RUST_LOG", "error,imap_trace=info")] } else { &[] };
+    let webmail_process = common::ReleaseWebmail::start(WEBMAIL_PORT, trace_settings).await;
     let config = common::config("webmail");
     let gateway = ImapGateway::new(config.imap.clone()).unwrap();
     let (_, user, _) = common::signed_in("webmail", BENCH_RPPS).await;
     let mailbox = user.identity.mailbox.clone();
 
+    // each client on a mailbox of its own, seeded alike (same messages, UIDs and flags): a session's
+    // reads make Dovecot extend the folder's cache, which every other session in it then has to
+    // take in (6–20 ms per command on 100 000 messages), a cost a user's one client does not pay
     let webmail = Webmail { http: webmail_process.signed_in_client(BENCH_RPPS).await, base: webmail_process.base.clone() };
-    let roundcube = Roundcube::sign_in(&mailbox).await;
-    let mut raw = RawImap::open(&gateway, &mailbox, &user.tokens.access_token).await;
+    let roundcube = Roundcube::sign_in(&bench_user(2).1).await;
+    let (raw_rpps, raw_mailbox) = bench_user(3);
+    let (_, raw_user, _) = common::signed_in("webmail", &raw_rpps).await;
+    let mut raw = RawImap::open(&gateway, &raw_mailbox, &raw_user.tokens.access_token).await;
     let first = webmail.list(0, Search::default()).await;
-    let (total, newest) = (first.total, first.messages[0].uid);
-    println!("Side by side on {mailbox}: {total} messages in INBOX, {rounds} rounds interleaved, over HTTP (webmail release build, Roundcube 1.6 with PHP's server and OPcache).");
+    let total = first.total;
+    let read = read_messages(&webmail, 1..40).await;
+    let mut next = read.iter().copied();
+    println!("Side by side on {mailbox} and its twins: {total} messages in INBOX, {rounds} rounds interleaved, over HTTP (webmail release build, Roundcube 1.6 with PHP's server and OPcache).");
     // every client touches each kind of work once before measuring (PHP's OPcache, pooled connections)
     for (i, op) in Op::ALL.into_iter().enumerate() {
-        let t = Target { page: 7, uid: newest - 3_000 - i as u32, total, round: 1_000 };
-        webmail.run(op, t).await;
-        roundcube.run(op, Target { uid: t.uid - 10, ..t }).await;
-        raw.run(op, Target { uid: t.uid - 20, ..t }).await;
+        let t = |uid| Target { page: 7, uid, total, round: 1_000 + i as u32 };
+        webmail.run(op, t(next.next().unwrap())).await;
+        roundcube.run(op, t(next.next().unwrap())).await;
+        raw.run(op, t(next.next().unwrap())).await;
     }
 
     let mut warm = Samples::default();
@@ -288,7 +311,8 @@ async fn main() {
         for op in Op::ALL {
             let page = rand::Rng::gen_range(&mut rng, 5..500u32);
             // distinct messages per client and round: each open marks an unread one read
-            let uid = |k: u32| Target { page, uid: newest - 50 - 3 * (round * Op::ALL.len() as u32 + op as u32) - k, total, round: 3 * round + k };
+            let uids = [next.next().unwrap(), next.next().unwrap(), next.next().unwrap()];
+            let uid = |k: u32| Target { page, uid: uids[k as usize], total, round: 3 * round + k };
             let order = (round as usize + op as usize) % 3;
             for client in (0..3).map(|i| (i + order) % 3) {
                 match client {
@@ -301,6 +325,9 @@ async fn main() {
     }
     warm.print(&format!("Warm: p50 / p95 of {rounds} interleaved rounds"), &Op::ALL);
     println!("  webmail RSS after the warm phase: {:.1} MiB", webmail_process.rss_mib());
+    if warm_only {
+        return;
+    }
 
     // cold: each client's first requests right after Dovecot restarts (its caches, and the
     // kernel's page cache where allowed, dropped)
@@ -310,14 +337,15 @@ async fn main() {
     for round in 0..3u32 {
         for client in 0..3 {
             restart_dovecot().await;
-            let t = |k: u32| Target { page: 0, uid: newest - 2_000 - 10 * round - k, total, round: 2_000 + 3 * round + k };
+            let uid = next.next().unwrap();
+            let t = |k: u32| Target { page: 0, uid, total, round: 2_000 + 3 * round + k };
             match client {
                 0 => for op in cold_ops { cold.add(op, "webmail", timed(webmail.run(op, t(0))).await) },
                 1 => for op in cold_ops { cold.add(op, "Roundcube", timed(roundcube.run(op, t(1))).await) },
                 _ => {
                     // a raw client connects anew: that is part of its first request
                     let started = Instant::now();
-                    let mut raw = RawImap::open(&gateway, &mailbox, &user.tokens.access_token).await;
+                    let mut raw = RawImap::open(&gateway, &raw_mailbox, &raw_user.tokens.access_token).await;
                     raw.run(Op::FirstPage, t(2)).await;
                     cold.add(Op::FirstPage, "raw IMAP", started.elapsed());
                     for op in [Op::Open, Op::SubjectSearch] {
@@ -338,19 +366,21 @@ async fn main() {
         let roundcube = Roundcube::sign_in(&address).await;
         let raw = RawImap::open(&gateway, &address, &someone.tokens.access_token).await;
         let first = webmail.list(0, Search::default()).await;
-        users.push((webmail, roundcube, raw, first.total, first.messages[0].uid));
+        let read = read_messages(&webmail, 1..8).await;
+        users.push((webmail, roundcube, raw, first.total, read));
     }
     let busy_ops = [Op::FirstPage, Op::DeepPage, Op::Open, Op::SenderSearch, Op::Folders];
     let mut busy = Samples::default();
     let mut peak_rss = 0f64;
     for client in 0..3 {
-        let runs = users.iter_mut().map(|(webmail, roundcube, raw, total, newest)| {
-            let (total, newest) = (*total, *newest);
+        let runs = users.iter_mut().map(|(webmail, roundcube, raw, total, read)| {
+            let total = *total;
             async move {
                 let mut samples = Vec::new();
                 for round in 0..rounds.min(10) {
                     for op in busy_ops {
-                        let t = Target { page: 5 + (round * 37 + op as u32) % 495, uid: newest - 4_000 - 3 * (round * 8 + op as u32) - client, total, round: 3 * round + client };
+                        let uid = read[((round * busy_ops.len() as u32 + op as u32) * 3 + client) as usize];
+                        let t = Target { page: 5 + (round * 37 + op as u32) % 495, uid, total, round: 3 * round + client };
                         let took = match client {
                             0 => timed(webmail.run(op, t)).await,
                             1 => timed(roundcube.run(op, t)).await,
