@@ -7,7 +7,8 @@ use crate::reading::{Folder, Me, MessageAction, MessageList, MessageView, Search
 use crate::error::WebmailError;
 use crate::organisation::{MailboxEntry, Member, Professional, Rights, TraceFilter, TraceReport};
 use crate::sending::{Compose, ComposeStart, Draft, RecipientCheck, Sent};
-use std::collections::HashSet;
+use std::any::Any;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::{future::Future, pin::Pin};
 use tower_sessions::Session;
@@ -57,15 +58,48 @@ impl Request {
 }
 
 /// What one HTTP request has done already. A server render may load a page's data more than once
-/// (each pass of a Suspense builds its children again) while the user acted once. Provided per
-/// request as Leptos context.
-#[derive(Clone, Default, Debug)]
-pub struct RequestMemo(Arc<Mutex<HashSet<String>>>);
+/// (each pass of a Suspense builds its children again) while the user acted once: it is traced
+/// once, and read once. Provided per request as Leptos context.
+#[derive(Clone, Default)]
+pub struct RequestMemo {
+    seen: Arc<Mutex<HashSet<String>>>,
+    /// Answers of the reading calls made, by call and arguments, shared by later identical calls
+    /// (while in flight too): each is a [`Shared`] future of one type, named by its key.
+    answers: Arc<Mutex<HashMap<String, Box<dyn Any + Send + Sync>>>>,
+}
+
+type Shared<T> = futures::future::Shared<Pin<Box<dyn Future<Output = Result<T, WebmailError>> + Send>>>;
 
 impl RequestMemo {
     /// True the first time `key` is seen in this request.
     pub fn first(&self, key: String) -> bool {
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).insert(key)
+        self.seen.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).insert(key)
+    }
+
+    /// The answer of the reading call `key` names: `call`'s, or that of the same call made
+    /// earlier in this request. Only for calls that change nothing.
+    pub async fn once<T, F>(&self, key: String, call: F) -> Result<T, WebmailError>
+    where
+        T: Clone + Send + Sync + 'static,
+        F: Future<Output = Result<T, WebmailError>> + Send + 'static,
+    {
+        use futures::FutureExt;
+        let shared = {
+            let mut answers = self.answers.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let entry = answers.entry(key).or_insert_with(|| Box::new((Box::pin(call) as Pin<Box<dyn Future<Output = _> + Send>>).shared()));
+            entry.downcast_ref::<Shared<T>>().cloned()
+        };
+        // a key names one call, so one answer type
+        match shared {
+            Some(shared) => shared.await,
+            None => Err(WebmailError::Internal),
+        }
+    }
+}
+
+impl std::fmt::Debug for RequestMemo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestMemo").finish_non_exhaustive()
     }
 }
 
@@ -83,4 +117,29 @@ pub async fn from_request() -> Result<(Arc<dyn Webmail>, Request), WebmailError>
     let response = use_context::<leptos_axum::ResponseOptions>().filter(|_| own_call);
     let session = leptos_axum::extract::<Session>().await.map_err(|_| WebmailError::Internal)?;
     Ok((webmail, Request { session, parts, memo, response }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+
+    #[test]
+    fn a_reading_call_made_twice_in_one_request_runs_once() {
+        let memo = RequestMemo::default();
+        let runs = Arc::new(AtomicUsize::new(0));
+        let call = |n: u32| {
+            let runs = runs.clone();
+            async move {
+                runs.fetch_add(1, SeqCst);
+                Ok::<u32, WebmailError>(n)
+            }
+        };
+        let answers = futures::executor::block_on(async {
+            futures::join!(memo.once("dossiers".into(), call(1)), memo.once("dossiers".into(), call(2)), memo.once("boites".into(), call(3)))
+        });
+        assert_eq!(answers, (Ok(1), Ok(1), Ok(3)), "the second identical call gets the first one's answer");
+        assert_eq!(runs.load(SeqCst), 2);
+        assert_eq!(futures::executor::block_on(memo.once("dossiers".into(), call(4))), Ok(1), "and so does a later one");
+    }
 }

@@ -214,7 +214,7 @@ pub struct TraceReport {
 #[server(endpoint = "boites", input = leptos::server_fn::codec::Json)]
 pub async fn my_mailboxes() -> Result<Vec<MailboxEntry>, WebmailError> {
     let (webmail, request) = crate::backend::from_request().await?;
-    webmail.my_mailboxes(request).await
+    request.memo.clone().once("boites".into(), async move { webmail.my_mailboxes(request).await }).await
 }
 
 #[server(endpoint = "membres", input = leptos::server_fn::codec::Json)]

@@ -226,25 +226,27 @@ pub struct ReportNotice {
 #[server(endpoint = "moi", input = leptos::server_fn::codec::Json)]
 pub async fn current_user() -> Result<Option<Me>, WebmailError> {
     let (webmail, request) = crate::backend::from_request().await?;
-    webmail.current_user(request).await
+    request.memo.clone().once("moi".into(), async move { webmail.current_user(request).await }).await
 }
 
 #[server(endpoint = "dossiers", input = leptos::server_fn::codec::Json)]
 pub async fn list_folders() -> Result<Vec<Folder>, WebmailError> {
     let (webmail, request) = crate::backend::from_request().await?;
-    webmail.list_folders(request).await
+    request.memo.clone().once("dossiers".into(), async move { webmail.list_folders(request).await }).await
 }
 
 #[server(endpoint = "messages", input = leptos::server_fn::codec::Json)]
 pub async fn list_messages(folder: String, page: u32, search: Search) -> Result<MessageList, WebmailError> {
     let (webmail, request) = crate::backend::from_request().await?;
-    webmail.list_messages(request, folder, page, search).await
+    let key = format!("messages\0{folder}\0{page}\0{search:?}");
+    request.memo.clone().once(key, async move { webmail.list_messages(request, folder, page, search).await }).await
 }
 
 #[server(endpoint = "message", input = leptos::server_fn::codec::Json)]
 pub async fn read_message(folder: String, uid: u32) -> Result<MessageView, WebmailError> {
     let (webmail, request) = crate::backend::from_request().await?;
-    webmail.read_message(request, folder, uid).await
+    let key = format!("message\0{folder}\0{uid}");
+    request.memo.clone().once(key, async move { webmail.read_message(request, folder, uid).await }).await
 }
 
 #[server(endpoint = "actions", input = leptos::server_fn::codec::Json)]
