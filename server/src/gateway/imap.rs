@@ -177,11 +177,14 @@ impl ImapGateway {
             let authenticator = XOAuth2 { user: mailbox, token: access_token, sent: false };
             match client.authenticate("XOAUTH2", authenticator).await {
                 Ok(mut session) => {
+                    let capabilities = session.capabilities().await.map_err(protocol)?;
                     // CONDSTORE (RFC 7162): SELECT then reports HIGHESTMODSEQ, which validates cached pages
-                    if session.capabilities().await.map_err(protocol)?.has_str("CONDSTORE") {
+                    if capabilities.has_str("CONDSTORE") {
                         session.run_command_and_check_ok("ENABLE CONDSTORE").await.map_err(protocol)?;
                     }
-                    Ok(ImapSession::new(session, self.config.search_budget))
+                    let mut session = ImapSession::new(session, self.config.search_budget);
+                    session.list_status = capabilities.has_str("LIST-STATUS");
+                    Ok(session)
                 }
                 // RFC 5530 codes of a server at capacity: the token was fine
                 Err((async_imap::error::Error::No(reason), _)) if ["[LIMIT]", "[UNAVAILABLE]", "[INUSE]"].iter().any(|c| reason.contains(c)) => {
@@ -210,11 +213,34 @@ pub struct ImapSession {
     /// again and the search resumes): a search of a large folder whose index the server has not
     /// warmed yet takes longer than anyone should wait without news, and must never fail for that.
     search_budget: Duration,
+    /// Whether the server lists folders with their counts in one command (LIST-STATUS, RFC 5819).
+    list_status: bool,
 }
 
 struct Selected {
     name: String,
     mailbox: async_imap::types::Mailbox,
+}
+
+/// What the server reported of a selected folder in between commands.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Reported {
+    Nothing,
+    /// Only new flags, the highest MODSEQ given.
+    Flags(u64),
+    /// Messages came or went, or anything else.
+    Other,
+}
+
+impl Reported {
+    fn and(self, other: Reported) -> Reported {
+        match (self, other) {
+            (Reported::Other, _) | (_, Reported::Other) => Reported::Other,
+            (Reported::Flags(a), Reported::Flags(b)) => Reported::Flags(a.max(b)),
+            (Reported::Flags(m), Reported::Nothing) | (Reported::Nothing, Reported::Flags(m)) => Reported::Flags(m),
+            (Reported::Nothing, Reported::Nothing) => Reported::Nothing,
+        }
+    }
 }
 
 
@@ -253,6 +279,16 @@ fn role_of(name: &str, attributes: &[NameAttribute]) -> FolderRole {
     // Dovecot lists another user's INBOX as "Shared/<address>"
     let shared_inbox = name.strip_prefix(SHARED_PREFIX).is_some_and(|rest| !rest.contains('/') || rest.ends_with("/INBOX"));
     if name.eq_ignore_ascii_case("INBOX") || shared_inbox { FolderRole::Inbox } else { FolderRole::Other }
+}
+
+/// The selectable ones of listed folders, with their roles, special ones first.
+fn selectable<'a>(names: impl Iterator<Item = (&'a str, &'a [NameAttribute<'a>])>) -> Vec<(String, FolderRole)> {
+    let mut listed: Vec<(String, FolderRole)> = names
+        .filter(|(_, attributes)| !attributes.contains(&NameAttribute::NoSelect))
+        .map(|(name, attributes)| (name.to_string(), role_of(name, attributes)))
+        .collect();
+    listed.sort_by_key(|(name, role)| (is_shared(name), *role as u8, name.clone()));
+    listed
 }
 
 /// Largest IHE_XDM.zip (as sent, so base64) read to describe a list row's documents.
@@ -311,7 +347,7 @@ const REPORT_BYTES: u32 = 64 * 1024;
 
 impl ImapSession {
     fn new(inner: async_imap::Session<TlsStream<TcpStream>>, search_budget: Duration) -> Self {
-        Self { inner, broken: false, selected: None, trace: Vec::new(), search_budget }
+        Self { inner, broken: false, selected: None, trace: Vec::new(), search_budget, list_status: false }
     }
 
     /// Selectable folders and their roles, special ones first (LIST only).
@@ -319,31 +355,45 @@ impl ImapSession {
         let started = std::time::Instant::now();
         let names: Vec<_> = self.inner.list(Some(""), Some("*")).await.map_err(protocol)?.try_collect().await.map_err(protocol)?;
         self.note("LIST", started);
-        let mut listed: Vec<(String, FolderRole)> = names
-            .iter()
-            .filter(|n| !n.attributes().contains(&NameAttribute::NoSelect))
-            .map(|n| (n.name().to_string(), role_of(n.name(), n.attributes())))
-            .collect();
-        listed.sort_by_key(|(name, role)| (is_shared(name), *role as u8, name.clone()));
-        Ok(listed)
+        Ok(selectable(names.iter().map(|n| (n.name(), n.attributes()))))
     }
 
-    /// Every selectable folder, special ones first, with message and unread counts.
+    /// Every selectable folder, special ones first, with message and unread counts: in one
+    /// command where the server has LIST-STATUS (RFC 5819; the special uses asked for too, RFC 6154
+    /// §5.1, an extended LIST giving them only then), else LIST then STATUS for each.
     pub async fn folders(&mut self) -> Result<Vec<Folder>, Error> {
         timed(async {
+            let folder = |name: String, role: FolderRole, total: u32, unseen: u32| Folder { label: folders::label(&name, role), total, unseen, name, role };
+            if self.list_status {
+                let (mut names, mut counts) = (Vec::new(), std::collections::HashMap::new());
+                let started = std::time::Instant::now();
+                self.command(r#"LIST "" "*" RETURN (SPECIAL-USE STATUS (MESSAGES UNSEEN))"#, |response| match response {
+                    imap_proto::Response::MailboxData(imap_proto::MailboxDatum::List { name_attributes, name, .. }) => {
+                        names.push((name.to_string(), name_attributes.iter().map(|a| a.clone().into_owned()).collect::<Vec<_>>()));
+                    }
+                    imap_proto::Response::MailboxData(imap_proto::MailboxDatum::Status { mailbox, status }) => {
+                        let count = |wanted: fn(&imap_proto::StatusAttribute) -> Option<u32>| status.iter().find_map(wanted).unwrap_or(0);
+                        let messages = count(|a| if let imap_proto::StatusAttribute::Messages(n) = a { Some(*n) } else { None });
+                        let unseen = count(|a| if let imap_proto::StatusAttribute::Unseen(n) = a { Some(*n) } else { None });
+                        counts.insert(mailbox.to_string(), (messages, unseen));
+                    }
+                    _ => {}
+                })
+                .await?;
+                self.note("LIST (STATUS)", started);
+                let listed = selectable(names.iter().map(|(name, attributes)| (name.as_str(), attributes.as_slice())));
+                return Ok(listed.into_iter().map(|(name, role)| {
+                    let (total, unseen) = counts.get(&name).copied().unwrap_or_default();
+                    folder(name, role, total, unseen)
+                }).collect());
+            }
             let listed = self.list().await?;
             let mut folders = Vec::with_capacity(listed.len());
             for (name, role) in listed {
                 let started = std::time::Instant::now();
                 let status = self.inner.status(&name, "(MESSAGES UNSEEN)").await.map_err(protocol)?;
                 self.note("STATUS", started);
-                folders.push(Folder {
-                    label: folders::label(&name, role),
-                    total: status.exists,
-                    unseen: status.unseen.unwrap_or(0),
-                    name,
-                    role,
-                });
+                folders.push(folder(name, role, status.exists, status.unseen.unwrap_or(0)));
             }
             Ok(folders)
         })
@@ -351,18 +401,24 @@ impl ImapSession {
     }
 
     /// Select `folder`, or keep it selected when it already is: NOOP then has the server report
-    /// what other sessions changed in it (RFC 3501 §6.1.2), and when it reports nothing, the state
-    /// known, CONDSTORE version included, is still the folder's.
+    /// what other sessions changed in it (RFC 3501 §6.1.2). When it reports nothing, the state
+    /// known, CONDSTORE version included, is still the folder's; when it reports only new flags,
+    /// each with its MODSEQ (RFC 7162 §3.1.4), the version moves on to the highest. Messages come
+    /// or gone take a SELECT.
     async fn select(&mut self, folder: &str) -> Result<async_imap::types::Mailbox, Error> {
         folders::check_name(folder)?;
         if self.selected.as_ref().is_some_and(|s| s.name == folder) {
-            let mut changed = self.changes_reported();
+            let before = self.changes_reported();
             let started = std::time::Instant::now();
             self.inner.noop().await.map_err(protocol)?;
             self.note("NOOP", started);
-            changed |= self.changes_reported();
-            match &self.selected {
-                Some(kept) if !changed => return Ok(kept.mailbox.clone()),
+            let reported = before.and(self.changes_reported());
+            match (&mut self.selected, reported) {
+                (Some(kept), Reported::Nothing) => return Ok(kept.mailbox.clone()),
+                (Some(kept), Reported::Flags(modseq)) if kept.mailbox.highest_modseq.is_some() => {
+                    kept.mailbox.highest_modseq = kept.mailbox.highest_modseq.max(Some(modseq));
+                    return Ok(kept.mailbox.clone());
+                }
                 _ => {}
             }
         }
@@ -373,19 +429,30 @@ impl ImapSession {
             e => protocol(e),
         })?;
         self.note("SELECT", started);
-        self.changes_reported(); // what SELECT said is in `mailbox`
+        let _ = self.changes_reported(); // what SELECT said is in `mailbox`
         self.selected = Some(Selected { name: folder.to_string(), mailbox: mailbox.clone() });
         Ok(mailbox)
     }
 
-    /// Whether the server reported changes (new, expunged or re-flagged messages) in between
-    /// commands; the reports are consumed.
-    fn changes_reported(&mut self) -> bool {
-        let mut any = false;
+    /// What the server reported in between commands (the reports are consumed).
+    fn changes_reported(&mut self) -> Reported {
+        use async_imap::types::UnsolicitedResponse;
+        let mut reported = Reported::Nothing;
         while let Ok(response) = self.inner.unsolicited_responses.try_recv() {
-            any |= !matches!(response, async_imap::types::UnsolicitedResponse::Status { .. });
+            let modseq = match &response {
+                UnsolicitedResponse::Status { .. } => continue,
+                UnsolicitedResponse::Other(data) => match data.parsed() {
+                    imap_proto::Response::Fetch(_, attributes) => attributes.iter().find_map(|a| match a {
+                        imap_proto::AttributeValue::ModSeq(modseq) => Some(*modseq),
+                        _ => None,
+                    }),
+                    _ => None,
+                },
+                _ => None,
+            };
+            reported = reported.and(modseq.map_or(Reported::Other, Reported::Flags));
         }
-        any
+        reported
     }
 
     /// The folder left selected, if its state is known.
@@ -882,6 +949,7 @@ impl ImapSession {
         let changed = matches!(wait.await.map_err(protocol)?, async_imap::extensions::idle::IdleResponse::NewData(_));
         let inner = timed(async { idle.done().await.map_err(protocol) }).await?;
         let mut session = ImapSession::new(inner, this.search_budget);
+        session.list_status = this.list_status;
         if !changed {
             session.selected = this.selected.take();
         }

@@ -69,15 +69,18 @@ async fn a_folder_kept_selected_costs_a_noop_and_still_shows_other_clients_chang
     assert_eq!(f.page(&cache).await, listed);
     assert_eq!(f.commands(), ["NOOP"], "kept selected and unchanged: no SELECT, the page from the cache");
 
-    // another client flags the message: the NOOP reports it, the folder is read again
+    // another client flags the message: the NOOP reports it with its MODSEQ, and the page is read
+    // again without a SELECT
     let uid = listed.messages[0].uid;
     let mailbox = f.mailbox.clone();
     f.other.apply(&f.folder, &[uid], &MessageAction::Flag, &mailbox).await.unwrap();
     let flagged = f.page(&cache).await;
     assert!(flagged.messages[0].flagged, "the other client's flag shows");
-    assert_eq!(f.commands(), ["NOOP", "SELECT", "STATUS", "FETCH (page)"]);
+    assert_eq!(f.commands(), ["NOOP", "STATUS", "FETCH (page)"]);
+    assert_eq!(f.page(&cache).await, flagged);
+    assert_eq!(f.commands(), ["NOOP"], "and served from the cache again");
 
-    // and a message arrives
+    // a message arrives: that takes a SELECT
     let second = f.message(2, plain);
     f.other.append(&f.folder, None, &second).await.unwrap();
     let two = f.page(&cache).await;
@@ -92,6 +95,13 @@ async fn a_folder_kept_selected_costs_a_noop_and_still_shows_other_clients_chang
     assert!(after.messages[0].seen && after.unseen == 1, "read now");
     assert_eq!(f.commands(), ["NOOP", "UID FETCH (BODYSTRUCTURE)", "UID FETCH (BODY.PEEK[])", "UID STORE", "NOOP", "STATUS", "FETCH (page)"]);
     assert!(f.other.page(&f.folder, 0, &Search::default(), 0, None).await.unwrap().messages[0].seen, "and the server has it");
+
+    // every folder's counts in one command (LIST-STATUS)
+    let folders = f.this.folders().await.unwrap();
+    assert_eq!(f.commands(), ["LIST (STATUS)"]);
+    let ours = folders.iter().find(|x| x.name == f.folder).unwrap();
+    assert_eq!((ours.total, ours.unseen), (2, 1));
+    assert_eq!(folders[0].name, "INBOX", "the inbox first");
     f.end().await;
 }
 
