@@ -28,7 +28,8 @@ pub trait Webmail: Send + Sync + 'static {
     fn discard_draft(&self, request: Request, id: String, proof: String) -> Reply<'_, ()>;
     fn send_message(&self, request: Request, draft: Draft) -> Reply<'_, Sent>;
     fn answer_receipt(&self, request: Request, folder: String, uid: u32, send: bool) -> Reply<'_, ()>;
-    fn my_mailboxes(&self, request: Request) -> Reply<'_, Vec<MailboxEntry>>;
+    /// The caller's mailboxes, from `folders`, their folder list as [`Webmail::list_folders`] gave it.
+    fn my_mailboxes(&self, request: Request, folders: Vec<Folder>) -> Reply<'_, Vec<MailboxEntry>>;
     fn members(&self, request: Request, mailbox: String) -> Reply<'_, Vec<Member>>;
     fn set_rights(&self, request: Request, mailbox: String, member: String, rights: Rights) -> Reply<'_, ()>;
     fn find_professionals(&self, request: Request, query: String) -> Reply<'_, Vec<Professional>>;

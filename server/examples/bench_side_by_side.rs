@@ -370,6 +370,8 @@ async fn main() {
         users.push((webmail, roundcube, raw, first.total, read));
     }
     let busy_ops = [Op::FirstPage, Op::DeepPage, Op::Open, Op::SenderSearch, Op::Folders];
+    // the peak from here on (the start, building the directory's index, peaks apart)
+    let _ = std::fs::write(format!("/proc/{}/clear_refs", webmail_process.process.id()), "5");
     let mut busy = Samples::default();
     let mut peak_rss = 0f64;
     for client in 0..3 {
@@ -403,7 +405,7 @@ async fn main() {
     busy.print(&format!("{USERS_AT_ONCE} users at once (each on their own INBOX; one client kind at a time)"), &busy_ops);
     let status = std::fs::read_to_string(format!("/proc/{}/status", webmail_process.process.id())).unwrap_or_default();
     let hwm = status.lines().find_map(|l| l.strip_prefix("VmHWM:")).unwrap_or("?").trim().to_string();
-    println!("  webmail RSS with {USERS_AT_ONCE} users signed in: {peak_rss:.1} MiB (peak since start: {hwm})");
+    println!("  webmail RSS with {USERS_AT_ONCE} users signed in: {peak_rss:.1} MiB (peak while they worked: {hwm})");
 
     println!("\nGoals: every operation ≥ 3× faster than Roundcube at p50 and p95; ≤ 3× the raw IMAP floor");
     println!("(list page ≤ 10 ms, deep page ≤ 8 ms, folders ≤ 3 ms, search ≤ 1.3× raw UID SEARCH); mail view page ≤ 25 ms; RSS ≤ 64 MB for 10 users.");

@@ -173,8 +173,8 @@ impl Webmail for Backend {
         self.serve(request, async move |caller| self.receipt(&caller, &folder, uid, send).await)
     }
 
-    fn my_mailboxes(&self, request: Request) -> Reply<'_, Vec<MailboxEntry>> {
-        self.serve(request, async move |caller| self.mailboxes(&caller).await)
+    fn my_mailboxes(&self, request: Request, folders: Vec<Folder>) -> Reply<'_, Vec<MailboxEntry>> {
+        self.serve(request, async move |caller| self.mailboxes_in(&caller, &folders).await)
     }
 
     fn members(&self, request: Request, mailbox: String) -> Reply<'_, Vec<Member>> {

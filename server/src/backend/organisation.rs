@@ -46,6 +46,11 @@ impl Backend {
 
     pub(super) async fn mailboxes(&self, caller: &Caller) -> Result<Vec<MailboxEntry>, Error> {
         let folders = self.folders(caller).await?;
+        self.mailboxes_in(caller, &folders).await
+    }
+
+    /// The caller's mailboxes among their `folders` (listed by the server for this request).
+    pub(super) async fn mailboxes_in(&self, caller: &Caller, folders: &[app::reading::Folder]) -> Result<Vec<MailboxEntry>, Error> {
         let mut entries = Vec::new();
         for folder in folders.iter().filter(|f| f.role == FolderRole::Inbox) {
             let (address, organisational) = match mailbox_of(&folder.name) {

@@ -31,11 +31,11 @@ async fn rights_traces_sending_as_the_mailbox_and_revocation() {
     claire.set_rights(req(&claire_session), ORG.into(), JULIEN.into(), SECRETARY).await.unwrap();
 
     // the switcher: own mailbox first, then the organisational one with the rights the operator reports
-    let boxes = julien.my_mailboxes(req(&session)).await.unwrap();
+    let boxes = julien.my_mailboxes(req(&session), julien.list_folders(req(&session)).await.unwrap()).await.unwrap();
     assert_eq!((boxes[0].address.as_str(), boxes[0].organisational), (JULIEN, false));
     let org_box = boxes.iter().find(|b| b.address == ORG).expect("the organisational mailbox is offered");
     assert_eq!((org_box.inbox.as_str(), org_box.rights), (ORG_INBOX, Rights { read: true, mark: true, organise: false, send_as: true, administer: false }));
-    assert!(claire.my_mailboxes(req(&claire_session)).await.unwrap().iter().any(|b| b.address == ORG && b.rights.administer));
+    assert!(claire.my_mailboxes(req(&claire_session), claire.list_folders(req(&claire_session)).await.unwrap()).await.unwrap().iter().any(|b| b.address == ORG && b.rights.administer));
 
     // one action, one row: who, what, outcome; the user's own folders leave none
     let start = rows().await.len();
@@ -66,7 +66,7 @@ async fn rights_traces_sending_as_the_mailbox_and_revocation() {
     assert!(matches!(julien.members(req(&session), ORG.into()).await, Err(WebmailError::InvalidInput(t)) if t.contains("administrateurs")));
     let all_rights = Rights { read: true, mark: true, organise: true, send_as: true, administer: true };
     assert!(julien.set_rights(req(&session), ORG.into(), JULIEN.into(), all_rights).await.is_err());
-    assert!(!julien.my_mailboxes(req(&session)).await.unwrap().iter().any(|b| b.address == ORG && b.rights.administer));
+    assert!(!julien.my_mailboxes(req(&session), julien.list_folders(req(&session)).await.unwrap()).await.unwrap().iter().any(|b| b.address == ORG && b.rights.administer));
 
     // sending in the mailbox's name: From the mailbox (named after its entity, ECO.2.2.7), Sender
     // the member, traced with its Message-ID
