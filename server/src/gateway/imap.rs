@@ -465,6 +465,14 @@ impl ImapSession {
         self.selected = None;
     }
 
+    /// UID FETCH of `items` for `set`, every answer collected, noted in the trace as `label`.
+    async fn uid_fetch(&mut self, set: &str, items: &str, label: &str) -> Result<Vec<async_imap::types::Fetch>, Error> {
+        let started = std::time::Instant::now();
+        let answers = self.inner.uid_fetch(set, items).await.map_err(protocol)?.try_collect().await.map_err(protocol)?;
+        self.note(label, started);
+        Ok(answers)
+    }
+
     fn note(&mut self, command: &str, started: std::time::Instant) {
         if self.trace.len() < 64 {
             self.trace.push((command.to_string(), started.elapsed()));
@@ -528,11 +536,7 @@ impl ImapSession {
                     let fetches: Vec<_> = if window.is_empty() {
                         vec![]
                     } else {
-                        let started = std::time::Instant::now();
-                        let fetches = self.inner.uid_fetch(uid_set(&window), SUMMARY_ITEMS).await.map_err(protocol)?
-                            .try_collect().await.map_err(protocol)?;
-                        self.note("UID FETCH (page)", started);
-                        fetches
+                        self.uid_fetch(&uid_set(&window), SUMMARY_ITEMS, "UID FETCH (page)").await?
                     };
                     (found.len() as u32, fetches)
                 }
@@ -603,10 +607,7 @@ impl ImapSession {
     pub async fn raw_message(&mut self, folder: &str, uid: u32) -> Result<(Vec<u8>, message::Flags, i64), Error> {
         timed(async {
             self.select(folder).await?;
-            let started = std::time::Instant::now();
-            let fetches: Vec<_> = self.inner.uid_fetch(uid.to_string(), "(UID FLAGS INTERNALDATE BODY.PEEK[])").await.map_err(protocol)?
-                .try_collect().await.map_err(protocol)?;
-            self.note("UID FETCH (BODY.PEEK[])", started);
+            let fetches = self.uid_fetch(&uid.to_string(), "(UID FLAGS INTERNALDATE BODY.PEEK[])", "UID FETCH (BODY.PEEK[])").await?;
             let fetch = fetches.iter().find(|f| f.uid == Some(uid) && f.body().is_some()).ok_or(Error::MessageNotFound(uid))?;
             let received = fetch.internal_date().map(|d| d.timestamp()).unwrap_or_default();
             Ok((fetch.body().unwrap_or_default().to_vec(), flags_of(fetch), received))
@@ -621,10 +622,7 @@ impl ImapSession {
         use super::shown_parts::{self, WHOLE_UP_TO};
         timed(async {
             self.select(folder).await?;
-            let started = std::time::Instant::now();
-            let described: Vec<_> = self.inner.uid_fetch(uid.to_string(), "(UID FLAGS INTERNALDATE RFC822.SIZE BODYSTRUCTURE)").await.map_err(protocol)?
-                .try_collect().await.map_err(protocol)?;
-            self.note("UID FETCH (BODYSTRUCTURE)", started);
+            let described = self.uid_fetch(&uid.to_string(), "(UID FLAGS INTERNALDATE RFC822.SIZE BODYSTRUCTURE)", "UID FETCH (BODYSTRUCTURE)").await?;
             let about = described.iter().find(|f| f.uid == Some(uid) && f.size.is_some()).ok_or(Error::MessageNotFound(uid))?;
             let (flags, received) = (flags_of(about), about.internal_date().map(|d| d.timestamp()).unwrap_or_default());
             let plan = about.bodystructure().filter(|_| about.size.unwrap_or_default() > WHOLE_UP_TO).and_then(shown_parts::plan);
@@ -632,9 +630,8 @@ impl ImapSession {
                 None => "(UID BODY.PEEK[])".to_string(),
                 Some(plan) => format!("(UID {})", shown_parts::sections(plan).iter().map(|s| format!("BODY.PEEK[{s}]")).collect::<Vec<_>>().join(" ")),
             };
-            let started = std::time::Instant::now();
-            let fetches: Vec<_> = self.inner.uid_fetch(uid.to_string(), &items).await.map_err(protocol)?.try_collect().await.map_err(protocol)?;
-            self.note(if plan.is_some() { "UID FETCH (parts shown)" } else { "UID FETCH (BODY.PEEK[])" }, started);
+            let label = if plan.is_some() { "UID FETCH (parts shown)" } else { "UID FETCH (BODY.PEEK[])" };
+            let fetches = self.uid_fetch(&uid.to_string(), &items, label).await?;
             let fetch = fetches.iter().find(|f| f.uid == Some(uid)).ok_or(Error::MessageNotFound(uid))?;
             let (raw, omitted) = match &plan {
                 None => (fetch.body().ok_or(Error::MessageNotFound(uid))?.to_vec(), vec![]),
@@ -657,10 +654,7 @@ impl ImapSession {
             return Ok(vec![]);
         }
         let result = timed(async {
-            let started = std::time::Instant::now();
-            let structures: Vec<_> = self.inner.uid_fetch(uid_set(uids), "(UID BODYSTRUCTURE)").await.map_err(protocol)?
-                .try_collect().await.map_err(protocol)?;
-            self.note("UID FETCH (BODYSTRUCTURE)", started);
+            let structures = self.uid_fetch(&uid_set(uids), "(UID BODYSTRUCTURE)", "UID FETCH (BODYSTRUCTURE)").await?;
             let parts: Vec<(u32, Vec<u32>, bool)> = structures
                 .iter()
                 .filter_map(|f| {
@@ -671,10 +665,7 @@ impl ImapSession {
             let mut archives = Vec::new();
             for (uid, path, base64) in parts {
                 let section = path.iter().map(u32::to_string).collect::<Vec<_>>().join(".");
-                let started = std::time::Instant::now();
-                let fetches: Vec<_> = self.inner.uid_fetch(uid.to_string(), format!("(UID BODY.PEEK[{section}])")).await.map_err(protocol)?
-                    .try_collect().await.map_err(protocol)?;
-                self.note("UID FETCH (archive)", started);
+                let fetches = self.uid_fetch(&uid.to_string(), &format!("(UID BODY.PEEK[{section}])"), "UID FETCH (archive)").await?;
                 let wanted = imap_proto::SectionPath::Part(path, None);
                 if let Some(part) = fetches.iter().find(|f| f.uid == Some(uid)).and_then(|f| f.section(&wanted)) {
                     archives.push((uid, part.to_vec(), base64));
@@ -714,7 +705,7 @@ impl ImapSession {
                 MessageAction::Unflag => Some(store("-FLAGS.SILENT (\\Flagged)")),
                 MessageAction::TakeCharge => {
                     // one member at a time: whoever held it before lets go
-                    let fetches: Vec<_> = self.inner.uid_fetch(&set, "(UID FLAGS)").await.map_err(protocol)?.try_collect().await.map_err(protocol)?;
+                    let fetches = self.uid_fetch(&set, "(UID FLAGS)", "UID FETCH (FLAGS)").await?;
                     let others: Vec<String> = fetches.iter().flat_map(|f| f.flags()).filter_map(|f| match f {
                         Flag::Custom(k) if k.starts_with(TAKEN_BY) && k[TAKEN_BY.len()..] != me => Some(k.to_string()),
                         _ => None,
@@ -799,8 +790,7 @@ impl ImapSession {
             if newest.is_empty() {
                 return Ok((state, Some(vec![])));
             }
-            let fetches: Vec<_> = self.inner.uid_fetch(uid_set(newest), format!("(UID BODY.PEEK[]<0.{REPORT_BYTES}>)")).await.map_err(protocol)?
-                .try_collect().await.map_err(protocol)?;
+            let fetches = self.uid_fetch(&uid_set(newest), &format!("(UID BODY.PEEK[]<0.{REPORT_BYTES}>)"), "UID FETCH (reports)").await?;
             Ok((state, Some(fetches.iter().filter_map(|f| f.body().map(<[u8]>::to_vec)).collect())))
         })
         .await
