@@ -149,7 +149,8 @@ fn MessageTable(
     let all_uids = uids.clone();
     let all_selected = move || !all_uids.is_empty() && selected.with(|s| s.len() == all_uids.len());
     let (page, pages, folder) = (list.page, list.pages, list.folder.clone());
-    let title = if search_of(&query.read_untracked()).is_empty() { "Messages" } else { "Résultats de la recherche" };
+    let searching = !search_of(&query.read_untracked()).is_empty();
+    let title = if searching { "Résultats de la recherche" } else { "Messages" };
     let empty = list.messages.is_empty() && list.progress.is_none();
     let progress = list.progress;
     if progress.is_some() {
@@ -161,7 +162,10 @@ fn MessageTable(
         <section class="boite" aria-labelledby="titre-boite">
             <h1 id="titre-boite">
                 {title}
-                <span class="compteur">{if list.complete {
+                <span class="compteur">{if list.complete && searching {
+                    // the folder's unread count says nothing of the results
+                    format!("{} message(s) trouvé(s)", list.total)
+                } else if list.complete {
                     format!("{} message(s), {} non lu(s)", list.total, list.unseen)
                 } else {
                     format!("au moins {} messages trouvés", list.total)
