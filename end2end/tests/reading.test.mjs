@@ -159,6 +159,7 @@ test('a search running out of time shows how far it went, then goes on by itself
   const served = await response.text();
   assert.match(served, /Recherche en cours : 500 messages parcourus sur 1\u202f000…/);
   assert.match(served, /Continuer la recherche/);
+  assert.match(served, /<input name="de" value="\.42@"/, 'the search criteria are in the page as served, before it is interactive');
   // hydrated, it asks again and the server resumes where it stopped, until the whole folder is searched
   await page.locator('.compteur').getByText(`${matching} message(s)`).waitFor();
   assert.equal(await page.getByTestId('recherche-en-cours').count(), 0);

@@ -98,24 +98,26 @@ pub fn MailboxPage() -> impl IntoView {
 fn SearchForm() -> impl IntoView {
     let query = use_query_map();
     let q = move |k: &'static str| query.read().get(k).unwrap_or_default();
+    // in the HTML as served too, so that the search shows before the page is interactive
+    let initial = move |k: &'static str| query.read_untracked().get(k).unwrap_or_default();
     let searching = move || !search_of(&query.read()).is_empty();
     view! {
         <Form method="GET" action="/" attr:class="recherche" attr:role="search">
-            <input type="hidden" name="dossier" prop:value=move || folder_of(&query.read())/>
+            <input type="hidden" name="dossier" value=folder_of(&query.read_untracked()) prop:value=move || folder_of(&query.read())/>
             <label class="champ-principal">
                 <span class="visuellement-cache">"Rechercher dans le texte"</span>
-                <input type="search" name="texte" placeholder="Rechercher dans les messages" prop:value=move || q("texte")/>
+                <input type="search" name="texte" placeholder="Rechercher dans les messages" value=initial("texte") prop:value=move || q("texte")/>
             </label>
             <button type="submit">"Rechercher"</button>
             <details class="criteres" open=searching>
                 <summary>"Plus de critères"</summary>
-                <label>"De "<input name="de" prop:value=move || q("de")/></label>
-                <label>"À "<input name="a" prop:value=move || q("a")/></label>
-                <label>"Objet "<input name="objet" prop:value=move || q("objet")/></label>
-                <label>"Du "<input type="date" name="du" prop:value=move || q("du")/></label>
-                <label>"Au "<input type="date" name="au" prop:value=move || q("au")/></label>
-                <label><input type="checkbox" name="nonlus" value="1" prop:checked=move || !q("nonlus").is_empty()/>" Non lus"</label>
-                <label><input type="checkbox" name="pj" value="1" prop:checked=move || !q("pj").is_empty()/>" Avec pièce jointe"</label>
+                <label>"De "<input name="de" value=initial("de") prop:value=move || q("de")/></label>
+                <label>"À "<input name="a" value=initial("a") prop:value=move || q("a")/></label>
+                <label>"Objet "<input name="objet" value=initial("objet") prop:value=move || q("objet")/></label>
+                <label>"Du "<input type="date" name="du" value=initial("du") prop:value=move || q("du")/></label>
+                <label>"Au "<input type="date" name="au" value=initial("au") prop:value=move || q("au")/></label>
+                <label><input type="checkbox" name="nonlus" value="1" checked=!initial("nonlus").is_empty() prop:checked=move || !q("nonlus").is_empty()/>" Non lus"</label>
+                <label><input type="checkbox" name="pj" value="1" checked=!initial("pj").is_empty() prop:checked=move || !q("pj").is_empty()/>" Avec pièce jointe"</label>
             </details>
             {move || searching().then(|| view! {
                 <a class="effacer" href=urls::folder(&folder_of(&query.read()))>"Effacer la recherche"</a>
