@@ -215,9 +215,8 @@ pub struct TraceReport {
 pub async fn my_mailboxes() -> Result<Vec<MailboxEntry>, WebmailError> {
     let (webmail, request) = crate::backend::from_request().await?;
     // the folder list the page asks for anyway: one LIST for both in a page rendered on the server
-    let (memo, lister, asking) = (request.memo.clone(), webmail.clone(), request.clone());
-    let folders = memo.once("dossiers".into(), async move { lister.list_folders(asking).await }).await?;
-    memo.once("boites".into(), async move { webmail.my_mailboxes(request, folders).await }).await
+    let folders = crate::reading::folders_once(webmail.clone(), request.clone()).await?;
+    request.memo.clone().once("boites".into(), async move { webmail.my_mailboxes(request, folders).await }).await
 }
 
 #[server(endpoint = "membres", input = leptos::server_fn::codec::Json)]

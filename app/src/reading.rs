@@ -232,6 +232,12 @@ pub async fn current_user() -> Result<Option<Me>, WebmailError> {
 #[server(endpoint = "dossiers", input = leptos::server_fn::codec::Json)]
 pub async fn list_folders() -> Result<Vec<Folder>, WebmailError> {
     let (webmail, request) = crate::backend::from_request().await?;
+    folders_once(webmail, request).await
+}
+
+/// The caller's folders, read once per request: the frame's mailboxes are made from the same list.
+#[cfg(feature = "ssr")]
+pub(crate) async fn folders_once(webmail: std::sync::Arc<dyn crate::backend::Webmail>, request: crate::backend::Request) -> Result<Vec<Folder>, WebmailError> {
     request.memo.clone().once("dossiers".into(), async move { webmail.list_folders(request).await }).await
 }
 

@@ -92,8 +92,6 @@ impl PageCache {
     }
 }
 
-
-
 /// Keyword of a message whose read receipt was sent or declined (RFC 3503).
 pub const MDN_SENT: &str = "$MDNSent";
 /// Care-team keywords of organisational mailboxes, shared by all members: taken in charge (by
@@ -242,7 +240,6 @@ impl Reported {
         }
     }
 }
-
 
 fn flags_of(fetch: &async_imap::types::Fetch) -> message::Flags {
     let mut flags = message::Flags::default();
@@ -422,7 +419,7 @@ impl ImapSession {
                 _ => {}
             }
         }
-        self.selected = None;
+        self.resync();
         let started = std::time::Instant::now();
         let mailbox = self.inner.select(folder).await.map_err(|e| match e {
             async_imap::error::Error::No(_) => Error::FolderNotFound,
