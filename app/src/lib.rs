@@ -17,15 +17,25 @@ pub mod urls;
 mod pages;
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::{
     SsrMode,
     components::{ParentRoute, Route, Router, Routes},
     path,
 };
 
+/// Provided by the server for a request that cannot be signed in (it carries no session): its
+/// page is the sign-in page, which works as plain HTML, so the application's code is not sent.
+#[derive(Clone, Copy)]
+pub struct WithoutSession;
+
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let interactive = use_context::<WithoutSession>().is_none();
+    #[cfg(feature = "ssr")]
+    let nonce = leptos::nonce::use_nonce();
+    #[cfg(not(feature = "ssr"))]
+    let nonce = None::<String>;
     view! {
         <!DOCTYPE html>
         <html lang="fr">
@@ -33,9 +43,14 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light"/>
+                <meta name="theme-color" content="#000091"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <link rel="manifest" href="/manifest.webmanifest"/>
+                // installable: the service worker keeps the application shell (public/pwa.js)
+                <script type="module" src="/pwa.js" nonce=nonce></script>
+                <HashedStylesheet options=options.clone() id="leptos"/>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                {interactive.then(|| view! { <HydrationScripts options/> })}
                 <MetaTags/>
             </head>
             <body>
@@ -49,7 +64,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="leptos" href="/pkg/mssante-webmail.css"/>
         <Title formatter=|page: String| {
             if page.is_empty() { "Messagerie MSSanté".to_string() } else { format!("{page} · Messagerie MSSanté") }
         }/>

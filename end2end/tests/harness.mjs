@@ -1,6 +1,6 @@
 // Shared set-up for the browser tests: Debian's Chromium driven by playwright-core, and webmail
 // server processes (the release build) pointed at the running test operator.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -27,7 +27,7 @@ export const newContext = (browser, options = {}) => browser.newContext({ locale
 /** Start a webmail server on `port`; resolves once it answers. */
 export async function startWebmail(port, env = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'mss-webmail-'));
-  const bin = process.env.WEBMAIL_BIN || join(ROOT, 'target/release/server');
+  const bin = env.WEBMAIL_BIN || process.env.WEBMAIL_BIN || join(ROOT, 'target/release/server');
   const child = spawn(bin, [], {
     cwd: ROOT,
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -99,4 +99,13 @@ export async function signIn(page, webmailUrl, rpps = CLAIRE.rpps) {
 export async function waitForHydration(page) {
   await page.waitForFunction(() => performance.getEntriesByType('resource').some((e) => e.name.endsWith('.wasm') && e.responseEnd > 0));
   await page.waitForLoadState('networkidle');
+}
+
+/** Leave messages of `mailbox`'s INBOX unread again, as seeded (the test files that follow count
+ * them); `subjects` are matched as doveadm does (substring). */
+export function markUnreadAgain(mailbox, ...subjects) {
+  const state = process.env.OPERATOR_STATE || '/var/tmp/mssante-operator';
+  for (const subject of subjects) {
+    execFileSync('doveadm', ['-c', `${state}/etc/dovecot/dovecot.conf`, 'flags', 'remove', '-u', mailbox, '\\Seen', 'mailbox', 'INBOX', 'subject', subject], { stdio: 'ignore' });
+  }
 }

@@ -128,9 +128,16 @@ test('an expired token that cannot be renewed ends the session with a French mes
   await page.context().close();
 });
 
-test('pages carry a strict nonce-based CSP and no inline script runs without it', async () => {
-  const response = await fetch(webmail.url);
-  const csp = response.headers.get('content-security-policy');
+test('pages carry a strict nonce-based CSP and no inline script runs without it; the sign-in page loads no application code', async () => {
+  // the sign-in page works as plain HTML: the application's code is not even announced
+  const signInPage = await (await fetch(webmail.url)).text();
+  assert.match(signInPage, /Se connecter avec Pro Santé Connect/);
+  assert.doesNotMatch(signInPage, /\.wasm|modulepreload|\/pkg\/[^"]*\.js/);
+
+  const page = await (await newContext(browser)).newPage();
+  await signIn(page, webmail.url);
+  const response = await page.context().request.get(webmail.url);
+  const csp = response.headers()['content-security-policy'];
   const nonce = csp.match(/'nonce-([^']+)'/)[1];
   assert.doesNotMatch(csp, /'unsafe-inline'|'unsafe-eval'/);
   assert.match(csp, /frame-ancestors 'none'/);
@@ -139,17 +146,33 @@ test('pages carry a strict nonce-based CSP and no inline script runs without it'
   assert.ok(scripts.length > 0);
   for (const tag of scripts) assert.ok(tag.includes(`nonce="${nonce}"`), tag);
   // a fresh nonce per response
-  const again = (await fetch(webmail.url)).headers.get('content-security-policy');
+  const again = (await page.context().request.get(webmail.url)).headers()['content-security-policy'];
   assert.notEqual(again, csp);
+  await page.context().close();
 });
 
-test('the WASM bundle and the other assets are served as compressed at build time, not compressed again on each request', async () => {
-  for (const [file, encoding] of [['mssante-webmail.wasm', 'br'], ['mssante-webmail.js', 'br'], ['mssante-webmail.css', 'gzip']]) {
-    const response = await fetch(`${webmail.url}/pkg/${file}`, { headers: { 'accept-encoding': encoding } });
-    assert.equal(response.status, 200, file);
-    assert.equal(response.headers.get('content-encoding'), encoding, file);
-    const compressed = statSync(join(SITE_ROOT, 'pkg', `${file}.${encoding === 'br' ? 'br' : 'gz'}`)).size;
-    assert.equal(Number(response.headers.get('content-length')), compressed, `${file}: the file made by the build, as it is`);
-    await response.arrayBuffer();
+test('the build\'s files are named by their content, served as compressed at build time and kept a year; pages are never kept', async () => {
+  const page = await (await newContext(browser)).newPage();
+  await signIn(page, webmail.url);
+  const response = await page.context().request.get(webmail.url);
+  assert.equal(response.headers()['cache-control'], 'no-store', 'a page carries mail');
+  const html = await response.text();
+  const files = [...new Set([...html.matchAll(/\/pkg\/([^"?]+)/g)].map((m) => m[1]))].sort();
+  assert.deepEqual(files.map((f) => f.replace(/\.[A-Za-z0-9_-]{10,}\./, '.#.')), ['mssante-webmail.#.css', 'mssante-webmail.#.js', 'mssante-webmail.#.wasm']);
+  for (const file of files) {
+    for (const encoding of ['br', 'gzip']) {
+      const served = await fetch(`${webmail.url}/pkg/${file}`, { headers: { 'accept-encoding': encoding } });
+      assert.equal(served.status, 200, file);
+      assert.equal(served.headers.get('content-encoding'), encoding, file);
+      assert.equal(served.headers.get('cache-control'), 'public, max-age=31536000, immutable', file);
+      const compressed = statSync(join(SITE_ROOT, 'pkg', `${file}.${encoding === 'br' ? 'br' : 'gz'}`)).size;
+      assert.equal(Number(served.headers.get('content-length')), compressed, `${file}: the file made by the build, as it is`);
+      await served.arrayBuffer();
+    }
   }
+  // a name that is not the build's is not kept
+  const missing = await fetch(`${webmail.url}/pkg/mssante-webmail.0000000000000.wasm`);
+  assert.equal(missing.status, 404);
+  assert.equal(missing.headers.get('cache-control'), 'no-store');
+  await page.context().close();
 });

@@ -31,7 +31,8 @@ pub async fn run() -> Result<(), BoxError> {
         )
         .init();
     let config = config::Config::from_env()?;
-    let leptos_options = get_configuration(None)?.leptos_options;
+    let mut leptos_options = get_configuration(None)?.leptos_options;
+    leptos_options.hash_files = http::assets::hashed_build(&leptos_options);
     let addr = leptos_options.site_addr;
     let db = store::open_database(&config.session_db).await?;
     let backend = Arc::new(backend::Backend::build(&config, db.clone()).await?);

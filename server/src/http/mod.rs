@@ -2,9 +2,11 @@
 //! sign-in routes, and the plain endpoints beside the server functions (message parts, uploads,
 //! CSV export, push).
 
+pub mod assets;
 pub mod auth;
 pub mod export;
 pub mod guard;
+pub mod offline;
 pub mod parts;
 pub mod push;
 pub mod security;
@@ -25,6 +27,7 @@ use tower_sessions_sqlx_store::{SqliteStore, sqlx::SqlitePool};
 #[derive(Clone, FromRef)]
 struct AppState {
     leptos_options: LeptosOptions,
+    shell: offline::Shell,
     auth: auth::AuthState,
     backend: Arc<Backend>,
 }
@@ -38,6 +41,9 @@ pub async fn router(config: &Config, leptos_options: LeptosOptions, backend: Arc
     // every server render and server function gets the backend, and every page its CSP nonce
     let context = move || {
         provide_context(webmail.clone());
+        if !has_session_cookie() {
+            provide_context(app::WithoutSession);
+        }
         provide_context(RequestMemo::default());
         if let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<ResponseOptions>()) {
             if let Ok(policy) = security::page_policy(&nonce, &psc_origin).parse() {
@@ -50,7 +56,7 @@ pub async fn router(config: &Config, leptos_options: LeptosOptions, backend: Arc
     store.migrate().await.map_err(|e| Error::Store(e.to_string()))?;
     tokio::spawn(store.clone().continuously_delete_expired(tokio::time::Duration::from_secs(60)));
     let sessions = SessionManagerLayer::new(store)
-        .with_name("mss_session")
+        .with_name(SESSION_COOKIE)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(config.secure_cookies())
@@ -60,10 +66,14 @@ pub async fn router(config: &Config, leptos_options: LeptosOptions, backend: Arc
 
     let state = AppState {
         leptos_options: leptos_options.clone(),
+        shell: offline::Shell::new(&leptos_options),
         auth: auth::AuthState { psc: backend.psc.clone(), sessions: backend.sessions.clone(), imap: backend.imap.clone() },
         backend,
     };
     let routes = generate_route_list(App);
+    let build_files = Router::new()
+        .fallback_service(assets::build_files(&leptos_options))
+        .layer(axum::middleware::from_fn_with_state(leptos_options.hash_files, assets::build_files_caching));
     // one file may be as large as the whole allowance; the endpoint words the refusal
     let upload_limit = config.sending.max_attachment_bytes.max(app::patient::PATIENT_ATTACHMENT_BYTES) as usize + 64 * 1024;
     let guard = guard::Guard { public_url: config.public_url.clone().into(), upload_max: upload_limit };
@@ -71,10 +81,13 @@ pub async fn router(config: &Config, leptos_options: LeptosOptions, backend: Arc
         .route("/auth/login", get(auth::login))
         .route("/auth/callback", get(auth::callback))
         .route("/auth/logout", post(auth::logout))
+        .route("/sw.js", get(offline::service_worker))
+        .route(offline::OFFLINE_PATH, get(offline::offline_page))
         .route("/messages/contenu", get(parts::html))
         .route("/messages/piece", get(parts::attachment))
         .route("/evenements", get(push::events))
         .route("/boites/traces.csv", get(export::traces_csv))
+        .nest_service(&format!("/{}", leptos_options.site_pkg_dir), build_files)
         .route(guard::UPLOAD_PATH, post(upload::upload).layer(axum::extract::DefaultBodyLimit::max(upload_limit)))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = leptos_options.clone();
@@ -89,6 +102,18 @@ pub async fn router(config: &Config, leptos_options: LeptosOptions, backend: Arc
     for layer in security::layers(config.secure_cookies()) {
         router = router.layer(layer);
     }
-    // brotli/gzip for pages and the WASM bundle (server-sent events are left uncompressed)
+    // brotli/gzip for pages and answers (the build's files come precompressed; server-sent
+    // events are left uncompressed)
     Ok(router.layer(tower_http::compression::CompressionLayer::new()))
 }
+
+/// Whether the request being rendered carries the session cookie (without it, nobody is signed in).
+fn has_session_cookie() -> bool {
+    use_context::<axum::http::request::Parts>().is_some_and(|parts| {
+        parts.headers.get_all(axum::http::header::COOKIE).iter().filter_map(|v| v.to_str().ok()).any(|cookies| {
+            cookies.split(';').any(|c| c.trim_start().split_once('=').is_some_and(|(name, _)| name == SESSION_COOKIE))
+        })
+    })
+}
+
+const SESSION_COOKIE: &str = "mss_session";

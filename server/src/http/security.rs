@@ -10,7 +10,8 @@ pub fn page_policy(nonce: &str, psc_origin: &str) -> String {
     format!(
         "default-src 'none'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
          style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; frame-src 'self'; \
-         form-action 'self' {psc_origin}; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+         manifest-src 'self'; worker-src 'self'; form-action 'self' {psc_origin}; frame-ancestors 'none'; base-uri 'none'; \
+         object-src 'none'"
     )
 }
 
@@ -38,14 +39,12 @@ pub fn layers(https: bool) -> Vec<SetResponseHeaderLayer<HeaderValue>> {
 }
 
 /// Pages and answers carry mail: no browser or proxy keeps them (`no-store` unless a response
-/// says otherwise). Only the static assets may be kept.
+/// says otherwise: only the static files do, see `assets`).
 pub async fn no_store(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
-    let path = request.uri().path();
-    let asset = path.starts_with("/pkg/") || path == "/favicon.svg";
+    let public = super::assets::is_public_file(request.uri().path());
     let mut response = next.run(request).await;
-    if !asset {
-        response.headers_mut().entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
-    }
+    let policy = if public && response.status().is_success() { super::assets::PUBLIC_POLICY } else { "no-store" };
+    response.headers_mut().entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static(policy));
     response
 }
 
