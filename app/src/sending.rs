@@ -21,6 +21,9 @@ pub fn too_many_recipients(count: usize) -> Option<String> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ComposeStart {
     New,
+    /// A new message written while reading this folder: from its organisational mailbox, when the
+    /// folder is one's and the user may send as it.
+    NewIn(String),
     /// A new message to this address (« Écrire » in the directory).
     To(String),
     Reply { folder: String, uid: u32, all: bool },

@@ -42,6 +42,14 @@ pub fn compose(from: Option<(ComposeFrom, &str, u32)>) -> String {
     format!("/ecrire?dossier={}&{key}={uid}{all}", encode(folder))
 }
 
+/// A new message written while reading `folder` (from its organisational mailbox, if it is one's).
+pub fn compose_in(folder: &str) -> String {
+    match crate::organisation::mailbox_of(folder) {
+        Some(_) => format!("/ecrire?dossier={}", encode(folder)),
+        None => "/ecrire".into(),
+    }
+}
+
 /// A new message to `address`.
 pub fn write_to(address: &str) -> String {
     format!("/ecrire?a={}", encode(address))

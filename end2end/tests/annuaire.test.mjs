@@ -92,6 +92,9 @@ test('the annuaire page filters by profession and département on a phone, and �
   const page = await (await newContext(run.browser, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })).newPage();
   const problems = watchProblems(page, run.webmail.url);
   await signIn(page, run.webmail.url, SOPHIE);
+  await waitForHydration(page);
+  // on a phone the link waits in the menu
+  await page.getByRole('button', { name: /^Menu/ }).click();
   await page.getByRole('link', { name: 'Annuaire' }).click();
   await page.getByRole('heading', { name: 'Annuaire santé' }).waitFor();
   await page.getByLabel('Profession').selectOption('Infirmier');

@@ -1,7 +1,7 @@
 //! A health document of an IHE XDM archive, readable in the webmail (SC.CDA/VISU): its PDF version
 //! first when it has one, else the CDA header and the level-3 narrative built as our own elements.
 
-use super::frame::{Problem, folder_of};
+use super::frame::{PageProblem, folder_of};
 use crate::documents::{Block, HealthDocument, Section, Span, read_document};
 use crate::error::WebmailError;
 use crate::urls;
@@ -35,7 +35,7 @@ pub fn DocumentPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match document.await {
                     Ok(document) => view! { <DocumentBody document/> }.into_any(),
-                    Err(error) => view! { <Problem error/> }.into_any(),
+                    Err(error) => view! { <PageProblem title="Document indisponible" error/> }.into_any(),
                 }
             })}
         </Suspense>
@@ -112,7 +112,7 @@ fn block(block: Block) -> AnyView {
         Block::List { ordered: true, items } => view! { <ol>{items.into_iter().map(|i| view! { <li>{spans(i)}</li> }).collect_view()}</ol> }.into_any(),
         Block::List { ordered: false, items } => view! { <ul>{items.into_iter().map(|i| view! { <li>{spans(i)}</li> }).collect_view()}</ul> }.into_any(),
         Block::Table { caption, head, rows } => view! {
-            <div class="tableau-document">
+            <div class="tableau-document" tabindex="0" role="region" aria-label="Tableau, défilement horizontal">
                 <table>
                     {(!caption.is_empty()).then(|| view! { <caption>{caption}</caption> })}
                     <thead>{head.into_iter().map(|r| view! { <tr>{r.into_iter().map(|c| view! { <th scope="col">{c}</th> }).collect_view()}</tr> }).collect_view()}</thead>

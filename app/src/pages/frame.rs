@@ -34,14 +34,20 @@ pub fn SignedIn() -> impl IntoView {
             {move || Suspend::new(async move {
                 match me.await {
                     Ok(Some(me)) => view! {
-                        <Header me/>
-                        <div class="espace">
-                            <Folders/>
-                            <main id="contenu"><Outlet/></main>
+                        // the browser's own jump (not the router's), which moves the focus too
+                        <a class="evitement" href="#contenu" rel="external">"Aller au contenu"</a>
+                        // shown by public/pwa.js when a new version has been deployed
+                        <div id="nouvelle-version" class="bandeau-info nouvelle-version" role="status" hidden>
+                            "Une nouvelle version de la messagerie est disponible. "
+                            <button type="button">"Recharger"</button>
+                        </div>
+                        <div class="cadre">
+                            <Header me/>
+                            <main id="contenu" tabindex="-1"><Outlet/></main>
                         </div>
                     }.into_any(),
                     Ok(None) => view! { <SignInPage/> }.into_any(),
-                    Err(e) => view! { <main id="contenu"><Problem error=e/></main> }.into_any(),
+                    Err(e) => view! { <main id="contenu"><PageProblem title="Messagerie indisponible" error=e/></main> }.into_any(),
                 }
             })}
         </Suspense>
@@ -101,24 +107,94 @@ fn MailboxSwitcher() -> impl IntoView {
     }
 }
 
+/// The top bar, and the drawer with the account and the folders. On a phone the bar is one compact
+/// row and the drawer a popover opened by « Menu » (native HTML: it works before hydration and
+/// without JavaScript); on a desktop the drawer's parts take their places in the frame's grid.
+/// After moving to another page in place, the focus would stay on the link that is gone (the
+/// page's start, for a screen reader or the keyboard): it goes to the new content instead, unless
+/// the page put it somewhere itself (a reply's text).
+fn focus_content_after_navigation() {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let location = leptos_router::hooks::use_location();
+        let refocus = || {
+            let document = web_sys::window().and_then(|w| w.document());
+            let lost = document.as_ref().and_then(|d| d.active_element()).is_none_or(|e| e.tag_name() == "BODY");
+            let main = document.and_then(|d| d.get_element_by_id("contenu")).and_then(|m| m.dyn_into::<web_sys::HtmlElement>().ok());
+            if let (true, Some(main)) = (lost, main) {
+                let _ = main.focus();
+            }
+        };
+        Effect::new(move |previous: Option<String>| {
+            let path = location.pathname.get();
+            if previous.is_some_and(|p| p != path) {
+                // once the new page has replaced the old one
+                set_timeout(refocus, std::time::Duration::ZERO);
+            }
+            path
+        });
+    }
+}
+
 #[component]
 fn Header(me: Me) -> impl IntoView {
     // only once someone is signed in
     listen_for_new_mail(expect_context());
+    focus_content_after_navigation();
+    let query = use_query_map();
+    let search = move || format!("{}#recherche", urls::folder(&folder_of(&query.read())));
     view! {
         <header class="bandeau">
-            <a class="marque" href="/">"Messagerie "<strong>"MSSanté"</strong></a>
-            <a class="ecrire" href=urls::compose(None)>"Écrire"</a>
-            <a class="lien-annuaire" href=urls::annuaire()>"Annuaire"</a>
-            <MailboxSwitcher/>
-            <div class="utilisateur">
-                <span class="nom" data-testid="utilisateur">{me.display_name}</span>
-                <span class="details">{me.professional_id}" · "{me.mailbox}</span>
-            </div>
-            <form method="post" action="/auth/logout" class="deconnexion">
-                <button type="submit">"Se déconnecter"</button>
-            </form>
+            <button type="button" class="menu icone-bouton" popovertarget="tiroir" aria-label="Menu : dossiers et compte">
+                <Icon path="M4 6h16M4 12h16M4 18h16"/>
+            </button>
+            <a class="marque" href="/"><span class="long">"Messagerie "</span><strong>"MSSanté"</strong></a>
+            <a class="loupe icone-bouton" href=search aria-label="Rechercher">
+                <Icon path="M10.5 4a6.5 6.5 0 1 0 0 13a6.5 6.5 0 0 0 0-13zM15.5 15.5L20 20"/>
+            </a>
+            <a class="ecrire" href=move || urls::compose_in(&folder_of(&query.read())) data-raccourci="ecrire">"Écrire"</a>
         </header>
+        <super::shortcuts::ShortcutsHelp/>
+        <aside id="tiroir" class="tiroir" aria-label="Compte et dossiers" popover="auto" on:click=close_drawer_on_link>
+            <div class="compte">
+                <div class="utilisateur">
+                    <span class="nom" data-testid="utilisateur">{me.display_name}</span>
+                    <span class="details">{me.professional_id}" · "{me.mailbox}</span>
+                </div>
+                <MailboxSwitcher/>
+                <a class="lien-annuaire" href=urls::annuaire()>"Annuaire"</a>
+                <form method="post" action="/auth/logout" class="deconnexion">
+                    <button type="submit">"Se déconnecter"</button>
+                </form>
+            </div>
+            <Folders/>
+        </aside>
+    }
+}
+
+/// A link followed inside the drawer navigates in place (no page load): close the drawer too.
+fn close_drawer_on_link(ev: leptos::ev::MouseEvent) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let on_link = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).is_some_and(|e| e.closest("a").ok().flatten().is_some());
+        if let Some(drawer) = ev.current_target().and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()).filter(|_| on_link) {
+            // not open (the desktop layout): nothing to close, and the error says so
+            let _ = drawer.hide_popover();
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = ev;
+}
+
+/// A line icon (inline SVG: nothing fetched, no emoji font); the control carries the label.
+#[component]
+fn Icon(path: &'static str) -> impl IntoView {
+    view! {
+        <svg aria-hidden="true" viewBox="0 0 24 24" width="24" height="24">
+            <path d=path fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"/>
+        </svg>
     }
 }
 
@@ -193,6 +269,16 @@ pub(crate) fn Problem(error: WebmailError) -> impl IntoView {
     }
 }
 
+/// A page that could not be shown: its title and heading say so, then why.
+#[component]
+pub(crate) fn PageProblem(title: &'static str, error: WebmailError) -> impl IntoView {
+    view! {
+        <Title text=title/>
+        <h1 class="titre-probleme">{title}</h1>
+        <Problem error/>
+    }
+}
+
 #[component]
 pub fn NotFound() -> impl IntoView {
     #[cfg(feature = "ssr")]
@@ -201,7 +287,11 @@ pub fn NotFound() -> impl IntoView {
     }
     view! {
         <Title text="Page introuvable"/>
-        <main id="contenu"><p class="alerte">"Cette page n'existe pas."</p><a href="/">"Retour à la boîte de réception"</a></main>
+        <main id="contenu">
+            <h1 class="titre-probleme">"Page introuvable"</h1>
+            <p class="alerte">"Cette page n'existe pas."</p>
+            <a href="/">"Retour à la boîte de réception"</a>
+        </main>
     }
 }
 

@@ -1,7 +1,8 @@
 //! Folder lists: search, pages of messages, selection and actions, the organisational bar.
 
+use super::early_input;
 use super::markers::{PatientMark, RowDocuments};
-use super::frame::{Changes, Mailboxes, Problem, folder_of};
+use super::frame::{Changes, Mailboxes, PageProblem, Problem, folder_of};
 use super::organisation::OrganisationNav;
 use crate::error::WebmailError;
 use crate::format;
@@ -87,7 +88,7 @@ pub fn MailboxPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match list.await {
                     Ok(list) => view! { <MessageTable list selected act/> }.into_any(),
-                    Err(error) => view! { <Problem error/> }.into_any(),
+                    Err(error) => view! { <PageProblem title="Messages indisponibles" error/> }.into_any(),
                 }
             })}
         </Transition>
@@ -102,7 +103,7 @@ fn SearchForm() -> impl IntoView {
     let initial = move |k: &'static str| query.read_untracked().get(k).unwrap_or_default();
     let searching = move || !search_of(&query.read()).is_empty();
     view! {
-        <Form method="GET" action="/" attr:class="recherche" attr:role="search">
+        <Form method="GET" action="/" attr:class="recherche" attr:role="search" attr:id="recherche">
             <input type="hidden" name="dossier" value=folder_of(&query.read_untracked()) prop:value=move || folder_of(&query.read())/>
             <label class="champ-principal">
                 <span class="visuellement-cache">"Rechercher dans le texte"</span>
@@ -146,6 +147,8 @@ fn MessageTable(
 ) -> impl IntoView {
     let query = use_query_map();
     let uids: Vec<u32> = list.messages.iter().map(|m| m.uid).collect();
+    // boxes ticked in the page as served, before it was interactive, stay ticked
+    selected.update_untracked(|s| s.extend(early_input::ticked("input.choix").iter().filter_map(|uid| uid.parse::<u32>().ok())));
     // forget selections that are not on this page any more
     selected.update_untracked(|s| s.retain(|uid| uids.contains(uid)));
     let all_uids = uids.clone();
@@ -187,9 +190,11 @@ fn MessageTable(
                     let class = if m.seen { "message lu" } else { "message non-lu" };
                     view! {
                         <li class=class class:suivi=m.flagged>
-                            <input type="checkbox" class="choix" aria-label=format!("Sélectionner « {} »", m.subject)
-                                prop:checked=move || selected.with(|s| s.contains(&uid))
-                                on:change=move |_| selected.update(|s| if !s.remove(&uid) { s.insert(uid); })/>
+                            <label class="case">
+                                <input type="checkbox" class="choix" value=uid aria-label=format!("Sélectionner « {} »", m.subject)
+                                    prop:checked=move || selected.with(|s| s.contains(&uid))
+                                    on:change=move |_| selected.update(|s| if !s.remove(&uid) { s.insert(uid); })/>
+                            </label>
                             <a href=if m.draft { urls::compose(Some((ComposeFrom::Draft, &folder, uid))) } else { urls::message(&folder, uid) }>
                                 {match m.patient {
                                     Some(patient) => view! { <span class="expediteur de-patient"><PatientMark patient/></span> }.into_any(),
@@ -240,7 +245,7 @@ fn Toolbar(
         view! { <button type="button" disabled=none on:click=move |_| run(action.clone())>{label}</button> }
     };
     view! {
-        <div class="actions" role="toolbar" aria-label="Actions sur la sélection">
+        <div class="actions" class:vide=none role="toolbar" aria-label="Actions sur la sélection">
             <label class="tout">
                 <input type="checkbox" aria-label="Tout sélectionner" prop:checked=move || all_selected.get()
                     on:change=move |_| {
@@ -253,7 +258,7 @@ fn Toolbar(
             {button("Suivre", MessageAction::Flag)}
             {button("Ne plus suivre", MessageAction::Unflag)}
             <MoveTo folder=folder.get_value() disabled=Signal::derive(none) on_move=Callback::new(move |target| run(MessageAction::Move(target)))/>
-            <button type="button" class="supprimer" disabled=none on:click=move |_| run(MessageAction::Delete)>"Supprimer"</button>
+            <button type="button" class="supprimer" disabled=none on:click=move |_| run(MessageAction::Delete) data-raccourci="supprimer">"Supprimer"</button>
         </div>
     }
 }

@@ -1,7 +1,7 @@
 //! Reading one message: header, sanitised HTML frame, attachments and IHE XDM documents, read
 //! receipt consent.
 
-use super::frame::{Problem, folder_of};
+use super::frame::{PageProblem, Problem, folder_of};
 use super::markers::{DocumentMark, PatientMark};
 use crate::error::WebmailError;
 use super::mailbox::{MoveTo, message_action};
@@ -34,12 +34,12 @@ pub fn MessagePage() -> impl IntoView {
         },
     );
     view! {
-        <nav class="retour"><a href=move || urls::folder(&folder_of(&query.read()))>"← Retour à la liste"</a></nav>
+        <nav class="retour"><a href=move || urls::folder(&folder_of(&query.read())) data-raccourci="retour">"← Retour à la liste"</a></nav>
         <Suspense fallback=|| view! { <p class="chargement">"Ouverture du message…"</p> }>
             {move || Suspend::new(async move {
                 match message.await {
                     Ok(message) => view! { <MessageBody message/> }.into_any(),
-                    Err(error) => view! { <Problem error/> }.into_any(),
+                    Err(error) => view! { <PageProblem title="Message indisponible" error/> }.into_any(),
                 }
             })}
         </Suspense>
@@ -115,10 +115,15 @@ fn MessageBody(message: MessageView) -> impl IntoView {
         <Title text=message.subject.clone()/>
         <article class="lecture">
             <h1 data-testid="objet">{message.subject}</h1>
-            <div class="actions" role="toolbar" aria-label="Actions sur le message">
-                <a class="bouton" href=urls::compose(Some((ComposeFrom::Reply, &message.folder, uid)))>"Répondre"</a>
-                <a class="bouton" href=urls::compose(Some((ComposeFrom::ReplyAll, &message.folder, uid)))>"Répondre à tous"</a>
-                <a class="bouton" href=urls::compose(Some((ComposeFrom::Forward, &message.folder, uid)))>"Transférer"</a>
+            // on a phone the first four stay at the bottom of the screen
+            <div class="actions actions-message" role="toolbar" aria-label="Actions sur le message">
+                <div class="principales">
+                    <a class="bouton" href=urls::compose(Some((ComposeFrom::Reply, &message.folder, uid))) data-raccourci="repondre">"Répondre"</a>
+                    <a class="bouton" href=urls::compose(Some((ComposeFrom::ReplyAll, &message.folder, uid))) data-raccourci="repondre-tous">"Répondre à tous"</a>
+                    <a class="bouton" href=urls::compose(Some((ComposeFrom::Forward, &message.folder, uid))) data-raccourci="transferer">"Transférer"</a>
+                    <button type="button" class="supprimer" on:click=leaves(MessageAction::Delete) data-raccourci="supprimer">"Supprimer"</button>
+                </div>
+                <div class="secondaires">
                 <button type="button" on:click=leaves(MessageAction::MarkUnread)>"Marquer non lu"</button>
                 <button type="button" on:click=toggle_flag aria-pressed=move || flagged.get().to_string()>
                     {move || if flagged.get() { "Ne plus suivre" } else { "Suivre" }}
@@ -130,7 +135,7 @@ fn MessageBody(message: MessageView) -> impl IntoView {
                 })}
                 <MoveTo folder=message.folder.clone() disabled=Signal::derive(|| false)
                     on_move=Callback::new(move |target| run.read_value()(MessageAction::Move(target)))/>
-                <button type="button" class="supprimer" on:click=leaves(MessageAction::Delete)>"Supprimer"</button>
+                </div>
             </div>
             {move || act.value().get().and_then(Result::err).map(|error| view! { <Problem error/> })}
             {message.receipt_requested.then(|| view! { <ReceiptRequest folder=message.folder.clone() uid/> })}

@@ -4,11 +4,13 @@
 pub(crate) mod annuaire;
 pub(crate) mod compose;
 pub(crate) mod document;
+pub(crate) mod early_input;
 pub(crate) mod frame;
 pub(crate) mod mailbox;
 pub(crate) mod markers;
 pub(crate) mod message;
 pub(crate) mod organisation;
+pub(crate) mod shortcuts;
 
 pub use annuaire::AnnuairePage;
 pub use compose::ComposePage;

@@ -35,6 +35,7 @@ pub fn MembersPage() -> impl IntoView {
     let changed = RwSignal::new(0u32);
     let list = Resource::new(move || (mailbox.get(), changed.get()), |(mailbox, _)| members(mailbox));
     let save = Action::new(move |(member, rights): &(String, Rights)| set_rights(mailbox.get_untracked(), member.clone(), *rights));
+    let revoked = RwSignal::new(None::<Revoked>);
     Effect::new(move |_| {
         if matches!(save.value().get(), Some(Ok(()))) {
             changed.update(|n| *n += 1);
@@ -46,6 +47,15 @@ pub fn MembersPage() -> impl IntoView {
             <h1>"Membres et droits — "{move || mailbox.get()}</h1>
             <p class="aide">"Les droits sont appliqués par votre opérateur MSSanté (ACL IMAP). Un accès retiré l'est immédiatement, y compris pour une session ouverte."</p>
             {move || save.value().get().and_then(Result::err).map(|error| view! { <Problem error/> })}
+            {move || revoked.get().map(|r| view! {
+                <div class="bandeau-info" role="status" data-testid="acces-retire">
+                    {format!("L'accès de {} a été retiré. ", r.who)}
+                    <button type="button" on:click=move |_| {
+                        save.dispatch((r.address.clone(), r.rights));
+                        revoked.set(None);
+                    }>"Annuler"</button>
+                </div>
+            })}
             <Transition fallback=|| view! { <p class="chargement">"Chargement des membres…"</p> }>
                 {move || Suspend::new(async move {
                     match list.await {
@@ -54,7 +64,7 @@ pub fn MembersPage() -> impl IntoView {
                                 <thead><tr><th scope="col">"Membre"</th>
                                     {Rights::LABELS.iter().map(|l| view! { <th scope="col">{*l}</th> }).collect_view()}
                                     <th scope="col"><span class="visuellement-cache">"Actions"</span></th></tr></thead>
-                                <tbody>{list.into_iter().map(|m| view! { <MemberRow m save/> }).collect_view()}</tbody>
+                                <tbody>{list.into_iter().map(|m| view! { <MemberRow m save revoked/> }).collect_view()}</tbody>
                             </table>
                         }.into_any(),
                         Err(error) => view! { <Problem error/> }.into_any(),
@@ -66,8 +76,17 @@ pub fn MembersPage() -> impl IntoView {
     }
 }
 
+/// A member whose access was just removed, with what they held: « Annuler » gives it back.
+#[derive(Clone)]
+struct Revoked {
+    who: String,
+    address: String,
+    rights: Rights,
+}
+
 #[component]
-fn MemberRow(m: Member, save: Action<(String, Rights), Result<(), crate::error::WebmailError>>) -> impl IntoView {
+fn MemberRow(m: Member, save: Action<(String, Rights), Result<(), crate::error::WebmailError>>, revoked: RwSignal<Option<Revoked>>) -> impl IntoView {
+    let before = m.rights;
     let held = RwSignal::new(m.rights.as_array());
     let address = StoredValue::new(m.address.clone());
     let who = if m.name.is_empty() { m.address.clone() } else { format!("{} ({})", m.name, m.address) };
@@ -81,7 +100,13 @@ fn MemberRow(m: Member, save: Action<(String, Rights), Result<(), crate::error::
             }).collect_view()}
             <td class="actions-membre">
                 <button type="button" on:click=move |_| { save.dispatch((address.get_value(), Rights::from_array(held.get_untracked()))); }>"Enregistrer"</button>
-                <button type="button" class="supprimer" on:click=move |_| { save.dispatch((address.get_value(), Rights::default())); }>"Retirer l'accès"</button>
+                <button type="button" class="supprimer" on:click={
+                    let who = who.clone();
+                    move |_| {
+                        revoked.set(Some(Revoked { who: who.clone(), address: address.get_value(), rights: before }));
+                        save.dispatch((address.get_value(), Rights::default()));
+                    }
+                }>"Retirer l'accès"</button>
             </td>
         </tr>
     }
@@ -209,7 +234,8 @@ fn TraceView(report: TraceReport) -> impl IntoView {
                 }).collect_view()}
             </svg>
         </figure>
-        <div class="table-defilante">
+        // keyboard users can scroll it too (it is wider than a phone)
+        <div class="table-defilante" tabindex="0" role="region" aria-label="Traces, défilement horizontal">
             <table class="traces" data-testid="traces">
                 <thead><tr>
                     <th scope="col">"N°"</th><th scope="col">"Date"</th><th scope="col">"Membre"</th><th scope="col">"Action"</th>

@@ -230,6 +230,10 @@ impl Backend {
 
     pub(super) async fn compose(&self, caller: &Caller, start: ComposeStart) -> Result<Compose, Error> {
         let me = caller.identity.mailbox.clone();
+        let reading = match &start {
+            ComposeStart::NewIn(folder) | ComposeStart::Reply { folder, .. } | ComposeStart::Forward { folder, .. } => Some(folder.clone()),
+            ComposeStart::New | ComposeStart::To(_) | ComposeStart::Draft { .. } => None,
+        };
         let original = |folder: &str, uid: u32| {
             let (folder, me) = (folder.to_string(), me.clone());
             async move {
@@ -242,7 +246,7 @@ impl Backend {
             }
         };
         let draft = match start {
-            ComposeStart::New => Draft { id: compose::new_message_id(&me), ..Draft::default() },
+            ComposeStart::New | ComposeStart::NewIn(_) => Draft { id: compose::new_message_id(&me), ..Draft::default() },
             // only something shaped like an address is put in: its chip is then checked as any other
             ComposeStart::To(address) => {
                 let address = address.trim().to_lowercase();
@@ -268,9 +272,16 @@ impl Backend {
                 draft
             }
         };
-        let draft = self.sending.issued(&me, draft);
+        let mut draft = self.sending.issued(&me, draft);
         let mut senders = vec![me.clone()];
         senders.extend(self.mailboxes(caller).await?.into_iter().filter(|m| m.organisational && m.rights.send_as).map(|m| m.address));
+        // written from the organisational mailbox being read, when the user may send as it
+        if draft.from.is_empty() {
+            let org = reading.as_deref().and_then(app::organisation::mailbox_of);
+            if let Some(org) = org.and_then(|org| senders.iter().skip(1).find(|s| s.eq_ignore_ascii_case(org))) {
+                draft.from = org.clone();
+            }
+        }
         Ok(Compose {
             draft,
             from: me,

@@ -3,7 +3,8 @@
 //! in this tab while the server cannot be reached), and send.
 
 use crate::format;
-use super::frame::Problem;
+use super::early_input;
+use super::frame::{PageProblem, Problem};
 use crate::sending::{
     Compose, ComposeStart, Draft, Upload, discard_draft, is_patient, send_message, start_compose,
 };
@@ -29,6 +30,8 @@ fn start_of(query: &ParamsMap) -> ComposeStart {
         ComposeStart::Draft { folder, uid }
     } else if let Some(address) = query.get("a").filter(|a| !a.is_empty()) {
         ComposeStart::To(address)
+    } else if let Some(folder) = query.get("dossier").filter(|f| !f.is_empty()) {
+        ComposeStart::NewIn(folder)
     } else {
         ComposeStart::New
     }
@@ -45,7 +48,7 @@ pub fn ComposePage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match start.await {
                     Ok(compose) => view! { <ComposeForm compose/> }.into_any(),
-                    Err(error) => view! { <Problem error/> }.into_any(),
+                    Err(error) => view! { <PageProblem title="Écriture impossible" error/> }.into_any(),
                 }
             })}
         </Suspense>
@@ -57,6 +60,12 @@ fn ComposeForm(compose: Compose) -> impl IntoView {
     let Compose { draft, from, senders, max_attachment_bytes, max_patient_attachment_bytes } = compose;
     let state = DraftState::new(draft, from.clone());
     let DraftState { id, to, cc, bcc, subject, body, attachments, receipt, close_exchange, .. } = state;
+    // typed in the page as served, before it was interactive: kept, not wiped by hydration
+    for (name, field) in [("objet", subject), ("corps", body)] {
+        if let Some(typed) = early_input::typed(name) {
+            field.set(typed);
+        }
+    }
     let current = Memo::new(move |_| state.draft());
     let restore = move |d: Draft| state.restore(d);
 
@@ -78,6 +87,22 @@ fn ComposeForm(compose: Compose) -> impl IntoView {
         if let Some(Ok(())) = discard.value().get() {
             kept::clear();
             navigate("/", Default::default());
+        }
+    });
+
+    // a reply starts with the cursor in the text, above the quoted message
+    let text = NodeRef::<leptos::html::Textarea>::new();
+    let replying = matches!(start_of(&use_query_map().read_untracked()), ComposeStart::Reply { .. });
+    Effect::new(move |_| {
+        if let (true, Some(text)) = (replying, text.get()) {
+            // once it is in the document (a detached field takes no focus)
+            set_timeout(
+                move || {
+                    let _ = text.focus();
+                    let _ = text.set_selection_range(0, 0);
+                },
+                std::time::Duration::ZERO,
+            );
         }
     });
 
@@ -111,7 +136,7 @@ fn ComposeForm(compose: Compose) -> impl IntoView {
             </label>
             <label class="champ corps-redaction">
                 <span class="visuellement-cache">"Message"</span>
-                <textarea name="corps" rows="14" prop:value=body on:input=move |ev| body.set(event_target_value(&ev))></textarea>
+                <textarea name="corps" rows="14" node_ref=text prop:value=body on:input=move |ev| body.set(event_target_value(&ev))></textarea>
             </label>
             <Attachments attachments uploading
                 max_bytes=Signal::derive(move || if has_patient() { max_patient_attachment_bytes } else { max_attachment_bytes })/>

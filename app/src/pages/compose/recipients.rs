@@ -6,9 +6,43 @@ use super::state::{Chip, chips};
 use crate::directory::{Correspondent, MIN_QUERY_CHARS, suggest_correspondents};
 use leptos::prelude::*;
 
-/// "a@x, b@y; c@z" → the addresses in it.
+/// What was typed or pasted → the addresses in it. Entries are separated by `,`, `;` or a line
+/// break outside quotes and angle brackets (`"GARNIER, Marc" <m@x>` is one entry).
 fn split_addresses(text: &str) -> Vec<String> {
-    text.split([',', ';', ' ', '\n']).map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
+    let mut entries = vec![String::new()];
+    let (mut quoted, mut angled) = (false, false);
+    for c in text.chars() {
+        match c {
+            '"' if !angled => quoted = !quoted,
+            '<' if !quoted => angled = true,
+            '>' if !quoted => angled = false,
+            ',' | ';' | '\n' | '\r' if !quoted && !angled => {
+                entries.push(String::new());
+                continue;
+            }
+            _ => {}
+        }
+        entries.last_mut().expect("never empty").push(c);
+    }
+    entries.iter().flat_map(|entry| addresses_in(entry)).collect()
+}
+
+/// One entry: `Dr Marc GARNIER <m@x>` → the address in angle brackets; `a@x b@y` → its words
+/// holding an `@`; anything else as typed, so that its chip says why it is refused.
+fn addresses_in(entry: &str) -> Vec<String> {
+    let entry = entry.trim();
+    if let Some((_, rest)) = entry.rsplit_once('<') {
+        let inside = rest.split('>').next().unwrap_or_default().trim();
+        if !inside.is_empty() {
+            return vec![inside.to_string()];
+        }
+    }
+    let words: Vec<String> = entry.split_whitespace().filter(|w| w.contains('@')).map(|w| w.trim_matches(['"', '(', ')']).to_string()).collect();
+    match (words.is_empty(), entry.is_empty()) {
+        (false, _) => words,
+        (true, false) => vec![entry.to_string()],
+        (true, true) => vec![],
+    }
 }
 
 /// What is asked of the directory for this text: the part after the last comma or semicolon,
@@ -29,12 +63,15 @@ pub fn RecipientField(
     added: Callback<Vec<String>>,
     confirmed: RwSignal<Vec<String>>,
 ) -> impl IntoView {
-    let text = RwSignal::new(String::new());
+    // what was typed before the page was interactive stays in the field
+    let text = RwSignal::new(crate::pages::early_input::typed(name).unwrap_or_default());
     let suggestions = RwSignal::new(Vec::<Correspondent>::new());
     let active = RwSignal::new(None::<usize>);
     let notice = RwSignal::new(None::<String>);
     // the number of the latest question: older answers are not shown
     let asked = StoredValue::new(0u64);
+    // the next input event is a paste
+    let pasted = StoredValue::new(false);
     let add = move |new: Vec<String>| {
         let new: Vec<String> =
             new.into_iter().filter(|a| !list.with_untracked(|l| l.iter().any(|c| c.address.eq_ignore_ascii_case(a)))).collect();
@@ -132,7 +169,10 @@ pub fn RecipientField(
                     on:input=move |ev| {
                         let value = event_target_value(&ev);
                         // a space ends an address, not a name (« dub card » is one search)
-                        let ends = value.ends_with([',', ';']) || (value.ends_with(' ') && value.trim_end().rsplit([',', ';', ' ']).next().is_some_and(|w| w.contains('@')));
+                        let ends = value.ends_with([',', ';']) || (value.ends_with(' ') && value.trim_end().rsplit([',', ';', ' ']).next().is_some_and(|w| w.contains('@')))
+                            // a pasted list (« Dr Marc GARNIER <m@x>; … ») becomes its chips at once
+                            || (pasted.get_value() && value.contains('@'));
+                        pasted.set_value(false);
                         text.set(value.clone());
                         notice.set(None);
                         if ends {
@@ -143,6 +183,7 @@ pub fn RecipientField(
                             close()
                         }
                     }
+                    on:paste=move |_| pasted.set_value(true)
                     on:keydown=move |ev| {
                         let count = suggestions.with_untracked(Vec::len);
                         match ev.key().as_str() {
@@ -231,5 +272,18 @@ mod tests {
         assert_eq!(directory_query("d"), None);
         assert_eq!(directory_query("claire.dubois@hop"), None);
         assert_eq!(split_addresses("a@b.fr; c@d.fr, e@f.fr"), ["a@b.fr", "c@d.fr", "e@f.fr"]);
+    }
+
+    #[test]
+    fn a_pasted_list_gives_one_address_per_entry() {
+        let marc = "marc.garnier@cabinet-demo.mssante.fr";
+        assert_eq!(split_addresses(&format!("Dr Marc GARNIER <{marc}>")), [marc]);
+        assert_eq!(
+            split_addresses(&format!("\"GARNIER, Marc\" <{marc}>;\nClaire DUBOIS <claire.dubois@hopital-demo.mssante.fr>\r\nx@y.fr z@w.fr")),
+            [marc, "claire.dubois@hopital-demo.mssante.fr", "x@y.fr", "z@w.fr"]
+        );
+        // a name left in the field is one refused chip, not one per word
+        assert_eq!(split_addresses("dub card, "), ["dub card"]);
+        assert_eq!(split_addresses(" ; ,"), Vec::<String>::new());
     }
 }
