@@ -50,9 +50,14 @@ for (const [size, options] of Object.entries(SIZES)) {
     await page.getByRole('link', { name: /CR d'examens biologiques VIDAL Hélène/ }).click();
     await page.getByTestId('xdm').waitFor();
     await check('message');
+    // the same page as served (not built in the browser) hydrates without a mismatch
+    await page.reload();
+    await waitForHydration(page);
     await page.getByTestId('xdm').getByRole('link', { name: 'Lettre de liaison à la sortie' }).click();
     await page.getByTestId('document-sante').waitFor();
     await check('document');
+    await page.reload();
+    await waitForHydration(page);
     // Claire may write as the team's mailbox: the « De » list is there
     await page.goto(`${run.webmail.url}/ecrire?dossier=${encodeURIComponent(`Shared/${ORG}`)}`);
     await page.getByRole('combobox', { name: /^De/ }).waitFor();
@@ -92,6 +97,12 @@ test('on a phone: one compact bar, the folders in a drawer, the actions at the b
   // the first screen shows messages, not the header: at least four rows start above the fold
   const tops = await page.getByTestId('messages').locator('li').evaluateAll((rows) => rows.map((r) => r.getBoundingClientRect().top));
   assert.ok(tops.filter((top) => top < 780).length >= 4, `rows on the first screen: ${tops.map(Math.round)}`);
+  // « Actualiser » asks the server again, in place
+  await page.evaluate(() => { window.sameDocument = true; });
+  const asked = page.waitForRequest((r) => r.url().includes('/api/messages'));
+  await page.getByRole('link', { name: 'Actualiser' }).tap();
+  await asked;
+  assert.equal(await page.evaluate(() => window.sameDocument), true, 'no reload');
   // nothing to act on yet: no toolbar
   assert.equal(await page.getByRole('toolbar', { name: 'Actions sur la sélection' }).isVisible(), false);
   assert.equal(await page.getByRole('link', { name: /Brouillons/ }).isVisible(), false, 'the folders wait in the drawer');
@@ -136,8 +147,9 @@ test('a skip link leads keyboard users to the content; a box ticked before the p
   await page.getByTestId('objet').waitFor();
   await page.waitForFunction(() => document.activeElement?.id === 'contenu');
 
-  // the page as served, ticked by a quick thumb before the WASM arrives
-  const slow = await (await newContext(run.browser)).newPage();
+  // the page as served, ticked by a quick thumb before the WASM arrives (held back here; no
+  // service worker, which would answer from its cache before the hold)
+  const slow = await (await newContext(run.browser, { serviceWorkers: 'block' })).newPage();
   await signIn(slow, run.webmail.url);
   let release;
   const held = new Promise((r) => { release = r; });
@@ -152,6 +164,38 @@ test('a skip link leads keyboard users to the content; a box ticked before the p
   assert.equal(await slow.getByRole('button', { name: 'Marquer non lu' }).isEnabled(), true, 'and the actions know it');
   await page.context().close();
   await slow.context().close();
+});
+
+test('what is typed in compose before the page is interactive is kept, saved with the draft, and sent with taps only', async () => {
+  const page = await (await newContext(run.browser, { ...PHONE, serviceWorkers: 'block' })).newPage();
+  const problems = watchProblems(page, run.webmail.url);
+  await signIn(page, run.webmail.url);
+  let release;
+  const held = new Promise((r) => { release = r; });
+  await page.route(/\.wasm$/, async (route) => { await held; await route.continue(); });
+  await page.goto(`${run.webmail.url}/ecrire`);
+  const subject = `Visite du matin ${Date.now()}`;
+  await page.getByLabel('Objet').fill(subject);
+  await page.getByLabel('À', { exact: true }).fill(MARC);
+  await page.getByLabel('Message', { exact: true }).fill('Tension 13/8.');
+  release();
+  await waitForHydration(page);
+  await page.getByTestId('etat-brouillon').filter({ hasText: 'Brouillon enregistré' }).waitFor();
+  assert.equal(await page.getByLabel('Objet').inputValue(), subject);
+  // the address typed in « À » became its chip
+  await page.getByTestId('puce').filter({ hasText: MARC }).waitFor();
+  assert.equal(await page.locator('.puce.refusee').count(), 0);
+  assert.equal(await page.getByLabel('À', { exact: true }).inputValue(), '');
+  assert.equal(await page.getByLabel('Message', { exact: true }).inputValue(), 'Tension 13/8.');
+  assert.equal(await page.getByRole('heading', { name: subject }).count(), 1, 'the page knows it, not just the field');
+  // « Envoyer » is in reach
+  const send = page.getByRole('button', { name: 'Envoyer', exact: true });
+  const box = await send.boundingBox();
+  assert.ok(box.y >= 0 && box.y + box.height <= 780, `« Envoyer » on the screen without scrolling (${box.y})`);
+  await send.tap();
+  await page.getByTestId('envoye').waitFor();
+  assert.deepEqual(problems, []);
+  await page.context().close();
 });
 
 test('compose: a pasted « Name <address> » list gives one chip per address, « De » follows the mailbox being read, a reply starts in the text', async () => {

@@ -1,16 +1,25 @@
 //! What the user typed or ticked in the page as served, before the WASM took over. Hydration
 //! sets every field from the component's state, which would wipe it: the components read it
-//! first (only while hydrating; a page built in the browser has nothing of the kind).
+//! first, and give it to their state in an effect, once hydrated (hydration takes the served
+//! attributes as they are; a change after it updates them and what derives from them). Only the
+//! first time each kind of page is built in this document: that build is the served page's (a
+//! page built later in the browser must not take over the boxes of the page it replaces — the
+//! same UID in another folder is another message).
 
 #[cfg(feature = "hydrate")]
-fn hydrating() -> bool {
-    leptos::prelude::Owner::current_shared_context().is_some_and(|context| context.during_hydration())
+fn first_build(kind: &'static str) -> bool {
+    use std::cell::RefCell;
+    use std::collections::HashSet;
+    thread_local! {
+        static BUILT: RefCell<HashSet<&'static str>> = RefCell::new(HashSet::new());
+    }
+    BUILT.with(|built| built.borrow_mut().insert(kind))
 }
 
-/// The values of the served page's inputs matching `selector` that are ticked (checkboxes).
-pub(crate) fn ticked(selector: &str) -> Vec<String> {
+/// The values of the served page's ticked checkboxes matching `selector`.
+pub(crate) fn ticked(selector: &'static str) -> Vec<String> {
     #[cfg(feature = "hydrate")]
-    if hydrating() {
+    if first_build(selector) {
         use wasm_bindgen::JsCast;
         let found = web_sys::window().and_then(|w| w.document()).and_then(|d| d.query_selector_all(selector).ok());
         if let Some(found) = found {
@@ -26,9 +35,9 @@ pub(crate) fn ticked(selector: &str) -> Vec<String> {
 }
 
 /// The text in the served page's field named `name` (input or textarea), when there is some.
-pub(crate) fn typed(name: &str) -> Option<String> {
+pub(crate) fn typed(name: &'static str) -> Option<String> {
     #[cfg(feature = "hydrate")]
-    if hydrating() {
+    if first_build(name) {
         use wasm_bindgen::JsCast;
         let field = web_sys::window()?.document()?.query_selector(&format!("[name=\"{name}\"]")).ok()??;
         let value = match field.dyn_ref::<web_sys::HtmlTextAreaElement>() {

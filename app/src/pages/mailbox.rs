@@ -147,10 +147,13 @@ fn MessageTable(
 ) -> impl IntoView {
     let query = use_query_map();
     let uids: Vec<u32> = list.messages.iter().map(|m| m.uid).collect();
-    // boxes ticked in the page as served, before it was interactive, stay ticked
-    selected.update_untracked(|s| s.extend(early_input::ticked("input.choix").iter().filter_map(|uid| uid.parse::<u32>().ok())));
     // forget selections that are not on this page any more
     selected.update_untracked(|s| s.retain(|uid| uids.contains(uid)));
+    // boxes ticked in the page as served, before it was interactive, stay ticked
+    let early: Vec<u32> = early_input::ticked("input.choix").iter().filter_map(|uid| uid.parse().ok()).filter(|uid| uids.contains(uid)).collect();
+    if !early.is_empty() {
+        Effect::new(move |_| selected.update(|s| s.extend(early.iter().copied())));
+    }
     let all_uids = uids.clone();
     let all_selected = move || !all_uids.is_empty() && selected.with(|s| s.len() == all_uids.len());
     let (page, pages, folder) = (list.page, list.pages, list.folder.clone());
@@ -158,9 +161,9 @@ fn MessageTable(
     let title = if searching { "Résultats de la recherche" } else { "Messages" };
     let empty = list.messages.is_empty() && list.progress.is_none();
     let progress = list.progress;
+    let Changes(changes) = expect_context();
     if progress.is_some() {
         // the search ran out of time: what it found is shown, and it goes on where it stopped
-        let Changes(changes) = expect_context();
         Effect::new(move |_| set_timeout(move || changes.update(|n| *n += 1), std::time::Duration::from_millis(100)));
     }
     view! {
@@ -175,6 +178,11 @@ fn MessageTable(
                 } else {
                     format!("au moins {} messages trouvés", list.total)
                 }}</span>
+                // asks the server again in place (a plain reload without JavaScript)
+                <a class="actualiser" href=page_url(&query.read_untracked(), page) on:click=move |ev| {
+                    ev.prevent_default();
+                    changes.update(|n| *n += 1);
+                }>"Actualiser"</a>
             </h1>
             {progress.map(|p| view! {
                 <p class="recherche-en-cours" role="status" data-testid="recherche-en-cours">

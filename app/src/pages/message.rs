@@ -53,12 +53,14 @@ fn MessageBody(message: MessageView) -> impl IntoView {
         let notes = notes.clone();
         (!list.is_empty()).then(|| {
             let count = list.len();
+            // a div, not a p: a correspondent is a <details>, which would end a paragraph (the
+            // page as parsed would then differ from the page as built, and hydration stop)
             view! {
-                <p><span class="libelle">{label}</span>
+                <div class="ligne-entete"><span class="libelle">{label}</span>
                     {list.into_iter().enumerate().map(|(i, entry)| view! {
                         <Correspondent entry notes=notes.clone()/>{(i + 1 < count).then_some(", ")}
                     }).collect_view()}
-                </p>
+                </div>
             }
         })
     };

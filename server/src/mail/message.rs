@@ -318,6 +318,9 @@ pub fn view(urls: &PartUrls, opened: &Opened) -> MessageView {
     } else {
         message.body_text(0).map(|t| t.trim_end().to_string()).unwrap_or_default()
     };
+    // line breaks as the browser's parser leaves them in the served page (CRLF → LF): the text
+    // hydrated is then the text served, and is not written again once the page is interactive
+    let text = text.replace("\r\n", "\n");
     let (shown_subject, document) = subject_and_document(&message);
     MessageView {
         has_html: html.is_some(),
@@ -362,7 +365,7 @@ Date: Sun, 22 Nov 2026 14:05:00 +0100\r\n\
 MIME-Version: 1.0\r\n\
 Content-Type: text/plain; charset=iso-8859-1\r\n\
 Content-Transfer-Encoding: quoted-printable\r\n\r\n\
-Sortie =E0 domicile le 14 novembre.\r\n";
+Sortie =E0 domicile le 14 novembre.\r\nRetour le 20.\r\n";
 
     const WITH_PDF: &[u8] = b"From: labo@hopital-demo.mssante.fr\r\nSubject: CR\r\n\
 Date: Sat, 21 Nov 2026 09:00:00 +0000\r\nMIME-Version: 1.0\r\n\
@@ -376,7 +379,8 @@ Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b--\r\n";
         assert_eq!(v.from, "Dr René FAURE <rene.faure@ch.mssante.fr>");
         assert_eq!(v.to, vec!["Dr Claire DUBOIS <claire.dubois@hopital-demo.mssante.fr>", "cardio@hopital-demo.mssante.fr"]);
         assert_eq!(v.subject, "Compte rendu d'hospitalisation");
-        assert_eq!(v.text, "Sortie à domicile le 14 novembre.");
+        // line breaks as a browser parses them in the served page
+        assert_eq!(v.text, "Sortie à domicile le 14 novembre.\nRetour le 20.");
         assert_eq!(v.date, "dimanche 22 nov. 2026 à 14:05");
     }
 

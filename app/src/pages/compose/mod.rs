@@ -60,18 +60,19 @@ fn ComposeForm(compose: Compose) -> impl IntoView {
     let Compose { draft, from, senders, max_attachment_bytes, max_patient_attachment_bytes } = compose;
     let state = DraftState::new(draft, from.clone());
     let DraftState { id, to, cc, bcc, subject, body, attachments, receipt, close_exchange, .. } = state;
-    // typed in the page as served, before it was interactive: kept, not wiped by hydration
-    for (name, field) in [("objet", subject), ("corps", body)] {
-        if let Some(typed) = early_input::typed(name) {
-            field.set(typed);
-        }
-    }
     let current = Memo::new(move |_| state.draft());
     let restore = move |d: Draft| state.restore(d);
 
     let added = state::recipient_checks(state, current);
     let saving = Saving::start(current);
     let Saving { save, leaving, restorable } = saving;
+    // typed in the page as served, before it was interactive: kept, and saved as
+    // the draft's (after the autosave watches it)
+    let early: Vec<(RwSignal<String>, String)> =
+        [("objet", subject), ("corps", body)].into_iter().filter_map(|(name, field)| Some((field, early_input::typed(name)?))).collect();
+    if !early.is_empty() {
+        Effect::new(move |_| early.iter().for_each(|(field, typed)| field.set(typed.clone())));
+    }
     let send = Action::new(|d: &Draft| send_message(d.clone()));
 
     let navigate = use_navigate();

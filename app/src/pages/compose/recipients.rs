@@ -63,8 +63,10 @@ pub fn RecipientField(
     added: Callback<Vec<String>>,
     confirmed: RwSignal<Vec<String>>,
 ) -> impl IntoView {
-    // what was typed before the page was interactive stays in the field
-    let text = RwSignal::new(crate::pages::early_input::typed(name).unwrap_or_default());
+    // what was typed before the page was interactive stays in the field (an address becomes its
+    // chip once hydrated, below)
+    let early = crate::pages::early_input::typed(name);
+    let text = RwSignal::new(early.clone().unwrap_or_default());
     let suggestions = RwSignal::new(Vec::<Correspondent>::new());
     let active = RwSignal::new(None::<usize>);
     let notice = RwSignal::new(None::<String>);
@@ -91,6 +93,9 @@ pub fn RecipientField(
         close();
         add(typed);
     };
+    if early.is_some_and(|typed| typed.contains('@')) {
+        Effect::new(move |_| commit());
+    }
     let pick = move |c: Correspondent| {
         // what came before the name being typed (finished addresses) is kept
         let before = text.with_untracked(|t| t.rsplit_once([',', ';']).map(|(b, _)| b.to_string()).unwrap_or_default());
