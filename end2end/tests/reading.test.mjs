@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { browserAndWebmail, newContext, signIn, waitForHydration, watchProblems } from './harness.mjs';
+import { browserAndWebmail, markUnreadAgain, newContext, signIn, waitForHydration, watchProblems } from './harness.mjs';
 
 // each request gets no search time (one window of 500 messages): a long search is seen resuming
 const run = browserAndWebmail(8080, { IMAP_SEARCH_BUDGET_MS: '0' });
@@ -211,9 +211,7 @@ test('moving between pages keeps the frame: opening a message asks only for it (
   assert.match(await page.getByTestId('utilisateur').innerText(), /Claire DUBOIS/);
   await page.context().close();
   // the files after this one count Claire's unread messages: Marc's is unread, as seeded
-  const state = process.env.OPERATOR_STATE || '/var/tmp/mssante-operator';
-  execFileSync('doveadm', ['-c', `${state}/etc/dovecot/dovecot.conf`, 'flags', 'remove', '-u', 'claire.dubois@hopital-demo.mssante.fr', '\\Seen',
-    'mailbox', 'INBOX', 'subject', 'Adressage : M. Bernard PETIT'], { stdio: 'ignore' });
+  markUnreadAgain('claire.dubois@hopital-demo.mssante.fr', 'Adressage : M. Bernard PETIT');
   // outside the frame: an unknown page is a 404, and a signed-out visitor of a page gets the sign-in
   assert.equal((await fetch(`${run.webmail.url}/nimporte`)).status, 404);
   assert.match(await (await fetch(`${run.webmail.url}/annuaire`)).text(), /Se connecter avec Pro Santé Connect/);

@@ -107,9 +107,6 @@ fn MailboxSwitcher() -> impl IntoView {
     }
 }
 
-/// The top bar, and the drawer with the account and the folders. On a phone the bar is one compact
-/// row and the drawer a popover opened by « Menu » (native HTML: it works before hydration and
-/// without JavaScript); on a desktop the drawer's parts take their places in the frame's grid.
 /// After moving to another page in place, the focus would stay on the link that is gone (the
 /// page's start, for a screen reader or the keyboard): it goes to the new content instead, unless
 /// the page put it somewhere itself (a reply's text).
@@ -137,6 +134,9 @@ fn focus_content_after_navigation() {
     }
 }
 
+/// The top bar, and the drawer with the account and the folders. On a phone the bar is one compact
+/// row and the drawer a popover opened by « Menu » (native HTML: it works before hydration and
+/// without JavaScript); on a desktop the drawer's parts take their places in the frame's grid.
 #[component]
 fn Header(me: Me) -> impl IntoView {
     // only once someone is signed in

@@ -115,7 +115,11 @@ fn run(command: Command) -> bool {
     use wasm_bindgen::JsCast;
     let Some(document) = web_sys::window().and_then(|w| w.document()) else { return false };
     let html = |selector: &str| document.query_selector(selector).ok().flatten().and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
-    let focused_row = || document.active_element().and_then(|e| e.closest(".message").ok().flatten());
+    // the control matching `selector` in the list row holding the focus
+    let in_focused_row = |selector: &str| {
+        let row = document.active_element()?.closest(".message").ok()??;
+        row.query_selector(selector).ok()??.dyn_into::<web_sys::HtmlElement>().ok()
+    };
     match command {
         Command::Move(step) => {
             let Ok(links) = document.query_selector_all(".messages .message > a") else { return false };
@@ -127,8 +131,8 @@ fn run(command: Command) -> bool {
             };
             links.get(next).map(|link| link.focus()).is_some()
         }
-        Command::Open => focused_row().and_then(|row| row.query_selector("a").ok().flatten()).and_then(|a| a.dyn_into::<web_sys::HtmlElement>().ok()).map(|a| a.click()).is_some(),
-        Command::Tick => focused_row().and_then(|row| row.query_selector("input.choix").ok().flatten()).and_then(|c| c.dyn_into::<web_sys::HtmlElement>().ok()).map(|c| c.click()).is_some(),
+        Command::Open => in_focused_row("a").map(|link| link.click()).is_some(),
+        Command::Tick => in_focused_row("input.choix").map(|tick| tick.click()).is_some(),
         Command::Click(name) => html(&format!("[data-raccourci={name}]")).map(|control| control.click()).is_some(),
         Command::Search => html("input[name=texte]").map(|field| field.focus()).is_some(),
         Command::Help => document

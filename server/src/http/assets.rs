@@ -19,11 +19,13 @@ const REVALIDATE: &str = "no-cache";
 pub fn hashed_build(options: &LeptosOptions) -> bool {
     match std::env::var("LEPTOS_HASH_FILES") {
         Ok(value) => value == "true",
-        Err(_) => std::env::current_exe()
-            .ok()
-            .and_then(|exe| exe.parent().map(|dir| dir.join(options.hash_file.as_ref())))
-            .is_some_and(|file| file.is_file()),
+        Err(_) => hash_file(options).is_some_and(|file| file.is_file()),
     }
+}
+
+/// Where cargo-leptos leaves the hashes, and Leptos reads them: beside the server binary.
+fn hash_file(options: &LeptosOptions) -> Option<PathBuf> {
+    Some(std::env::current_exe().ok()?.parent()?.join(options.hash_file.as_ref()))
 }
 
 /// `/pkg/…`: the build's files, precompressed copies first.
@@ -71,7 +73,7 @@ pub fn build_file_names(options: &LeptosOptions) -> BuildFiles {
     let name = options.output_name.as_ref();
     let hashes = options
         .hash_files
-        .then(|| std::env::current_exe().ok()?.parent().map(|dir| dir.join(options.hash_file.as_ref())))
+        .then(|| hash_file(options))
         .flatten()
         .and_then(|file| std::fs::read_to_string(file).ok())
         .unwrap_or_default();

@@ -111,7 +111,7 @@ pub async fn router(config: &Config, leptos_options: LeptosOptions, backend: Arc
 fn has_session_cookie() -> bool {
     use_context::<axum::http::request::Parts>().is_some_and(|parts| {
         parts.headers.get_all(axum::http::header::COOKIE).iter().filter_map(|v| v.to_str().ok()).any(|cookies| {
-            cookies.split(';').any(|c| c.trim_start().split_once('=').is_some_and(|(name, _)| name == SESSION_COOKIE))
+            tower_sessions::cookie::Cookie::split_parse(cookies).flatten().any(|c| c.name() == SESSION_COOKIE)
         })
     })
 }
