@@ -3,7 +3,7 @@
 
 use crate::directory::{Correspondent, DirectoryCriteria, DirectoryPage};
 use crate::documents::HealthDocument;
-use crate::reading::{Folder, Me, MessageAction, MessageList, MessageView, Search};
+use crate::reading::{Folder, ListView, Me, MessageAction, MessageList, MessageView, Search};
 use crate::error::WebmailError;
 use crate::organisation::{MailboxEntry, Member, Professional, Rights, TraceFilter, TraceReport};
 use crate::sending::{Compose, ComposeStart, Draft, RecipientCheck, Sent};
@@ -18,7 +18,8 @@ pub type Reply<'a, T> = Pin<Box<dyn Future<Output = Result<T, WebmailError>> + S
 pub trait Webmail: Send + Sync + 'static {
     fn current_user(&self, request: Request) -> Reply<'_, Option<Me>>;
     fn list_folders(&self, request: Request) -> Reply<'_, Vec<Folder>>;
-    fn list_messages(&self, request: Request, folder: String, page: u32, search: Search) -> Reply<'_, MessageList>;
+    /// `view`: the one asked for, kept for the session; `None`: the one kept.
+    fn list_messages(&self, request: Request, folder: String, page: u32, search: Search, view: Option<ListView>) -> Reply<'_, MessageList>;
     fn read_message(&self, request: Request, folder: String, uid: u32) -> Reply<'_, MessageView>;
     fn read_document(&self, request: Request, folder: String, uid: u32, index: usize, path: String) -> Reply<'_, HealthDocument>;
     fn update_messages(&self, request: Request, folder: String, uids: Vec<u32>, action: MessageAction) -> Reply<'_, ()>;

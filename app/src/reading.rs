@@ -104,6 +104,12 @@ pub struct MessageSummary {
     /// Without angle brackets; the server's, to match what comes back (not sent to the page).
     #[serde(skip)]
     pub message_id: String,
+    /// The start of its text, on one line (empty when it has none in plain text or HTML).
+    pub preview: String,
+    /// In the conversation view, on the newest message of a conversation: how many messages it
+    /// has among those looked through, and the others, newest first (the first few).
+    pub conversation_size: u32,
+    pub conversation: Vec<MessageSummary>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -122,6 +128,8 @@ pub struct MessageList {
     /// A search that ran out of time before finding the page's worth: how far it went. The page
     /// shows what was found and asks again, and the server resumes where it stopped.
     pub progress: Option<SearchProgress>,
+    /// Rows are conversations (their newest message), not messages; never with a search.
+    pub conversations: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -241,11 +249,33 @@ pub(crate) async fn folders_once(webmail: std::sync::Arc<dyn crate::backend::Web
     request.memo.clone().once("dossiers".into(), async move { webmail.list_folders(request).await }).await
 }
 
+/// How a folder is listed: one row per message or per conversation. Chosen with the page's
+/// `vue` parameter and kept for the session; `None` asks for the one kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ListView {
+    Messages,
+    Conversations,
+}
+
+impl ListView {
+    /// The `vue` parameter's value.
+    pub fn key(self) -> &'static str {
+        match self {
+            ListView::Messages => "messages",
+            ListView::Conversations => "conversations",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        [ListView::Messages, ListView::Conversations].into_iter().find(|v| v.key() == key)
+    }
+}
+
 #[server(endpoint = "messages", input = leptos::server_fn::codec::Json)]
-pub async fn list_messages(folder: String, page: u32, search: Search) -> Result<MessageList, WebmailError> {
+pub async fn list_messages(folder: String, page: u32, search: Search, view: Option<ListView>) -> Result<MessageList, WebmailError> {
     let (webmail, request) = crate::backend::from_request().await?;
-    let key = format!("messages\0{folder}\0{page}\0{search:?}");
-    request.memo.clone().once(key, async move { webmail.list_messages(request, folder, page, search).await }).await
+    let key = format!("messages\0{folder}\0{page}\0{search:?}\0{view:?}");
+    request.memo.clone().once(key, async move { webmail.list_messages(request, folder, page, search, view).await }).await
 }
 
 #[server(endpoint = "message", input = leptos::server_fn::codec::Json)]

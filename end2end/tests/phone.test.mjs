@@ -315,3 +315,46 @@ test('keyboard shortcuts: j/k move through the list, x ticks, Entrée opens, r r
   assert.deepEqual(problems, []);
   await page.context().close();
 });
+
+test('on a phone: rows show the start of their text; « Par conversation » groups replies, kept until changed back', async () => {
+  const page = await (await newContext(run.browser, PHONE)).newPage();
+  const problems = watchProblems(page, run.webmail.url);
+  // the bench mailbox: 1 000 messages, every fourth starting a conversation the next three answer
+  await signIn(page, run.webmail.url, '10100000058');
+  await waitForHydration(page);
+  const rows = page.getByTestId('messages').locator(':scope > li');
+  await rows.first().waitFor();
+  assert.match(await rows.first().locator('.debut-texte').first().innerText(), /^Bonjour, Message de charge n° 1000 \(données fictives\)\./);
+
+  await page.getByTestId('changer-vue').click();
+  await page.getByRole('heading', { name: /^Conversations/ }).waitFor();
+  assert.equal(await page.getByTestId('changer-vue').innerText(), 'Message par message');
+  assert.equal(await rows.count(), 50);
+  // 1 000 = 4 × 250: the newest conversation is complete, its three others under it
+  const newest = rows.first();
+  assert.equal(await newest.locator('.objet .nombre').first().innerText(), '4');
+  const others = newest.getByTestId('conversation');
+  await others.locator('summary').click();
+  assert.deepEqual(await others.locator('li .objet').allInnerTexts().then((t) => t.map((s) => s.match(/n° (\d+)/)[1])), ['999', '998', '997']);
+  await page.waitForLoadState('networkidle');
+  assert.deepEqual(await violations(page), [], 'accessibility of the conversation list');
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 360, `${width} px wide on a 360 px screen`);
+
+  // one box stands for the whole conversation: « Suivre » flags its four messages
+  await newest.locator('input.choix').check();
+  await page.getByRole('toolbar', { name: 'Actions sur la sélection' }).getByRole('button', { name: 'Suivre', exact: true }).click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=messages] > li:first-child .drapeau').length === 4);
+  await newest.locator('input.choix').check();
+  await page.getByRole('toolbar', { name: 'Actions sur la sélection' }).getByRole('button', { name: 'Ne plus suivre' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=messages] > li:first-child .drapeau').length === 0);
+
+  // the choice is kept: the list served again is still grouped, until « Message par message »
+  await page.goto(run.webmail.url);
+  await page.getByRole('heading', { name: /^Conversations/ }).waitFor();
+  await page.getByTestId('changer-vue').click();
+  await page.getByRole('heading', { name: /^Messages/ }).waitFor();
+  assert.equal(await page.getByTestId('messages').locator('.nombre').count(), 0);
+  assert.deepEqual(problems, []);
+  await page.context().close();
+});

@@ -335,9 +335,12 @@ def seed_bench(n, user):
         body = (f"Bonjour,\n\nMessage de charge n° {i + 1} (données fictives).\n"
                 f"Patient : M. {rnd.choice(NAMES)}, suivi {rnd.choice(['cardiologique', 'diabétologique', 'post-opératoire'])}.\n\n"
                 f"Dr {sender.title()}\n")
+        # every fourth message starts a conversation that the next three answer
+        root = i - i % 4
+        thread = f"In-Reply-To: <bench.{i - 1}@{C}>\r\nReferences: <bench.{root}@{C}> <bench.{i - 1}@{C}>\r\n" if i % 4 else ""
         raw = (f"From: Dr {sender.title()} <{sender.lower()}.{i % 97}@{C}>\r\nTo: <{user}>\r\n"
                f"Subject: {rnd.choice(SUBJECTS)} n° {i + 1}\r\nDate: {format_datetime(when)}\r\n"
-               f"Message-ID: <bench.{i}@{C}>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+               f"Message-ID: <bench.{i}@{C}>\r\n{thread}MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
                f"Content-Transfer-Encoding: 8bit\r\n\r\n{body}").encode()
         flags = "S" if rnd.random() < 0.8 else ""
         # S= and W= (size with CRLF line ends, IMAP's RFC822.SIZE) in the name, as Dovecot's own

@@ -34,7 +34,7 @@ async fn main() {
     let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(50);
     let (backend, session, _, config) = common::backend_for("10100000058").await;
     let user = backend.sessions.require_user(&session).await.unwrap();
-    let first = backend.list_messages(common::req(&session), "INBOX".into(), 0, Search::default()).await.unwrap();
+    let first = backend.list_messages(common::req(&session), "INBOX".into(), 0, Search::default(), None).await.unwrap();
     println!("INBOX of {}: {} messages, {} pages of {}\n", user.identity.mailbox, first.total, first.pages, first.messages.len());
     let uids: Vec<u32> = first.messages.iter().map(|m| m.uid).collect();
     let by_subject = Search { subject: format!("n° {}", first.total / 2), ..Default::default() };
@@ -42,17 +42,18 @@ async fn main() {
 
     println!("webmail server path (session, token check, pooled IMAP, MIME parsing, French formatting):");
     let s = &session;
-    report("first page (50 newest)", time(n, async |_| backend.list_messages(common::req(s), "INBOX".into(), 0, Search::default()).await).await);
-    report("next page", time(n, async |i| backend.list_messages(common::req(s), "INBOX".into(), 1 + (i as u32 % 50), Search::default()).await).await);
+    report("first page (50 newest)", time(n, async |_| backend.list_messages(common::req(s), "INBOX".into(), 0, Search::default(), None).await).await);
+    report("next page", time(n, async |i| backend.list_messages(common::req(s), "INBOX".into(), 1 + (i as u32 % 50), Search::default(), None).await).await);
+    report("conversations, first page", time(n, async |_| backend.list_messages(common::req(s), "INBOX".into(), 0, Search::default(), Some(app::reading::ListView::Conversations)).await).await);
     report("open a message", time(n, async |i| backend.read_message(common::req(s), "INBOX".into(), uids[i % uids.len()]).await).await);
-    report("search: subject", time(n, async |_| backend.list_messages(common::req(s), "INBOX".into(), 0, by_subject.clone()).await).await);
-    report("search: sender", time(n, async |_| backend.list_messages(common::req(s), "INBOX".into(), 0, by_sender.clone()).await).await);
+    report("search: subject", time(n, async |_| backend.list_messages(common::req(s), "INBOX".into(), 0, by_subject.clone(), None).await).await);
+    report("search: sender", time(n, async |_| backend.list_messages(common::req(s), "INBOX".into(), 0, by_sender.clone(), None).await).await);
 
     println!("\nraw IMAP floor (same commands, one bare connection, no parsing of the messages):");
     let mut imap = ImapGateway::new(config.imap).unwrap().open(&user.identity.mailbox, &user.tokens.access_token).await.unwrap();
     let raw = imap.protocol();
     let total = first.total;
-    let items = "(UID FLAGS INTERNALDATE BODY.PEEK[HEADER.FIELDS (FROM TO SUBJECT DATE CONTENT-TYPE)])";
+    let items = "(UID FLAGS INTERNALDATE BODY.PEEK[HEADER.FIELDS (FROM TO SUBJECT DATE CONTENT-TYPE CONTENT-TRANSFER-ENCODING)] BODY.PEEK[TEXT]<0.1536>)";
     report("SELECT + STATUS + FETCH 50 newest", time(n, async |_| -> Result<(), async_imap::error::Error> {
         raw.select("INBOX").await?;
         raw.status("INBOX", "(UNSEEN)").await?;

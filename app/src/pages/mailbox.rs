@@ -7,7 +7,7 @@ use super::organisation::OrganisationNav;
 use crate::error::WebmailError;
 use crate::format;
 use crate::organisation::mailbox_of;
-use crate::reading::{Folder, MessageAction, MessageList, Search, list_messages, update_messages};
+use crate::reading::{Folder, ListView, MessageAction, MessageList, MessageSummary, Search, list_messages, update_messages};
 use crate::urls::{self, ComposeFrom};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -67,9 +67,10 @@ pub fn MailboxPage() -> impl IntoView {
     let list = Resource::new(
         move || {
             let q = query.read();
-            (folder_of(&q), q.get("page").and_then(|p| p.parse::<u32>().ok()).unwrap_or(0), search_of(&q), changes.get())
+            let view = q.get("vue").and_then(|v| ListView::from_key(&v));
+            (folder_of(&q), q.get("page").and_then(|p| p.parse::<u32>().ok()).unwrap_or(0), search_of(&q), view, changes.get())
         },
-        |(folder, page, search, _)| list_messages(folder, page, search),
+        |(folder, page, search, view, _)| list_messages(folder, page, search, view),
     );
     let selected = RwSignal::new(BTreeSet::<u32>::new());
     let act = message_action();
@@ -139,6 +140,18 @@ fn page_url(query: &ParamsMap, page: u32) -> String {
     if parts.is_empty() { "/".into() } else { format!("/?{}", parts.join("&")) }
 }
 
+/// The folder's first page listed the other way (the server keeps the choice for the session).
+fn view_url(query: &ParamsMap, view: ListView) -> String {
+    let folder = page_url(query, 0);
+    let separator = if folder.contains('?') { '&' } else { '?' };
+    format!("{folder}{separator}vue={}", view.key())
+}
+
+/// The UIDs a row's box stands for: its message, or every message of its conversation.
+fn row_uids(m: &MessageSummary) -> Vec<u32> {
+    std::iter::once(m.uid).chain(m.conversation.iter().map(|c| c.uid)).collect()
+}
+
 #[component]
 fn MessageTable(
     list: MessageList,
@@ -146,11 +159,17 @@ fn MessageTable(
     act: Action<(String, Vec<u32>, MessageAction), Result<(), WebmailError>>,
 ) -> impl IntoView {
     let query = use_query_map();
-    let uids: Vec<u32> = list.messages.iter().map(|m| m.uid).collect();
+    let uids: Vec<u32> = list.messages.iter().flat_map(row_uids).collect();
     // forget selections that are not on this page any more
     selected.update_untracked(|s| s.retain(|uid| uids.contains(uid)));
-    // boxes ticked in the page as served, before it was interactive, stay ticked
-    let early: Vec<u32> = early_input::ticked("input.choix").iter().filter_map(|uid| uid.parse().ok()).filter(|uid| uids.contains(uid)).collect();
+    // boxes ticked in the page as served, before it was interactive, stay ticked (a
+    // conversation's box stands for all its messages)
+    let early: Vec<u32> = early_input::ticked("input.choix")
+        .iter()
+        .filter_map(|uid| uid.parse::<u32>().ok())
+        .filter_map(|uid| list.messages.iter().find(|m| m.uid == uid))
+        .flat_map(row_uids)
+        .collect();
     if !early.is_empty() {
         Effect::new(move |_| selected.update(|s| s.extend(early.iter().copied())));
     }
@@ -158,7 +177,8 @@ fn MessageTable(
     let all_selected = move || !all_uids.is_empty() && selected.with(|s| s.len() == all_uids.len());
     let (page, pages, folder) = (list.page, list.pages, list.folder.clone());
     let searching = !search_of(&query.read_untracked()).is_empty();
-    let title = if searching { "Résultats de la recherche" } else { "Messages" };
+    let conversations = list.conversations;
+    let title = if searching { "Résultats de la recherche" } else if conversations { "Conversations" } else { "Messages" };
     let empty = list.messages.is_empty() && list.progress.is_none();
     let progress = list.progress;
     let Changes(changes) = expect_context();
@@ -173,6 +193,9 @@ fn MessageTable(
                 <span class="compteur">{if list.complete && searching {
                     // the folder's unread count says nothing of the results
                     format!("{} message(s) trouvé(s)", list.total)
+                } else if conversations {
+                    let among = if list.complete { "" } else { " parmi les plus récents" };
+                    format!("{} conversation(s){among}, {} message(s) non lu(s)", list.total, list.unseen)
                 } else if list.complete {
                     format!("{} message(s), {} non lu(s)", list.total, list.unseen)
                 } else {
@@ -183,6 +206,14 @@ fn MessageTable(
                     ev.prevent_default();
                     changes.update(|n| *n += 1);
                 }>"Actualiser"</a>
+                {(!searching).then(|| {
+                    let (other, label) = if conversations {
+                        (ListView::Messages, "Message par message")
+                    } else {
+                        (ListView::Conversations, "Par conversation")
+                    };
+                    view! { <a class="vue" href=view_url(&query.read_untracked(), other) data-testid="changer-vue">{label}</a> }
+                })}
             </h1>
             {progress.map(|p| view! {
                 <p class="recherche-en-cours" role="status" data-testid="recherche-en-cours">
@@ -193,31 +224,33 @@ fn MessageTable(
             <Toolbar folder=folder.clone() selected act select_all=uids.clone() all_selected=Signal::derive(all_selected)/>
             {empty.then(|| view! { <p class="vide">"Aucun message."</p> })}
             <ul class="messages" data-testid="messages">
-                {list.messages.into_iter().map(|m| {
+                {list.messages.into_iter().map(|mut m| {
                     let uid = m.uid;
-                    let class = if m.seen { "message lu" } else { "message non-lu" };
+                    let members = row_uids(&m);
+                    let unread = !m.seen || m.conversation.iter().any(|c| !c.seen);
+                    let class = if unread { "message non-lu" } else { "message lu" };
+                    let ticked = {
+                        let members = members.clone();
+                        move || selected.with(|s| members.iter().all(|uid| s.contains(uid)))
+                    };
+                    let others = std::mem::take(&mut m.conversation);
+                    let size = m.conversation_size;
+                    let (flagged, label) = (m.flagged, format!("Sélectionner « {} »", m.subject));
                     view! {
-                        <li class=class class:suivi=m.flagged>
+                        <li class=class class:suivi=flagged class:conversation={size > 1}>
                             <label class="case">
-                                <input type="checkbox" class="choix" value=uid aria-label=format!("Sélectionner « {} »", m.subject)
-                                    prop:checked=move || selected.with(|s| s.contains(&uid))
-                                    on:change=move |_| selected.update(|s| if !s.remove(&uid) { s.insert(uid); })/>
+                                <input type="checkbox" class="choix" value=uid aria-label=label
+                                    prop:checked=ticked
+                                    on:change=move |_| selected.update(|s| {
+                                        if members.iter().all(|uid| s.contains(uid)) {
+                                            members.iter().for_each(|uid| { s.remove(uid); });
+                                        } else {
+                                            s.extend(members.iter().copied());
+                                        }
+                                    })/>
                             </label>
-                            <a href=if m.draft { urls::compose(Some((ComposeFrom::Draft, &folder, uid))) } else { urls::message(&folder, uid) }>
-                                {match m.patient {
-                                    Some(patient) => view! { <span class="expediteur de-patient"><PatientMark patient/></span> }.into_any(),
-                                    None => view! { <span class="expediteur">{m.from}</span> }.into_any(),
-                                }}
-                                <span class="objet">
-                                    {m.flagged.then(|| view! { <span class="drapeau" title="Suivi">"⚑ "</span> })}
-                                    {m.has_attachments.then(|| view! { <PaperClip/> })}
-                                    {m.subject}
-                                    <RowDocuments documents=m.documents label=m.document/>
-                                    {(!m.receipts.is_empty()).then(|| view! { <span class="accuses" data-testid="accuses">{m.receipts.join(" · ")}</span> })}
-                                    {m.handled.map(|who| view! { <span class="pris-en-charge" data-testid="pris-en-charge">{who}</span> })}
-                                </span>
-                                <time class="date">{m.date}</time>
-                            </a>
+                            <Row m folder=folder.clone() size/>
+                            {(size > 1).then(|| view! { <Conversation others folder=folder.clone() size/> })}
                         </li>
                     }
                 }).collect_view()}
@@ -230,6 +263,51 @@ fn MessageTable(
                 </nav>
             })}
         </section>
+    }
+}
+
+/// A message's line: sender, subject and its marks, date, the start of its text; in the
+/// conversation view, how many messages its conversation has.
+#[component]
+fn Row(m: MessageSummary, folder: String, #[prop(optional)] size: u32) -> impl IntoView {
+    let href = if m.draft { urls::compose(Some((ComposeFrom::Draft, &folder, m.uid))) } else { urls::message(&folder, m.uid) };
+    view! {
+        <a href=href>
+            {match m.patient {
+                Some(patient) => view! { <span class="expediteur de-patient"><PatientMark patient/></span> }.into_any(),
+                None => view! { <span class="expediteur">{m.from}</span> }.into_any(),
+            }}
+            <span class="objet">
+                {m.flagged.then(|| view! { <span class="drapeau" title="Suivi">"⚑ "</span> })}
+                {m.has_attachments.then(|| view! { <PaperClip/> })}
+                {(size > 1).then(|| view! { <span class="nombre" title=format!("{size} messages dans la conversation")>{size}</span> })}
+                {m.subject}
+                <RowDocuments documents=m.documents label=m.document/>
+                {(!m.receipts.is_empty()).then(|| view! { <span class="accuses" data-testid="accuses">{m.receipts.join(" · ")}</span> })}
+                {m.handled.map(|who| view! { <span class="pris-en-charge" data-testid="pris-en-charge">{who}</span> })}
+            </span>
+            <time class="date">{m.date}</time>
+            {(!m.preview.is_empty()).then(|| view! { <span class="debut-texte">{m.preview}</span> })}
+        </a>
+    }
+}
+
+/// The other messages of a conversation, under its newest one (a native disclosure: it opens
+/// before the page is interactive).
+#[component]
+fn Conversation(others: Vec<MessageSummary>, folder: String, size: u32) -> impl IntoView {
+    let hidden = size as usize - 1 - others.len();
+    view! {
+        <details class="fil" data-testid="conversation">
+            <summary>{format!("{} autre(s) message(s) de la conversation", size - 1)}</summary>
+            <ul>
+                {others.into_iter().map(|m| {
+                    let class = if m.seen { "lu" } else { "non-lu" };
+                    view! { <li class=class><Row m folder=folder.clone()/></li> }
+                }).collect_view()}
+            </ul>
+            {(hidden > 0).then(|| view! { <p class="plus-anciens">{format!("et {hidden} plus ancien(s)")}</p> })}
+        </details>
     }
 }
 

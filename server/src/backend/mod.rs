@@ -24,7 +24,7 @@ use crate::identity::ProfessionalId;
 use crate::store::{directory::{self, Directory, ExtractionDirectory, FhirDirectory}, recent::RecentCorrespondents, sealer::Sealer, session::Sessions, traces::TraceStore};
 use app::backend::{Reply, Request, Webmail};
 use app::organisation::{MailboxEntry, Member, Professional, Rights, TraceFilter, TraceReport};
-use app::reading::{Folder, Me, MessageAction, MessageList, MessageView, Search};
+use app::reading::{Folder, ListView, Me, MessageAction, MessageList, MessageView, Search};
 use app::directory::{Correspondent, DirectoryCriteria, DirectoryPage};
 use app::documents::HealthDocument;
 use app::sending::{Compose, ComposeStart, Draft, RecipientCheck, Sent};
@@ -133,8 +133,12 @@ impl Webmail for Backend {
         self.serve(request, async move |caller| self.folders(&caller).await)
     }
 
-    fn list_messages(&self, request: Request, folder: String, page: u32, search: Search) -> Reply<'_, MessageList> {
-        self.serve(request, async move |caller| self.list(&caller, &folder, page, &search).await)
+    fn list_messages(&self, request: Request, folder: String, page: u32, search: Search, view: Option<ListView>) -> Reply<'_, MessageList> {
+        let session = request.session.clone();
+        self.serve(request, async move |caller| {
+            let view = crate::store::session::list_view(&session, view).await?;
+            self.list(&caller, &folder, page, &search, view).await
+        })
     }
 
     fn read_message(&self, request: Request, folder: String, uid: u32) -> Reply<'_, MessageView> {

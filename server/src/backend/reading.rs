@@ -11,19 +11,23 @@ use app::documents::HealthDocument;
 use crate::mail::worker::off_the_workers;
 use app::organisation::{TraceAction, mailbox_of};
 use app::directory::AddressNote;
-use app::reading::{Folder, MessageAction, MessageList, MessageView, Search};
+use app::reading::{Folder, ListView, MessageAction, MessageList, MessageView, Search};
 
 impl Backend {
     pub(super) async fn folders(&self, caller: &Caller) -> Result<Vec<Folder>, Error> {
         self.with_imap(caller, async |imap| imap.folders().await).await
     }
 
-    pub(super) async fn list(&self, caller: &Caller, folder: &str, page: u32, search: &Search) -> Result<MessageList, Error> {
+    /// A page of `folder`: its messages, those matching `search`, or its conversations (`view`,
+    /// without a search).
+    pub(super) async fn list(&self, caller: &Caller, folder: &str, page: u32, search: &Search, view: ListView) -> Result<MessageList, Error> {
+        let conversations = view == ListView::Conversations && search.is_empty();
         let fetched = self
             .with_imap_in(caller, Some(folder), async |imap| {
                 let now = unix_now();
-                let key = PageCache::key(&caller.identity.mailbox, folder, page, search, now);
-                let mut list = imap.page(folder, page, search, now, Some((&self.pages, &key))).await?;
+                let key = PageCache::key(&caller.identity.mailbox, folder, page, search, conversations, now);
+                let cache = Some((&self.pages, key.as_str()));
+                let mut list = if conversations { imap.conversations(folder, page, now, cache).await? } else { imap.page(folder, page, search, now, cache).await? };
                 let unknown = self.listed_documents.fill(&caller.identity.mailbox, folder, &mut list.messages);
                 // the documents' metadata is a detail of the row: failing to read it never fails the list
                 let archives = imap.xdm_archives(&unknown).await.inspect_err(|e| tracing::warn!("XDM archives not read: {e}"));

@@ -3,10 +3,11 @@
 
 use crate::config::ImapConfig;
 use crate::error::Error;
-use crate::mail::{folders, message, search};
+use crate::mail::{folders, message, search, threads};
+use crate::mail::worker::off_the_workers;
 use crate::mail::message::Opened;
 use app::organisation::{SHARED_PREFIX, is_shared, shared_inbox};
-use app::reading::{Folder, FolderRole, MessageAction, MessageList, Search, SearchProgress};
+use app::reading::{Folder, FolderRole, MessageAction, MessageList, MessageSummary, Search, SearchProgress};
 use async_imap::types::{Flag, NameAttribute};
 use futures::TryStreamExt;
 use std::time::Duration;
@@ -53,8 +54,8 @@ struct SearchCursor {
 const PAGE_CACHE_ENTRIES: usize = 2_000;
 
 impl PageCache {
-    pub fn key(mailbox: &str, folder: &str, page: u32, search: &Search, now: i64) -> String {
-        format!("{mailbox}\0{folder}\0{page}\0{search:?}\0{}", now.div_euclid(3600))
+    pub fn key(mailbox: &str, folder: &str, page: u32, search: &Search, conversations: bool, now: i64) -> String {
+        format!("{mailbox}\0{folder}\0{page}\0{search:?}\0{conversations}\0{}", now.div_euclid(3600))
     }
 
     fn get(&self, key: &str, version: Version) -> Option<MessageList> {
@@ -334,7 +335,58 @@ fn uid_set(uids: &[u32]) -> String {
     uids.iter().map(u32::to_string).collect::<Vec<_>>().join(",")
 }
 
-const SUMMARY_ITEMS: &str = "(UID FLAGS INTERNALDATE BODY.PEEK[HEADER.FIELDS (FROM TO SUBJECT DATE CONTENT-TYPE X-MSS-CODECDA MESSAGE-ID)])";
+/// A list row: the header fields shown, and the body's first bytes for its preview (enough for
+/// a multipart's first part headers and a line or two of its text).
+const SUMMARY_ITEMS: &str = "(UID FLAGS INTERNALDATE BODY.PEEK[HEADER.FIELDS (FROM TO SUBJECT DATE CONTENT-TYPE CONTENT-TRANSFER-ENCODING X-MSS-CODECDA MESSAGE-ID)] BODY.PEEK[TEXT]<0.1536>)";
+/// What grouping messages into conversations reads of each.
+const THREAD_ITEMS: &str = "(UID BODY.PEEK[HEADER.FIELDS (MESSAGE-ID IN-REPLY-TO REFERENCES)])";
+/// The newest messages grouped into conversations at first, and at most: older ones are not
+/// looked at (the conversation view never reads a whole large folder).
+const FIRST_THREAD_WINDOW: u32 = 500;
+const MAX_THREAD_WINDOW: u32 = 10_000;
+/// Older messages of a conversation listed under its newest one.
+const CONVERSATION_SHOWN: usize = 10;
+
+/// Where a list page starts: kept from before, or to be built on the folder as selected.
+enum ListStart {
+    Cached(MessageList),
+    Build { selected: async_imap::types::Mailbox, version: Option<Version>, unseen: u32 },
+}
+
+/// A list row's material, copied out of the IMAP answer to be read on the blocking pool.
+struct Listed {
+    uid: u32,
+    flags: message::Flags,
+    header: Vec<u8>,
+    start: Vec<u8>,
+    received: i64,
+}
+
+/// The rows of `fetches` (read off the async workers), and whether one of them was the server
+/// reporting another session's change instead of the answer asked for (a FETCH without header).
+async fn summaries(fetches: &[async_imap::types::Fetch], now: i64) -> Result<(Vec<MessageSummary>, bool), Error> {
+    let changed_meanwhile = fetches.iter().any(|f| f.header().is_none());
+    let listed: Vec<Listed> = fetches
+        .iter()
+        .filter_map(|f| {
+            Some(Listed {
+                uid: f.uid?,
+                flags: flags_of(f),
+                header: f.header()?.to_vec(),
+                start: f.text().unwrap_or_default().to_vec(),
+                received: f.internal_date().map(|d| d.timestamp()).unwrap_or(now),
+            })
+        })
+        .collect();
+    let rows = off_the_workers(move || {
+        let mut rows: Vec<MessageSummary> =
+            listed.into_iter().map(|l| message::summary(l.uid, l.flags, &l.header, &l.start, l.received, now)).collect();
+        rows.sort_unstable_by(|a, b| b.uid.cmp(&a.uid));
+        rows
+    })
+    .await?;
+    Ok((rows, changed_meanwhile))
+}
 /// A folder's UIDVALIDITY, UIDNEXT and EXISTS: while they stay equal, nothing came or went.
 pub type FolderState = (u32, u32, u32);
 /// Reports (receipts, delivery notifications) read to show the Sent list's statuses: the newest,
@@ -481,6 +533,30 @@ impl ImapSession {
         std::mem::take(&mut self.trace)
     }
 
+    /// `folder` selected for a list page: the page itself when `cache` has it for the folder's
+    /// current version, else what building it starts from (with the folder's unread count).
+    async fn start_listing(&mut self, folder: &str, cache: Option<(&PageCache, &str)>) -> Result<ListStart, Error> {
+        let selected = self.select(folder).await?;
+        let version = Version::of(&selected);
+        if let Some(cached) = version.and_then(|v| cache.and_then(|(c, key)| c.get(key, v))) {
+            return Ok(ListStart::Cached(cached));
+        }
+        let started = std::time::Instant::now();
+        let status = self.inner.status(folder, "(UNSEEN)").await.map_err(protocol)?;
+        self.note("STATUS", started);
+        Ok(ListStart::Build { selected, version, unseen: status.unseen.unwrap_or(0) })
+    }
+
+    /// A list page just built is kept for its folder's `version`, unless the server reported
+    /// another session's change meanwhile: the folder is then selected again next time.
+    fn finish_listing(&mut self, list: &MessageList, changed_meanwhile: bool, version: Option<Version>, cache: Option<(&PageCache, &str)>) {
+        if changed_meanwhile {
+            self.resync();
+        } else if let (Some(v), Some((c, key))) = (version, cache) {
+            c.put(key, v, list);
+        }
+    }
+
     /// One page of a folder, newest first: a window of sequence numbers, or of the UIDs the
     /// server found for `search`. Only the page's headers and flags are fetched.
     /// With `cache`, a page the mailbox has not changed since (same UIDVALIDITY and CONDSTORE
@@ -489,14 +565,10 @@ impl ImapSession {
         let program = if search.is_empty() { None } else { Some(search::program(search)?) };
         let started_at = tokio::time::Instant::now();
         timed(async {
-            let selected = self.select(folder).await?;
-            let version = Version::of(&selected);
-            if let Some(cached) = version.and_then(|v| cache.and_then(|(c, key)| c.get(key, v))) {
-                return Ok(cached);
-            }
-            let started = std::time::Instant::now();
-            let status = self.inner.status(folder, "(UNSEEN)").await.map_err(protocol)?;
-            self.note("STATUS", started);
+            let (selected, version, unseen) = match self.start_listing(folder, cache).await? {
+                ListStart::Cached(list) => return Ok(list),
+                ListStart::Build { selected, version, unseen } => (selected, version, unseen),
+            };
             let mut complete = true;
             let mut progress = None;
             let (total, fetches) = match program {
@@ -538,33 +610,99 @@ impl ImapSession {
                     (found.len() as u32, fetches)
                 }
             };
-            // a FETCH without the header asked for is the server reporting another session's change
-            let changed_meanwhile = fetches.iter().any(|f| f.header().is_none());
-            let mut messages: Vec<_> = fetches
-                .iter()
-                .filter_map(|f| {
-                    let received = f.internal_date().map(|d| d.timestamp()).unwrap_or(now);
-                    Some(message::summary(f.uid?, flags_of(f), f.header()?, received, now))
-                })
-                .collect();
-            messages.sort_unstable_by(|a, b| b.uid.cmp(&a.uid));
+            let (messages, changed_meanwhile) = summaries(&fetches, now).await?;
             // an incomplete search knows there is at least one more page, not how many
             let pages = if complete { total.div_ceil(PAGE_SIZE).max(1) } else { page + 2 };
             let list = MessageList {
                 folder: folder.to_string(),
                 total,
                 complete,
-                unseen: status.unseen.unwrap_or(0),
+                unseen,
                 page: page.min(pages - 1),
                 pages,
                 messages,
                 progress,
+                conversations: false,
             };
-            if changed_meanwhile {
-                self.resync();
-            } else if let (Some(v), Some((c, key)), None) = (version, cache, progress) {
-                c.put(key, v, &list);
+            // a page still searching is not kept: the next request goes on with the search
+            self.finish_listing(&list, changed_meanwhile, version.filter(|_| progress.is_none()), cache);
+            Ok(list)
+        })
+        .await
+    }
+
+    /// One page of a folder's conversations, the one with the newest message first, each shown
+    /// on its newest message with the others under it. The newest messages are grouped, from a
+    /// window that grows until the page is full, the folder's start is reached, or a limit.
+    pub async fn conversations(&mut self, folder: &str, page: u32, now: i64, cache: Option<(&PageCache, &str)>) -> Result<MessageList, Error> {
+        let deadline = tokio::time::Instant::now() + self.search_budget;
+        timed(async {
+            let (exists, version, unseen) = match self.start_listing(folder, cache).await? {
+                ListStart::Cached(list) => return Ok(list),
+                ListStart::Build { selected, version, unseen } => (selected.exists, version, unseen),
+            };
+            let wanted = ((page + 1) * PAGE_SIZE + 1) as usize;
+            let (mut threaded, mut groups, mut below, mut window) = (Vec::new(), Vec::new(), exists, FIRST_THREAD_WINDOW);
+            let mut changed_meanwhile = false;
+            while below > 0 {
+                let low = below.saturating_sub(window - 1).max(1);
+                let started = std::time::Instant::now();
+                let fetches: Vec<_> = self.inner.fetch(format!("{low}:{below}"), THREAD_ITEMS).await.map_err(protocol)?.try_collect().await.map_err(protocol)?;
+                self.note("FETCH (conversations)", started);
+                changed_meanwhile |= fetches.iter().any(|f| f.header().is_none());
+                let headers: Vec<(u32, Vec<u8>)> = fetches.iter().filter_map(|f| Some((f.uid?, f.header()?.to_vec()))).collect();
+                below = low - 1;
+                let mut known = std::mem::take(&mut threaded);
+                (threaded, groups) = off_the_workers(move || {
+                    known.extend(headers.iter().map(|(uid, header)| threads::threaded(*uid, header)));
+                    let groups = threads::conversations(&known);
+                    (known, groups)
+                })
+                .await?;
+                let scanned = exists - below;
+                if groups.len() >= wanted || scanned >= MAX_THREAD_WINDOW || tokio::time::Instant::now() >= deadline {
+                    break;
+                }
+                window = scanned.min(MAX_THREAD_WINDOW - scanned);
             }
+            let complete = below == 0;
+            let total = groups.len() as u32;
+            // more pages only while the window may still grow to fill them
+            let pages = if groups.len() >= wanted { page + 2 } else { total.div_ceil(PAGE_SIZE).max(1) };
+            let page = page.min(pages - 1);
+            let shown: Vec<(usize, Vec<u32>)> = groups
+                .into_iter()
+                .skip((page * PAGE_SIZE) as usize)
+                .take(PAGE_SIZE as usize)
+                .map(|mut group| (group.len(), { group.truncate(CONVERSATION_SHOWN); group }))
+                .collect();
+            let uids: Vec<u32> = shown.iter().flat_map(|(_, group)| group).copied().collect();
+            let fetches = if uids.is_empty() { vec![] } else { self.uid_fetch(&uid_set(&uids), SUMMARY_ITEMS, "UID FETCH (conversations)").await? };
+            let (rows, changed) = summaries(&fetches, now).await?;
+            changed_meanwhile |= changed;
+            let mut rows: std::collections::HashMap<u32, MessageSummary> = rows.into_iter().map(|r| (r.uid, r)).collect();
+            let messages = shown
+                .iter()
+                .filter_map(|(size, group)| {
+                    let mut members = group.iter().filter_map(|uid| rows.remove(uid));
+                    let mut newest = members.next()?;
+                    newest.conversation = members.collect();
+                    newest.conversation_size = *size as u32;
+                    Some(newest)
+                })
+                .collect();
+            let list = MessageList {
+                folder: folder.to_string(),
+                total,
+                complete,
+                unseen,
+                page,
+                pages,
+                messages,
+                progress: None,
+                conversations: true,
+            };
+            self.finish_listing(&list, changed_meanwhile, version, cache);
             Ok(list)
         })
         .await

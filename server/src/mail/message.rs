@@ -86,8 +86,14 @@ impl Flags {
 }
 
 /// One row of the message list, from the message's header block.
-pub fn summary(uid: u32, flags: Flags, header: &[u8], fallback_date: i64, now: i64) -> MessageSummary {
-    let Some(message) = parse(header) else {
+/// Characters of text shown under a row's subject.
+const PREVIEW_CHARS: usize = 140;
+
+/// A list row from a message's header and the first bytes of its body (`start`, possibly cut in
+/// the middle of a part: only the preview is taken from it).
+pub fn summary(uid: u32, flags: Flags, header: &[u8], start: &[u8], fallback_date: i64, now: i64) -> MessageSummary {
+    let raw = [header, start].concat();
+    let Some(message) = parse(&raw) else {
         return MessageSummary {
             uid,
             from: String::new(),
@@ -103,6 +109,9 @@ pub fn summary(uid: u32, flags: Flags, header: &[u8], fallback_date: i64, now: i
             receipts: vec![],
             handled: flags.handled(),
             message_id: String::new(),
+            preview: String::new(),
+            conversation_size: 0,
+            conversation: vec![],
         };
     };
     let has_attachments = message.content_type().is_some_and(|ct| {
@@ -124,6 +133,20 @@ pub fn summary(uid: u32, flags: Flags, header: &[u8], fallback_date: i64, now: i
         receipts: vec![],
         handled: flags.handled(),
         message_id: message.message_id().unwrap_or_default().to_string(),
+        preview: message.body_preview(PREVIEW_CHARS * 2).map(|text| one_line(&text, PREVIEW_CHARS)).unwrap_or_default(),
+        conversation_size: 0,
+        conversation: vec![],
+    }
+}
+
+/// Text on one line: runs of white space and control characters as one space, cut at `chars`
+/// (with « … » when cut).
+fn one_line(text: &str, chars: usize) -> String {
+    let words: Vec<&str> = text.split(|c: char| c.is_whitespace() || c.is_control()).filter(|w| !w.is_empty()).collect();
+    let joined = words.join(" ");
+    match joined.char_indices().nth(chars) {
+        Some((cut, _)) => format!("{}…", joined[..cut].trim_end()),
+        None => joined,
     }
 }
 
@@ -388,15 +411,15 @@ Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b--\r\n";
     fn patients_and_documents_are_marked_in_lists_and_views() {
         let from_patient = "From: \"DURAND Marie\" <279035121518989@patient.mssante.fr>\r\nSubject: Question sur mon traitement\r\n\
 Date: Sat, 21 Nov 2026 09:00:00 +0000\r\n\r\nBonjour docteur\r\n";
-        let s = summary(1, Flags::default(), from_patient.as_bytes(), 0, 0);
+        let s = summary(1, Flags::default(), from_patient.as_bytes(), b"", 0, 0);
         assert_eq!(s.patient.as_ref().unwrap().label(), "DURAND Marie · INS 2 79 03 51 215 189 89");
         assert_eq!(s.document, None);
         let document = "From: labo@hopital-demo.mssante.fr\r\nSubject: XDM/1.0/DDM+CR de biologie MARTIN Paul 19560412\r\n\
 X-MSS-CODECDA: 11502-2, 99999-9\r\nDate: Sat, 21 Nov 2026 09:00:00 +0000\r\n\r\nCi-joint\r\n";
-        let s = summary(2, Flags::default(), document.as_bytes(), 0, 0);
+        let s = summary(2, Flags::default(), document.as_bytes(), b"", 0, 0);
         assert_eq!((s.subject.as_str(), s.patient.is_none()), ("CR de biologie MARTIN Paul 19560412", true));
         assert_eq!(s.document.as_deref(), Some("Compte rendu d'examens biologiques, document 99999-9"));
-        let bare = summary(3, Flags::default(), b"Subject: XDM/1.0/DDM+\r\n\r\n", 0, 0);
+        let bare = summary(3, Flags::default(), b"Subject: XDM/1.0/DDM+\r\n\r\n", b"", 0, 0);
         assert_eq!((bare.subject.as_str(), bare.document.as_deref()), ("(sans objet)", Some("Document de santé")));
 
         let urls = PartUrls { folder: "INBOX", uid: 1 };
@@ -425,10 +448,25 @@ Message-ID: <envoi-1@hopital-demo.mssante.fr>\r\n\r\n--r--\r\n";
     #[test]
     fn summary_shows_sender_name_and_attachment_mark() {
         let now = 1_795_352_700; // 2026-11-22 13:05 UTC
-        let s = summary(3, Flags::default(), LATIN1, 0, now);
+        let s = summary(3, Flags::default(), LATIN1, b"", 0, now);
         assert_eq!((s.from.as_str(), s.date.as_str(), s.has_attachments), ("Dr René FAURE", "14:05", false));
-        let s = summary(4, Flags { seen: true, ..Flags::default() }, WITH_PDF, 0, now);
+        let s = summary(4, Flags { seen: true, ..Flags::default() }, WITH_PDF, b"", 0, now);
         assert_eq!((s.from.as_str(), s.date.as_str(), s.has_attachments), ("labo@hopital-demo.mssante.fr", "21 nov.", true));
+    }
+
+    #[test]
+    fn rows_preview_the_text_from_the_first_bytes_of_the_body() {
+        // the header as listed (HEADER.FIELDS) and the body cut where the fetch stopped
+        let header = b"From: labo@hopital-demo.mssante.fr\r\nSubject: Bilan\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n";
+        let start = b"--b\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n\
+R=C3=A9sultats\tnormaux.\r\n\r\n   Contr=C3=B4le dans\x07 un mois.\r\n--b\r\nContent-Type: application/pdf\r\n\r\nJVBER";
+        let s = summary(5, Flags::default(), header, start, 0, 0);
+        assert_eq!(s.preview, "Résultats normaux. Contrôle dans un mois.");
+        let long = format!("{}\r\n", "mot ".repeat(100));
+        let s = summary(6, Flags::default(), b"Subject: Long\r\n\r\n", long.as_bytes(), 0, 0);
+        assert_eq!(s.preview.chars().count(), 139 + 1, "{}", s.preview);
+        assert!(s.preview.ends_with("mot…"), "{}", s.preview);
+        assert_eq!(summary(7, Flags::default(), b"Subject: Vide\r\n\r\n", b"", 0, 0).preview, "");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use crate::error::Error;
 use crate::identity::{Identity, PendingLogin, SignedInUser, Tokens};
+use app::reading::ListView;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use super::sealer::Sealer;
@@ -17,6 +18,8 @@ const PENDING: &str = "psc.pending";
 const USER: &str = "psc.user";
 /// Why the last sign-in ended without the user signing out (token expired or refused).
 const ENDED: &str = "psc.ended";
+/// How the user last chose to list folders (by message or by conversation).
+const LIST_VIEW: &str = "liste.vue";
 
 /// The user as stored: who in clear (shown on every page), their tokens sealed.
 #[derive(Serialize, Deserialize)]
@@ -139,6 +142,20 @@ pub async fn end(session: &Session, why: &Error) -> Result<(), Error> {
     session.remove_value(USER).await?;
     let ended = if matches!(why, Error::OperatorRefused(_)) { Ended::Refused } else { Ended::Expired };
     Ok(session.insert(ENDED, ended).await?)
+}
+
+/// The list view `asked` for, kept for the rest of the session; without one, the one kept last
+/// (one row per message at first).
+pub async fn list_view(session: &Session, asked: Option<ListView>) -> Result<ListView, Error> {
+    match asked {
+        Some(view) => {
+            if session.get::<ListView>(LIST_VIEW).await? != Some(view) {
+                session.insert(LIST_VIEW, view).await?;
+            }
+            Ok(view)
+        }
+        None => Ok(session.get::<ListView>(LIST_VIEW).await?.unwrap_or(ListView::Messages)),
+    }
 }
 
 pub async fn sign_out(session: &Session) -> Result<(), Error> {

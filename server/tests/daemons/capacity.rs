@@ -26,11 +26,11 @@ async fn a_full_connection_allowance_is_not_a_refused_token() {
     assert!(matches!(refusal, Error::OperatorBusy(_)), "after {} connections: {refusal:?}", open.len());
     assert_eq!(app::error::WebmailError::from(refusal).code(), "operateur-indisponible", "the user is told to retry, not to sign in");
     // the webmail's request meanwhile: "retry later", and the user stays signed in
-    let busy = backend.list_messages(req(&session), "INBOX".into(), 0, Search::default()).await;
+    let busy = backend.list_messages(req(&session), "INBOX".into(), 0, Search::default(), None).await;
     assert_eq!(busy, Err(WebmailError::OperatorUnavailable));
     for connection in open {
         connection.logout().await;
     }
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert!(backend.list_messages(req(&session), "INBOX".into(), 0, Search::default()).await.is_ok(), "still signed in");
+    assert!(backend.list_messages(req(&session), "INBOX".into(), 0, Search::default(), None).await.is_ok(), "still signed in");
 }

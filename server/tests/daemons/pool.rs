@@ -9,7 +9,7 @@ use crate::common::{CLAIRE, CLAIRE_RPPS, backend_for, dovecot, req, wait_for_por
 async fn connections_are_reused_and_replaced_after_an_imap_restart() {
     let _daemons = crate::DAEMONS.lock().await;
     let (backend, session, imap, _) = backend_for(CLAIRE_RPPS).await;
-    let inbox = async || backend.list_messages(req(&session), "INBOX".into(), 0, Search::default()).await;
+    let inbox = async || backend.list_messages(req(&session), "INBOX".into(), 0, Search::default(), None).await;
 
     assert_eq!(inbox().await.unwrap().total, 6);
     assert_eq!(imap.idle_count(CLAIRE), 1);

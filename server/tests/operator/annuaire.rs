@@ -123,7 +123,7 @@ async fn the_fhir_api_answers_when_configured() {
     let page = backend.search_directory(req(&session), app::directory::DirectoryCriteria { name: "garnier".into(), profession: "Médecin".into(), ..Default::default() }).await.unwrap();
     assert!(page.entries.iter().any(|c| c.address == MARC));
     // a message's correspondents are looked up there too
-    let sent = backend.list_messages(req(&session), "INBOX".into(), 0, Default::default()).await.unwrap();
+    let sent = backend.list_messages(req(&session), "INBOX".into(), 0, Default::default(), None).await.unwrap();
     let from_marc = sent.messages.iter().find(|m| m.subject.starts_with("Adressage")).unwrap();
     let view = backend.read_message(req(&session), "INBOX".into(), from_marc.uid).await.unwrap();
     assert!(view.correspondents.iter().any(|n| n.address == MARC && n.about.as_deref().is_some_and(|a| a.contains("Médecine générale"))), "{:?}", view.correspondents);
@@ -133,5 +133,5 @@ async fn the_fhir_api_answers_when_configured() {
     let (refused, session, _, _) = crate::common::backend_with(config, CLAIRE).await;
     let Err(e) = refused.suggest_correspondents(req(&session), "dubois".into()).await else { panic!("must fail") };
     assert!(e.to_string().contains("Vous pouvez toujours saisir une adresse"), "{e}");
-    assert!(refused.list_messages(req(&session), "INBOX".into(), 0, Default::default()).await.is_ok());
+    assert!(refused.list_messages(req(&session), "INBOX".into(), 0, Default::default(), None).await.is_ok());
 }

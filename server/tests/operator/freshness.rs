@@ -14,7 +14,7 @@ use std::{sync::Arc, time::Duration};
 #[tokio::test]
 async fn an_unchanged_folder_is_listed_again_without_fetching() {
     let (backend, session, _, _) = backend_for("10100000058").await;
-    let list = async || backend.list_messages(req(&session), "INBOX".into(), 0, Search::default()).await.unwrap();
+    let list = async || backend.list_messages(req(&session), "INBOX".into(), 0, Search::default(), None).await.unwrap();
     let first = list().await;
     let hits = backend.page_cache().hits();
     assert_eq!(list().await, first);

@@ -39,7 +39,7 @@ async fn rights_traces_sending_as_the_mailbox_and_revocation() {
 
     // one action, one row: who, what, outcome; the user's own folders leave none
     let start = rows().await.len();
-    let inbox = julien.list_messages(req(&session), ORG_INBOX.into(), 0, Search::default()).await.unwrap();
+    let inbox = julien.list_messages(req(&session), ORG_INBOX.into(), 0, Search::default(), None).await.unwrap();
     let after_open = rows().await;
     assert_eq!(after_open.len(), start + 1);
     let row = &after_open[0];
@@ -49,7 +49,7 @@ async fn rights_traces_sending_as_the_mailbox_and_revocation() {
     let read = julien.read_message(req(&session), ORG_INBOX.into(), uid).await.unwrap();
     julien.update_messages(req(&session), ORG_INBOX.into(), vec![uid], MessageAction::Flag).await.unwrap();
     julien.update_messages(req(&session), ORG_INBOX.into(), vec![uid], MessageAction::Unflag).await.unwrap();
-    julien.list_messages(req(&session), "INBOX".into(), 0, Search::default()).await.unwrap();
+    julien.list_messages(req(&session), "INBOX".into(), 0, Search::default(), None).await.unwrap();
     let now = rows().await;
     assert_eq!(now.len(), start + 4, "open, read, flag, unflag; nothing for his own inbox");
     assert_eq!(now[2].action, "Lecture d'un message");
@@ -96,7 +96,7 @@ async fn rights_traces_sending_as_the_mailbox_and_revocation() {
     let members = claire.members(req(&claire_session), ORG.into()).await.unwrap();
     assert!(members.iter().any(|m| m.address == JULIEN && m.name == "M. Julien MOREAU" && m.rights.read), "{members:?}");
     claire.set_rights(req(&claire_session), ORG.into(), JULIEN.into(), Rights::default()).await.unwrap();
-    assert!(julien.list_messages(req(&session), ORG_INBOX.into(), 0, Search::default()).await.is_err(), "no access any more");
+    assert!(julien.list_messages(req(&session), ORG_INBOX.into(), 0, Search::default(), None).await.is_err(), "no access any more");
     assert!(!claire.members(req(&claire_session), ORG.into()).await.unwrap().iter().any(|m| m.address == JULIEN));
     let latest = rows().await;
     assert_eq!((latest[0].action.as_str(), latest[0].outcome.as_str()), ("Ouverture de la boîte", "refusé par l'opérateur"));
@@ -106,7 +106,7 @@ async fn rights_traces_sending_as_the_mailbox_and_revocation() {
     assert!(matches!(claire.set_rights(req(&claire_session), ORG.into(), CLAIRE.into(), SECRETARY).await, Err(WebmailError::InvalidInput(t)) if t.contains("propre droit")));
 
     claire.set_rights(req(&claire_session), ORG.into(), JULIEN.into(), SECRETARY).await.unwrap();
-    assert!(julien.list_messages(req(&session), ORG_INBOX.into(), 0, Search::default()).await.is_ok(), "access given back");
+    assert!(julien.list_messages(req(&session), ORG_INBOX.into(), 0, Search::default(), None).await.is_ok(), "access given back");
 
     // care-team handling: « Je m'en occupe » is seen by every member, filterable, traced; taking
     // it over lets the previous member go; a reply from the mailbox says who answered
@@ -114,11 +114,11 @@ async fn rights_traces_sending_as_the_mailbox_and_revocation() {
     let answered = format!("\\Answered $MSSRepondu.{JULIEN}");
     crate::common::dovecot(&["doveadm", "flags", "remove", "-u", ORG, &answered, "mailbox", "INBOX", "uid", &uid.to_string()]); // an earlier run
     julien.update_messages(req(&session), ORG_INBOX.into(), vec![uid], MessageAction::TakeCharge).await.unwrap();
-    let listed = claire.list_messages(req(&claire_session), ORG_INBOX.into(), 0, Search::default()).await.unwrap();
+    let listed = claire.list_messages(req(&claire_session), ORG_INBOX.into(), 0, Search::default(), None).await.unwrap();
     assert_eq!(listed.messages.iter().find(|m| m.uid == uid).unwrap().handled, Some(format!("Pris en charge par {JULIEN}")));
     assert!(julien.read_message(req(&session), ORG_INBOX.into(), uid).await.unwrap().taken_by_me);
     assert!(!claire.read_message(req(&claire_session), ORG_INBOX.into(), uid).await.unwrap().taken_by_me);
-    let untaken = claire.list_messages(req(&claire_session), ORG_INBOX.into(), 0, Search { untaken: true, ..Search::default() }).await.unwrap();
+    let untaken = claire.list_messages(req(&claire_session), ORG_INBOX.into(), 0, Search { untaken: true, ..Search::default() }, None).await.unwrap();
     assert!(!untaken.messages.iter().any(|m| m.uid == uid), "« non pris en charge » leaves it out");
     assert_eq!(untaken.total + 1, listed.total);
     assert!(rows().await.iter().any(|r| r.member == JULIEN && r.detail.ends_with(&format!("UID {uid} : pris en charge"))));
@@ -126,14 +126,14 @@ async fn rights_traces_sending_as_the_mailbox_and_revocation() {
     let keywords = crate::common::flags(ORG, "INBOX", &uid.to_string());
     assert!(keywords.contains(&format!("$MSSPris.{CLAIRE}")) && !keywords.contains(&format!("$MSSPris.{JULIEN}")), "{keywords}");
     claire.update_messages(req(&claire_session), ORG_INBOX.into(), vec![uid], MessageAction::ReleaseCharge).await.unwrap();
-    let listed = claire.list_messages(req(&claire_session), ORG_INBOX.into(), 0, Search::default()).await.unwrap();
+    let listed = claire.list_messages(req(&claire_session), ORG_INBOX.into(), 0, Search::default(), None).await.unwrap();
     assert_eq!(listed.messages.iter().find(|m| m.uid == uid).unwrap().handled, None);
     let original = claire.read_message(req(&claire_session), ORG_INBOX.into(), uid).await.unwrap();
     let reply = julien.start_compose(req(&session), ComposeStart::Reply { folder: ORG_INBOX.into(), uid, all: false }).await.unwrap().draft;
     let reply = Draft { from: ORG.into(), to: vec![MARC.into()], body: "C'est noté.".into(), ..reply };
     assert_eq!(reply.in_reply_to.as_deref(), Some(original.message_id.as_str()));
     julien.send_message(req(&session), reply).await.unwrap();
-    let listed = claire.list_messages(req(&claire_session), ORG_INBOX.into(), 0, Search::default()).await.unwrap();
+    let listed = claire.list_messages(req(&claire_session), ORG_INBOX.into(), 0, Search::default(), None).await.unwrap();
     assert_eq!(listed.messages.iter().find(|m| m.uid == uid).unwrap().handled, Some(format!("Répondu par {JULIEN}")));
     assert!(crate::common::flags(ORG, "INBOX", &uid.to_string()).contains("\\Answered"));
 
@@ -151,7 +151,7 @@ async fn traces_cannot_be_dodged_nor_written_by_outsiders() {
     // another spelling of the same mailbox, which the operator serves: traced under the mailbox itself
     let shouted = ORG_INBOX.to_uppercase().replace("SHARED/", "Shared/");
     let before = rows().await.len();
-    claire.list_messages(req(&claire_session), shouted.clone(), 0, Search::default()).await.expect("the operator serves this spelling");
+    claire.list_messages(req(&claire_session), shouted.clone(), 0, Search::default(), None).await.expect("the operator serves this spelling");
     let after = rows().await;
     assert_eq!(after.len(), before + 1, "the read is on the administrators' page");
     assert!(after[0].detail.contains(&shouted));
@@ -160,14 +160,14 @@ async fn traces_cannot_be_dodged_nor_written_by_outsiders() {
 
     // someone who is not a member cannot add rows, nor make rows for a mailbox that does not exist
     let marc = session_for(MARC_RPPS).await;
-    assert!(claire.list_messages(req(&marc), ORG_INBOX.into(), 0, Search::default()).await.is_err());
+    assert!(claire.list_messages(req(&marc), ORG_INBOX.into(), 0, Search::default(), None).await.is_err());
     assert!(claire.read_message(req(&marc), ORG_INBOX.into(), 1).await.is_err());
     assert_eq!(rows().await.len(), after.len(), "no row from a non-member");
     let unknown = "inconnue@hopital-demo.mssante.fr";
-    assert!(claire.list_messages(req(&claire_session), format!("Shared/{unknown}"), 0, Search::default()).await.is_err());
+    assert!(claire.list_messages(req(&claire_session), format!("Shared/{unknown}"), 0, Search::default(), None).await.is_err());
     assert!(claire.traces.list(unknown, None, None, 0, i64::MAX).await.unwrap().is_empty(), "no row for a mailbox that does not exist");
 
     // asking for the trace of an unknown mailbox is refused, and breaks nothing at the operator
     assert!(matches!(claire.traces(req(&claire_session), unknown.into(), TraceFilter::default()).await, Err(WebmailError::InvalidInput(t)) if t.contains("pas accès")));
-    assert!(claire.list_messages(req(&claire_session), "INBOX".into(), 0, Search::default()).await.is_ok());
+    assert!(claire.list_messages(req(&claire_session), "INBOX".into(), 0, Search::default(), None).await.is_ok());
 }

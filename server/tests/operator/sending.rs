@@ -275,7 +275,7 @@ async fn the_operator_size_limit_sets_the_allowance() {
 #[tokio::test]
 async fn receipts_and_mes_bounces_are_matched_to_sent_messages() {
     let (backend, session, _, _) = backend_for(JULIEN_RPPS).await;
-    let sent = backend.list_messages(req(&session), "Sent".into(), 0, Search::default()).await.unwrap();
+    let sent = backend.list_messages(req(&session), "Sent".into(), 0, Search::default(), None).await.unwrap();
     let status = |subject: &str| sent.messages.iter().find(|m| m.subject == subject).map(|m| m.receipts.clone()).unwrap_or_default();
     let read = status("Avis sur M. Bernard PETIT");
     assert!(read.len() == 1 && read[0].starts_with("Lu par marc.garnier@cabinet-demo.mssante.fr le "), "{read:?}");
@@ -284,7 +284,7 @@ async fn receipts_and_mes_bounces_are_matched_to_sent_messages() {
     assert_eq!(status("Résultats de votre échographie"), ["Échec de remise à patient INS 2 79 03 51 215 189 89"]);
     assert_eq!(status("Imagerie de contrôle (dossier complet)"), ["Échec de remise à patient INS 2 85 07 75 112 345 11"]);
 
-    let inbox = backend.list_messages(req(&session), "INBOX".into(), 0, Search::default()).await.unwrap();
+    let inbox = backend.list_messages(req(&session), "INBOX".into(), 0, Search::default(), None).await.unwrap();
     assert!(inbox.messages.iter().all(|m| m.receipts.is_empty()), "statuses belong to Sent");
     let bounces: Vec<u32> = inbox.messages.iter().filter(|m| m.subject == "Undelivered Mail Returned to Sender").map(|m| m.uid).collect();
     assert_eq!(bounces.len(), 3);
@@ -320,7 +320,7 @@ async fn a_delivery_notification_asked_comes_back_to_sent() {
     assert!(!notice.is_empty(), "Postfix sent the success notification");
     let mut statuses = vec![];
     for _ in 0..50 {
-        let sent = backend.list_messages(req(&session), "Sent".into(), 0, Search::default()).await.unwrap();
+        let sent = backend.list_messages(req(&session), "Sent".into(), 0, Search::default(), None).await.unwrap();
         statuses = sent.messages.iter().find(|m| m.subject == subject).map(|m| m.receipts.clone()).unwrap_or_default();
         if !statuses.is_empty() { break }
         tokio::time::sleep(Duration::from_millis(200)).await;

@@ -39,7 +39,7 @@ impl Fixture {
     }
 
     async fn page(&mut self, cache: &PageCache) -> app::reading::MessageList {
-        let key = PageCache::key(&self.mailbox, &self.folder, 0, &Search::default(), 0);
+        let key = PageCache::key(&self.mailbox, &self.folder, 0, &Search::default(), false, 0);
         self.this.page(&self.folder, 0, &Search::default(), 0, Some((cache, &key))).await.unwrap()
     }
 
@@ -150,7 +150,7 @@ async fn a_search_out_of_time_shows_its_progress_and_resumes_where_it_stopped() 
     // one window of sequence numbers only
     let rare = Search { from: ".42@".into(), ..Default::default() };
     let cache = PageCache::default();
-    let key = PageCache::key(mailbox, "INBOX", 0, &rare, 0);
+    let key = PageCache::key(mailbox, "INBOX", 0, &rare, false, 0);
     let mut list = slow.page("INBOX", 0, &rare, 0, Some((&cache, &key))).await.unwrap();
     let mut scanned = Vec::new();
     while let Some(progress) = list.progress {
