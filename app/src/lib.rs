@@ -29,6 +29,47 @@ use leptos_router::{
 #[derive(Clone, Copy)]
 pub struct WithoutSession;
 
+/// Where this deployment's application code is (`/pkg/…js` and `…wasm`), provided by the server.
+#[derive(Clone, Debug)]
+pub struct ClientCode {
+    pub js: String,
+    pub wasm: String,
+}
+
+/// Starts the application code once the page as served has been painted: what the server wrote
+/// shows first, and the code (from the service worker's cache once installed) never competes
+/// with it for the network. Only the small JS file is fetched early. The 'interactive' mark
+/// tells when the page answers (measured by the first-load benchmark).
+#[component]
+fn ClientLoader(code: ClientCode) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let nonce = leptos::nonce::use_nonce();
+    #[cfg(not(feature = "ssr"))]
+    let nonce = None::<String>;
+    // after the first contentful paint (or a second, for a tab in the background that paints
+    // nothing), once
+    let start = format!(
+        "let started = false;\
+         const start = () => {{ if (started) return; started = true;\
+           import({js}).then((m) => m.default({{ module_or_path: {wasm} }}).then(() => {{ m.hydrate(); performance.mark('interactive'); }})); }};\
+         try {{ new PerformanceObserver((list, seen) => {{\
+           if (list.getEntriesByName('first-contentful-paint').length) {{ seen.disconnect(); setTimeout(start, 0); }}\
+         }}).observe({{ type: 'paint', buffered: true }}); }} catch (e) {{ start(); }}\
+         setTimeout(start, 1000);",
+        js = js_string(&code.js),
+        wasm = js_string(&code.wasm),
+    );
+    view! {
+        <link rel="modulepreload" href=code.js/>
+        <script type="module" nonce=nonce>{start}</script>
+    }
+}
+
+/// A JavaScript string literal of a path the server made (quotes and backslashes escaped).
+fn js_string(path: &str) -> String {
+    format!("\"{}\"", path.replace('\\', "\\\\").replace('"', "\\\"").replace('<', "\\u003c"))
+}
+
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let interactive = use_context::<WithoutSession>().is_none();
@@ -50,7 +91,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <script type="module" src="/pwa.js" nonce=nonce></script>
                 <HashedStylesheet options=options.clone() id="leptos"/>
                 <AutoReload options=options.clone()/>
-                {interactive.then(|| view! { <HydrationScripts options/> })}
+                {interactive.then(|| match use_context::<ClientCode>() {
+                    Some(code) => view! { <ClientLoader code/> }.into_any(),
+                    None => view! { <HydrationScripts options/> }.into_any(),
+                })}
                 <MetaTags/>
             </head>
             <body>

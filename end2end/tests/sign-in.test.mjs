@@ -170,6 +170,16 @@ test('the build\'s files are named by their content, served as compressed at bui
       await served.arrayBuffer();
     }
   }
+  // the page as served is painted first: the application's code is not preloaded, and is
+  // fetched once the browser has shown what the server wrote
+  assert.doesNotMatch(html, /rel="preload"[^>]*\.wasm/);
+  await page.goto(webmail.url);
+  await waitForHydration(page);
+  const [painted, fetched] = await page.evaluate(() => [
+    performance.getEntriesByName('first-contentful-paint')[0]?.startTime,
+    performance.getEntriesByType('resource').find((e) => e.name.endsWith('.wasm'))?.startTime,
+  ]);
+  assert.ok(painted > 0 && fetched > painted, `first paint at ${painted} ms, code fetched at ${fetched} ms`);
   // a name that is not the build's is not kept
   const missing = await fetch(`${webmail.url}/pkg/mssante-webmail.0000000000000.wasm`);
   assert.equal(missing.status, 404);

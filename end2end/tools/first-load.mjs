@@ -54,6 +54,59 @@ async function journey(browser, webmail) {
   return { steps, cookie, message };
 }
 
+/** On the throttled phone (150 ms RTT, 1.6 Mbit/s, CPU 4× slower), milliseconds from the
+ * navigation to the inbox until its first paint and until it is interactive (the page's
+ * 'interactive' mark, set once hydration is done): with the service worker installed at sign-in
+ * (the usual case), and on a first visit without it (nothing cached). Median of `runs`. */
+async function interactive(browser, webmail, cookie, installed, runs = 5) {
+  const context = await newContext(browser, { ...PHONE, serviceWorkers: installed ? 'allow' : 'block' });
+  const at = cookie.indexOf('=');
+  const [name, value] = [cookie.slice(0, at), cookie.slice(at + 1)];
+  await context.addCookies([{ name, value, url: webmail.url }]);
+  const page = await context.newPage();
+  if (installed) {
+    await page.goto(webmail.url);
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    await page.waitForFunction(() => performance.getEntriesByName('interactive').length > 0);
+  }
+  const slow = { offline: false, latency: 150, downloadThroughput: 1.6e6 / 8, uploadThroughput: 750e3 / 8 };
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', slow);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+  if (installed) {
+    // the pages go through the service worker, whose requests the page's emulation does not
+    // slow down: the worker's own target is throttled the same way
+    const root = await browser.newBrowserCDPSession();
+    const { targetInfos } = await root.send('Target.getTargets');
+    const workers = targetInfos.filter((t) => t.type === 'service_worker' && t.url.startsWith(webmail.url));
+    if (workers.length === 0) throw new Error('no service worker to throttle');
+    for (const worker of workers) {
+      const { sessionId } = await root.send('Target.attachToTarget', { targetId: worker.targetId, flatten: false });
+      let id = 0;
+      const send = (method, params) => root.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id: ++id, method, params }) });
+      await send('Network.enable', {});
+      await send('Network.emulateNetworkConditions', slow);
+    }
+  }
+  const painted = [];
+  const ready = [];
+  for (let i = 0; i < runs; i++) {
+    if (!installed) await cdp.send('Network.clearBrowserCache');
+    await page.goto(webmail.url);
+    await page.waitForFunction(() => performance.getEntriesByName('interactive').length > 0, null, { timeout: 60000 });
+    const [fcp, tti] = await page.evaluate(() => [
+      performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? 0,
+      performance.getEntriesByName('interactive')[0].startTime,
+    ]);
+    painted.push(fcp);
+    ready.push(tti);
+  }
+  await context.close();
+  const median = (values) => Math.round(values.sort((a, b) => a - b)[Math.floor(values.length / 2)]);
+  return `affichée ${median(painted)} ms, interactive ${median(ready)} ms (médianes de ${runs})`;
+}
+
 async function lighthouse(url, cookie, formFactor) {
   const require = createRequire(new URL('../../tools/lighthouse/', import.meta.url));
   const { default: run } = await import(require.resolve('lighthouse'));
@@ -103,6 +156,9 @@ try {
     console.log(`  ${name.padEnd(20)} ${kib(sum).padStart(10)}   ${Object.entries(types).map(([t, b]) => `${t} ${kib(b)}`).join(' · ')}`);
   }
   console.log(`  ${'total'.padEnd(20)} ${kib(total).padStart(10)}   (objectif : 250 Ko)`);
+  console.log('Boîte de réception sur le téléphone bridé (150 ms, 1,6 Mbit/s, processeur 4× plus lent) :');
+  console.log(`  service worker installé   ${await interactive(browser, webmail, cookie, true)}`);
+  console.log(`  sans service worker, cache vide   ${await interactive(browser, webmail, cookie, false)}`);
   if (process.env.LIGHTHOUSE !== '0') {
     console.log('Lighthouse 12 (Chromium de Debian) :');
     for (const [name, url, withCookie] of [['connexion', webmail.url, false], ['boîte de réception', `${webmail.url}/`, true], ['message', message, true]]) {

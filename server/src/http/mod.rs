@@ -38,9 +38,13 @@ pub async fn router(config: &Config, leptos_options: LeptosOptions, backend: Arc
     let webmail: Arc<dyn Webmail> = backend.clone();
     let psc_origin = security::origin_of(&config.psc.issuer);
 
+    let built = assets::build_file_names(&leptos_options);
+    let pkg = &leptos_options.site_pkg_dir;
+    let client_code = app::ClientCode { js: format!("/{pkg}/{}", built.js), wasm: format!("/{pkg}/{}", built.wasm) };
     // every server render and server function gets the backend, and every page its CSP nonce
     let context = move || {
         provide_context(webmail.clone());
+        provide_context(client_code.clone());
         if !has_session_cookie() {
             provide_context(app::WithoutSession);
         }
