@@ -17,7 +17,7 @@ if [ ! -s "$FILE" ] || [ operator/annuaire.py -nt "$FILE" ]; then
   python3 operator/annuaire.py operator/directory.json --synthetic "$ROWS" > "$FILE.new" && mv "$FILE.new" "$FILE"
 fi
 python3 operator/annuaire.py operator/directory.json > "$WORK/demo-only.txt"
-[ -x "$WEBMAIL_BIN" ] && [ -d "$LEPTOS_SITE_ROOT/pkg" ] || cargo leptos build --release --precompress
+[ -x "$WEBMAIL_BIN" ] && [ -d "$LEPTOS_SITE_ROOT/pkg" ] || scripts/build.sh
 
 PID=
 stop() { [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null || true; PID=; }

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 operator/start.sh >/dev/null
-cargo leptos build --release --precompress >/dev/null 2>&1
+scripts/build.sh >/dev/null 2>&1
 # Lighthouse 12 (13 needs Node 22) is installed here on first use only
 [ -d tools/lighthouse/node_modules/lighthouse ] || npm ci --prefix tools/lighthouse --no-audit --no-fund >/dev/null
 node end2end/tools/first-load.mjs < /dev/null

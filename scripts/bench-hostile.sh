@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 operator/start.sh >/dev/null
-cargo leptos build --release --precompress
+scripts/build.sh
 cargo run --release -q -p server --example bench_hostile -- "${1:-10}"

@@ -12,5 +12,5 @@ for n in "" 2 3 4 5 6 7 8 9 10; do
 done
 scripts/roundcube.sh start
 trap 'scripts/roundcube.sh stop' EXIT
-cargo leptos build --release --precompress >/dev/null 2>&1
+scripts/build.sh >/dev/null 2>&1
 cargo run --release -q -p server --example bench_side_by_side -- "${2:-30}" ${3:-}

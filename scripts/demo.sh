@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 scripts/install-deps.sh
 operator/start.sh
-cargo leptos build --release --precompress
+scripts/build.sh
 export LEPTOS_SITE_ADDR=127.0.0.1:8080 WEBMAIL_PUBLIC_URL=http://127.0.0.1:8080 PSC_CLIENT_SECRET=webmail-secret
 cat <<'TXT'
 

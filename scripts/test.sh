@@ -21,7 +21,7 @@ echo "==> unit and integration tests"
 cargo test -p app --features ssr
 cargo test -p server
 echo "==> release build (server + WASM)"
-cargo leptos build --release --precompress
+scripts/build.sh
 echo "==> browser tests (fresh demo mailboxes)"
 fresh_operator >/dev/null
 (cd end2end && npm test)

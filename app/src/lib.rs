@@ -19,7 +19,7 @@ mod pages;
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::{
-    SsrMode,
+    Lazy, SsrMode,
     components::{ParentRoute, Route, Router, Routes},
     path,
 };
@@ -28,6 +28,15 @@ use leptos_router::{
 /// page is the sign-in page, which works as plain HTML, so the application's code is not sent.
 #[derive(Clone, Copy)]
 pub struct WithoutSession;
+
+/// The browser entry's signal that the whole page is hydrated: the 'interactive' mark the
+/// first-load benchmark times.
+#[cfg(feature = "hydrate")]
+pub fn hydrated() {
+    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = performance.mark("interactive");
+    }
+}
 
 /// Where this deployment's application code is (`/pkg/…js` and `…wasm`), provided by the server.
 #[derive(Clone, Debug)]
@@ -38,8 +47,7 @@ pub struct ClientCode {
 
 /// Starts the application code once the page as served has been painted: what the server wrote
 /// shows first, and the code (from the service worker's cache once installed) never competes
-/// with it for the network. Only the small JS file is fetched early. The 'interactive' mark
-/// tells when the page answers (measured by the first-load benchmark).
+/// with it for the network. Only the small JS file is fetched early.
 #[component]
 fn ClientLoader(code: ClientCode) -> impl IntoView {
     #[cfg(feature = "ssr")]
@@ -51,7 +59,7 @@ fn ClientLoader(code: ClientCode) -> impl IntoView {
     let start = format!(
         "let started = false;\
          const start = () => {{ if (started) return; started = true;\
-           import({js}).then((m) => m.default({{ module_or_path: {wasm} }}).then(() => {{ m.hydrate(); performance.mark('interactive'); }})); }};\
+           import({js}).then((m) => m.default({{ module_or_path: {wasm} }}).then(() => m.hydrate())); }};\
          try {{ new PerformanceObserver((list, seen) => {{\
            if (list.getEntriesByName('first-contentful-paint').length) {{ seen.disconnect(); setTimeout(start, 0); }}\
          }}).observe({{ type: 'paint', buffered: true }}); }} catch (e) {{ start(); }}\
@@ -119,11 +127,11 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=pages::SignedIn ssr=SsrMode::Async>
                     <Route path=path!("") view=pages::MailboxPage ssr=SsrMode::Async/>
                     <Route path=path!("messages/:uid") view=pages::MessagePage ssr=SsrMode::Async/>
-                    <Route path=path!("messages/:uid/document") view=pages::DocumentPage ssr=SsrMode::Async/>
-                    <Route path=path!("ecrire") view=pages::ComposePage ssr=SsrMode::Async/>
-                    <Route path=path!("annuaire") view=pages::AnnuairePage ssr=SsrMode::Async/>
-                    <Route path=path!("boites/membres") view=pages::MembersPage ssr=SsrMode::Async/>
-                    <Route path=path!("boites/traces") view=pages::TracesPage ssr=SsrMode::Async/>
+                    <Route path=path!("messages/:uid/document") view={Lazy::<pages::DocumentRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("ecrire") view={Lazy::<pages::ComposeRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("annuaire") view={Lazy::<pages::AnnuaireRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("boites/membres") view={Lazy::<pages::MembersRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("boites/traces") view={Lazy::<pages::TracesRoute>::new()} ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

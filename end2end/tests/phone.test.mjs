@@ -131,7 +131,7 @@ test('on a phone: one compact bar, the folders in a drawer, the actions at the b
   await page.context().close();
 });
 
-test('a skip link leads keyboard users to the content; a box ticked before the page is interactive stays ticked', async () => {
+test('a skip link leads keyboard users to the content; a box ticked and a search typed before the page is interactive stay', async () => {
   const page = await (await newContext(run.browser)).newPage();
   await signIn(page, run.webmail.url);
   await waitForHydration(page);
@@ -157,11 +157,16 @@ test('a skip link leads keyboard users to the content; a box ticked before the p
   await slow.goto(run.webmail.url);
   const first = slow.getByTestId('messages').locator('input.choix').first();
   await first.check();
+  // and a search typed meanwhile
+  await slow.getByPlaceholder('Rechercher dans les messages').fill('vertiges');
   release();
   await waitForHydration(slow);
   await slow.getByRole('toolbar', { name: 'Actions sur la sélection' }).getByRole('button', { name: 'Marquer non lu' }).waitFor();
   assert.equal(await first.isChecked(), true, 'still ticked once interactive');
   assert.equal(await slow.getByRole('button', { name: 'Marquer non lu' }).isEnabled(), true, 'and the actions know it');
+  assert.equal(await slow.getByPlaceholder('Rechercher dans les messages').inputValue(), 'vertiges', 'the search typed is still there');
+  await slow.getByRole('button', { name: 'Rechercher' }).click();
+  await slow.waitForURL(/texte=vertiges/);
   await page.context().close();
   await slow.context().close();
 });

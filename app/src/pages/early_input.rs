@@ -49,3 +49,8 @@ pub(crate) fn typed(name: &'static str) -> Option<String> {
     let _ = name;
     None
 }
+
+/// The text typed in the served page's fields `names` before hydration, by name.
+pub(crate) fn typed_fields(names: &'static [&'static str]) -> Vec<(&'static str, String)> {
+    names.iter().filter_map(|name| Some((*name, typed(name)?))).collect()
+}

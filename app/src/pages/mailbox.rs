@@ -99,9 +99,18 @@ pub fn MailboxPage() -> impl IntoView {
 #[component]
 fn SearchForm() -> impl IntoView {
     let query = use_query_map();
-    let q = move |k: &'static str| query.read().get(k).unwrap_or_default();
     // in the HTML as served too, so that the search shows before the page is interactive
     let initial = move |k: &'static str| query.read_untracked().get(k).unwrap_or_default();
+    let served = StoredValue::new(["texte", "de", "a", "objet", "du", "au"].map(|k| (k, initial(k))));
+    // what was typed before the page was interactive stays, until the search itself changes
+    let early = StoredValue::new(early_input::typed_fields(&["texte", "de", "a", "objet", "du", "au"]));
+    let q = move |k: &'static str| {
+        let now = query.read().get(k).unwrap_or_default();
+        if served.with_value(|s| s.iter().any(|(name, value)| *name == k && *value != now)) {
+            early.update_value(|e| e.retain(|(name, _)| *name != k));
+        }
+        early.with_value(|e| e.iter().find(|(name, _)| *name == k).map(|(_, typed)| typed.clone())).unwrap_or(now)
+    };
     let searching = move || !search_of(&query.read()).is_empty();
     view! {
         <Form method="GET" action="/" attr:class="recherche" attr:role="search" attr:id="recherche">
