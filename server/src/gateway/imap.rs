@@ -282,7 +282,15 @@ fn role_of(name: &str, attributes: &[NameAttribute]) -> FolderRole {
 /// The selectable ones of listed folders, with their roles, special ones first.
 fn selectable<'a>(names: impl Iterator<Item = (&'a str, &'a [NameAttribute<'a>])>) -> Vec<(String, FolderRole)> {
     let mut listed: Vec<(String, FolderRole)> = names
-        .filter(|(_, attributes)| !attributes.contains(&NameAttribute::NoSelect))
+        // \NonExistent (RFC 5258, what an extended LIST says of the shared namespace's root)
+        // implies \Noselect
+        .filter(|(_, attributes)| {
+            !attributes.iter().any(|a| match a {
+                NameAttribute::NoSelect => true,
+                NameAttribute::Extension(name) => name.eq_ignore_ascii_case("\\NonExistent"),
+                _ => false,
+            })
+        })
         .map(|(name, attributes)| (name.to_string(), role_of(name, attributes)))
         .collect();
     listed.sort_by_key(|(name, role)| (is_shared(name), *role as u8, name.clone()));

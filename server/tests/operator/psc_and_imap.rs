@@ -76,6 +76,8 @@ async fn folders_have_roles_french_names_counts_and_the_shared_mailbox() {
     let shared = folders.iter().find(|f| f.name == "Shared/secretariat-cardio@hopital-demo.mssante.fr").expect("shared mailbox");
     assert_eq!((shared.role, shared.total), (FolderRole::Inbox, 3));
     assert_eq!(shared.label, "secretariat-cardio@hopital-demo.mssante.fr › Boîte de réception");
+    // the shared namespace's root holds no messages: it is no folder to show
+    assert!(folders.iter().all(|f| f.name != "Shared"), "{:?}", folders.iter().map(|f| &f.name).collect::<Vec<_>>());
     imap.logout().await;
 }
 
