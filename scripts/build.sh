@@ -1,8 +1,8 @@
 #!/bin/bash
 # The release build every script uses: server and WASM, the build's files brotli/gzip-compressed
-# and named by their content, the WASM split at the lazy routes (app/src/pages/mod.rs).
+# and named by their content.
 #   scripts/build.sh [cargo-leptos build options, e.g. --frontend-only]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-exec cargo leptos build --release --precompress --split "$@"
+exec cargo leptos build --release --precompress "$@"

@@ -19,7 +19,7 @@ mod pages;
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::{
-    Lazy, SsrMode,
+    SsrMode,
     components::{ParentRoute, Route, Router, Routes},
     path,
 };
@@ -127,11 +127,11 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=pages::SignedIn ssr=SsrMode::Async>
                     <Route path=path!("") view=pages::MailboxPage ssr=SsrMode::Async/>
                     <Route path=path!("messages/:uid") view=pages::MessagePage ssr=SsrMode::Async/>
-                    <Route path=path!("messages/:uid/document") view={Lazy::<pages::DocumentRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("ecrire") view={Lazy::<pages::ComposeRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("annuaire") view={Lazy::<pages::AnnuaireRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("boites/membres") view={Lazy::<pages::MembersRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("boites/traces") view={Lazy::<pages::TracesRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("messages/:uid/document") view=pages::DocumentPage ssr=SsrMode::Async/>
+                    <Route path=path!("ecrire") view=pages::ComposePage ssr=SsrMode::Async/>
+                    <Route path=path!("annuaire") view=pages::AnnuairePage ssr=SsrMode::Async/>
+                    <Route path=path!("boites/membres") view=pages::MembersPage ssr=SsrMode::Async/>
+                    <Route path=path!("boites/traces") view=pages::TracesPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

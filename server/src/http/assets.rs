@@ -64,8 +64,6 @@ pub struct BuildFiles {
     pub css: String,
     pub js: String,
     pub wasm: String,
-    /// The loader of the WASM's lazily loaded parts (`--split`), which the JS imports at start.
-    pub split_loader: Option<String>,
     pub version: String,
 }
 
@@ -90,6 +88,5 @@ pub fn build_file_names(options: &LeptosOptions) -> BuildFiles {
         Some(hash) => hash,
         None => format!("dev-{}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()),
     };
-    let split_loader = hash_of("split").map(|hash| format!("__wasm_split.{hash}.js"));
-    BuildFiles { css: named("css"), js: named("js"), wasm: named("wasm"), split_loader, version }
+    BuildFiles { css: named("css"), js: named("js"), wasm: named("wasm"), version }
 }

@@ -22,11 +22,10 @@ impl Shell {
         let pkg = format!("/{}", options.site_pkg_dir);
         let mut kept: Vec<String> = vec![OFFLINE_PATH.to_string()];
         kept.extend(assets::PUBLIC_FILES.iter().map(|f| f.to_string()));
-        kept.extend([Some(&built.css), Some(&built.js), Some(&built.wasm), built.split_loader.as_ref()].into_iter().flatten().map(|name| format!("{pkg}/{name}")));
+        kept.extend([&built.css, &built.js, &built.wasm].map(|name| format!("{pkg}/{name}")));
         let worker = include_str!("service_worker.js")
             .replace("__VERSION__", &js_literal(&built.version))
-            .replace("__SHELL__", &js_literal(&kept))
-            .replace("__PKG__", &js_literal(&format!("{pkg}/")));
+            .replace("__SHELL__", &js_literal(&kept));
         let offline_page = offline_html(&format!("{pkg}/{}", built.css));
         Shell(Arc::new(ShellFiles { worker, offline_page }))
     }

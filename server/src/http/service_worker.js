@@ -7,7 +7,6 @@ const VERSION = __VERSION__;
 const SHELL = __SHELL__;
 const CACHE = `coquille-${VERSION}`;
 const OFFLINE = '/hors-connexion';
-const PKG = __PKG__;
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)));
@@ -35,16 +34,6 @@ self.addEventListener('fetch', (event) => {
     event.respondWith(fetch(request).catch(() => caches.match(OFFLINE, { ignoreVary: true })));
   } else if (SHELL.includes(url.pathname)) {
     event.respondWith(caches.match(request, { ignoreVary: true }).then((kept) => kept || fetch(request)));
-  } else if (url.pathname.startsWith(PKG)) {
-    // the parts of the application code a page loads when first shown (lazy routes): named by
-    // their content like the shell, kept once fetched
-    event.respondWith(caches.open(CACHE).then(async (cache) => {
-      const kept = await cache.match(request, { ignoreVary: true });
-      if (kept) return kept;
-      const fetched = await fetch(request);
-      if (fetched.ok) await cache.put(request, fetched.clone());
-      return fetched;
-    }));
   }
   // anything else (server functions, messages, attachments, events) goes to the network as if
   // there were no service worker
