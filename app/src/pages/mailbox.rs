@@ -96,14 +96,17 @@ pub fn MailboxPage() -> impl IntoView {
     }
 }
 
+/// The search form's text fields, by name.
+const TEXT_FIELDS: [&str; 6] = ["texte", "de", "a", "objet", "du", "au"];
+
 #[component]
 fn SearchForm() -> impl IntoView {
     let query = use_query_map();
     // in the HTML as served too, so that the search shows before the page is interactive
     let initial = move |k: &'static str| query.read_untracked().get(k).unwrap_or_default();
-    let served = StoredValue::new(["texte", "de", "a", "objet", "du", "au"].map(|k| (k, initial(k))));
+    let served = StoredValue::new(TEXT_FIELDS.map(|k| (k, initial(k))));
     // what was typed before the page was interactive stays, until the search itself changes
-    let early = StoredValue::new(early_input::typed_fields(&["texte", "de", "a", "objet", "du", "au"]));
+    let early = StoredValue::new(early_input::typed_fields(&TEXT_FIELDS));
     let q = move |k: &'static str| {
         let now = query.read().get(k).unwrap_or_default();
         if served.with_value(|s| s.iter().any(|(name, value)| *name == k && *value != now)) {
@@ -154,6 +157,11 @@ fn view_url(query: &ParamsMap, view: ListView) -> String {
     let folder = page_url(query, 0);
     let separator = if folder.contains('?') { '&' } else { '?' };
     format!("{folder}{separator}vue={}", view.key())
+}
+
+/// Whether every UID of a row is selected (its box is then ticked, and unticking clears them).
+fn all_in(selected: &BTreeSet<u32>, uids: &[u32]) -> bool {
+    uids.iter().all(|uid| selected.contains(uid))
 }
 
 /// The UIDs a row's box stands for: its message, or every message of its conversation.
@@ -240,7 +248,7 @@ fn MessageTable(
                     let class = if unread { "message non-lu" } else { "message lu" };
                     let ticked = {
                         let members = members.clone();
-                        move || selected.with(|s| members.iter().all(|uid| s.contains(uid)))
+                        move || selected.with(|s| all_in(s, &members))
                     };
                     let others = std::mem::take(&mut m.conversation);
                     let size = m.conversation_size;
@@ -251,7 +259,7 @@ fn MessageTable(
                                 <input type="checkbox" class="choix" value=uid aria-label=label
                                     prop:checked=ticked
                                     on:change=move |_| selected.update(|s| {
-                                        if members.iter().all(|uid| s.contains(uid)) {
+                                        if all_in(s, &members) {
                                             members.iter().for_each(|uid| { s.remove(uid); });
                                         } else {
                                             s.extend(members.iter().copied());
