@@ -24,19 +24,12 @@ mkdir -p "$STATE"/{run/postfix-spool,run/postfix-data,logs,data/mail,etc/dovecot
 chown $VMAIL_UID:$VMAIL_UID "$STATE/data" "$STATE/data/mail"
 chown postfix "$STATE/run/postfix-data"
 
-# 1. keys and certificates, made once and kept: a local CA (the IGC-Santé stand-in the webmail trusts)
-#    and the mail server's certificate signed by it
+# 1. keys and certificates, made once and kept: a root (the IGC-Santé stand-in the webmail trusts),
+#    an intermediate authority, the mail server's certificate under it, and their CRLs (operator/pki.sh)
 C=$STATE/certs
-if [ ! -s "$C/mail.crt" ]; then
-  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=AC de test MSSante" \
-    -keyout "$C/ca.key" -out "$C/ca.crt" 2>/dev/null
-  openssl req -newkey rsa:2048 -nodes -subj "/CN=mail.hopital-demo.mssante.fr" \
-    -keyout "$C/mail.key" -out "$C/mail.csr" 2>/dev/null
-  printf 'subjectAltName=DNS:localhost,DNS:mail.hopital-demo.mssante.fr,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' > "$C/ext.cnf"
-  openssl x509 -req -in "$C/mail.csr" -CA "$C/ca.crt" -CAkey "$C/ca.key" -CAcreateserial -days 3650 \
-    -extfile "$C/ext.cnf" -out "$C/mail.crt" 2>/dev/null
-  chmod 600 "$C/ca.key" "$C/mail.key"
-fi
+"$HERE/pki.sh" init
+# the second address's certificate (127.0.0.2), the one the revocation tests revoke: new at each start
+"$HERE/pki.sh" revocable
 [ -s "$STATE/psc/rs256.pem" ] || openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$STATE/psc/rs256.pem" 2>/dev/null
 # Dovecot validates JWTs locally with the provider's public key: <prefix>/<azp>/<alg>/<kid>
 K=$STATE/oauth2-keys
@@ -53,7 +46,8 @@ render "$HERE/dovecot/dovecot.conf.in" "$STATE/etc/dovecot/dovecot.conf"
 render "$HERE/dovecot/oauth2.conf.ext.in" "$STATE/etc/dovecot/oauth2.conf.ext"
 cp "$HERE/dovecot/users" "$STATE/etc/dovecot/users"
 render "$HERE/postfix/main.cf.in" "$STATE/etc/postfix/main.cf"
-cp "$HERE/postfix/master.cf" "$HERE/postfix/vmailbox" "$HERE/postfix/valias" "$HERE/postfix/sender_login" "$STATE/etc/postfix/"
+render "$HERE/postfix/master.cf" "$STATE/etc/postfix/master.cf"
+cp "$HERE/postfix/vmailbox" "$HERE/postfix/valias" "$HERE/postfix/sender_login" "$STATE/etc/postfix/"
 cp "$HERE/listeblanche.xml" "$STATE/listeblanche.xml"   # the trust space the webmail checks recipients against
 if [ "${DEBUG:-}" = 1 ]; then
   printf 'auth_debug = yes\nauth_debug_passwords = no\nmail_debug = yes\n' > "$STATE/etc/dovecot/debug.conf"
@@ -68,6 +62,10 @@ postfix -c "$STATE/etc/postfix" start </dev/null >>"$STATE/logs/start.log" 2>&1
 PSC_KEY_FILE="$STATE/psc/rs256.pem" PSC_DIRECTORY="$HERE/directory.json" \
   nohup node "$HERE/psc/server.mjs" </dev/null >"$STATE/logs/psc.log" 2>&1 &
 echo $! > "$STATE/run/psc.pid"
+
+# the CRLs, over HTTP as IGC-Santé publishes them (the second address's apart: tests stop that server)
+"$HERE/pki.sh" serve 9092
+"$HERE/pki.sh" serve 9093
 
 wait_port() { for _ in $(seq 1 150); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 injoignable"; return 1; }
 for p in 143 993 4190 25 587 2587 465 9090; do wait_port $p; done
@@ -115,3 +113,4 @@ echo "Opérateur de test prêt (état : $STATE)"
 echo "  IMAP 127.0.0.1:143 (STARTTLS) et :993 (TLS), submission :587 (STARTTLS), Pro Santé Connect (simulateur) http://127.0.0.1:9090"
 echo "  PostgreSQL (traces, si configuré) : postgres://webmail@127.0.0.1:5433/traces"
 echo "  journaux : $STATE/logs/{dovecot,postfix,psc}.log, $PG/postgres.log   AC de test : $STATE/certs/ca.crt"
+echo "  CRL : http://127.0.0.1:9092/serveurs.crl (et :9093 pour le certificat de 127.0.0.2)"

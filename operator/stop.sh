@@ -12,6 +12,8 @@ stop_pid() {
 }
 stop_pid "$STATE/run/psc.pid"
 stop_pid "$STATE/run/annuaire-fhir.pid"
+stop_pid "$STATE/run/crl-9092.pid"
+stop_pid "$STATE/run/crl-9093.pid"
 # SIGTERM to Postfix's master is a fast stop ("postfix stop" is graceful and can take seconds)
 stop_pid "$STATE/run/postfix-spool/pid/master.pid"
 stop_pid "$STATE/run/dovecot/master.pid"

@@ -34,6 +34,11 @@ pub enum WebmailError {
     /// The operator's SMTP submission server is unreachable: nothing was sent.
     #[error("Le serveur d'envoi de votre opérateur est injoignable : le message n'a pas été envoyé. Il est conservé dans vos brouillons ; réessayez dans quelques instants.")]
     SendUnavailable,
+    /// The operator's certificate was refused (revoked, expired, not IGC-Santé, or its revocation
+    /// status unknown): the connection was closed before anything was sent. `sending`: the
+    /// submission server's (SMTP), else the mailbox server's (IMAP).
+    #[error("Par sécurité, la connexion au serveur {} de votre opérateur a été refusée : son certificat n'est pas valide (révoqué, expiré ou non vérifiable). {} Prévenez l'administrateur de votre structure.", if *sending { "d'envoi" } else { "de messagerie" }, if *sending { "Le message n'a pas été envoyé ; il reste dans vos brouillons." } else { "Rien n'a été transmis à ce serveur." })]
+    OperatorUntrusted { sending: bool },
     /// The folder does not exist (any more), or may not be used so.
     #[error("Ce dossier n'existe pas ou n'est pas accessible.")]
     FolderNotFound,
@@ -70,6 +75,8 @@ impl WebmailError {
             Self::MessageNotFound => "message-introuvable",
             Self::FolderNotFound => "dossier-introuvable",
             Self::SendUnavailable => "envoi-indisponible",
+            Self::OperatorUntrusted { sending: false } => "certificat-operateur",
+            Self::OperatorUntrusted { sending: true } => "certificat-envoi",
             Self::DirectoryUnavailable => "annuaire-indisponible",
             Self::InvalidInput(_) => "saisie-invalide",
             Self::Unreachable => "serveur-injoignable",
@@ -90,6 +97,8 @@ impl WebmailError {
             Self::MessageNotFound,
             Self::FolderNotFound,
             Self::SendUnavailable,
+            Self::OperatorUntrusted { sending: false },
+            Self::OperatorUntrusted { sending: true },
             Self::DirectoryUnavailable,
             Self::Unreachable,
             Self::Internal,

@@ -153,7 +153,7 @@ impl TraceAction {
             Self::List => "Consultation d'une liste",
             Self::Read => "Lecture d'un message",
             Self::Download => "Téléchargement d'une pièce jointe",
-            Self::Send => "Envoi au nom de la boîte",
+            Self::Send => "Envoi d'un message",
             Self::Mark => "Marquage",
             Self::Move => "Déplacement",
             Self::Delete => "Suppression",
@@ -189,6 +189,9 @@ pub struct TraceRow {
     pub user_agent: String,
     /// "réussi" or why it failed.
     pub outcome: String,
+    /// What was asked of the operator, and what it answered ("" for rows written before).
+    pub request: String,
+    pub answer: String,
 }
 
 /// Whether the hash chain of the traces is whole.
@@ -197,11 +200,42 @@ pub enum Integrity {
     Intact { rows: u64 },
     /// The first row whose content or predecessor does not match its hash.
     Broken { at_row: i64 },
+    /// The row the last signed checkpoint names is gone, with every row after it: the newest
+    /// traces (or all of them) were removed. `signed_at`: Paris time of that checkpoint.
+    Truncated { signed_row: i64, newest_row: i64, signed_at: String },
+    /// The last checkpoint's signature is not the webmail's: it was written by someone else.
+    CheckpointForged { signed_at: String },
+}
+
+impl Integrity {
+    pub fn is_intact(&self) -> bool {
+        matches!(self, Self::Intact { .. })
+    }
+
+    /// What the verification found, in French.
+    pub fn message(&self) -> String {
+        match self {
+            Self::Intact { rows } => format!("Intégrité vérifiée : la chaîne de {rows} trace(s) est intacte."),
+            Self::Broken { at_row } => {
+                format!("Alerte : la trace n° {at_row} a été modifiée ou une trace a été supprimée. Prévenez le responsable de la boîte.")
+            }
+            Self::Truncated { signed_row, newest_row, signed_at } => format!(
+                "Alerte : des traces ont été supprimées. Le point de contrôle signé le {signed_at} atteste la trace n° {signed_row}, \
+                 mais la plus récente encore présente est la n° {newest_row}. Prévenez le responsable de la boîte."
+            ),
+            Self::CheckpointForged { signed_at } => format!(
+                "Alerte : le point de contrôle daté du {signed_at} ne porte pas la signature de la messagerie : les traces ont pu être modifiées. \
+                 Prévenez le responsable de la boîte."
+            ),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TraceReport {
     pub mailbox: String,
+    /// The caller's own mailbox (« Mon activité »), not an organisational one.
+    pub personal: bool,
     /// Whether the caller administers the mailbox (sees every member) or only sees their own.
     pub everyone: bool,
     pub rows: Vec<TraceRow>,

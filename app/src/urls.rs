@@ -21,6 +21,11 @@ pub fn organisation(page: &str, mailbox: &str) -> String {
     format!("/boites/{page}?boite={}", encode(mailbox))
 }
 
+/// The traces of the user's own mailbox (« Mon activité »): the trace page without a mailbox.
+pub fn my_activity() -> String {
+    "/boites/traces".into()
+}
+
 /// How the compose page starts from a message.
 #[derive(Clone, Copy)]
 pub enum ComposeFrom {

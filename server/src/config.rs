@@ -14,6 +14,11 @@ pub struct Config {
     /// Access traces: `sqlite://…` (default) or `postgres://…`.
     pub trace_database: String,
     pub trace_retention_days: i64,
+    /// The Ed25519 seed signing the traces' checkpoints (made when missing; keep it apart from
+    /// the trace database).
+    pub trace_signing_key_file: PathBuf,
+    /// How often the chain's head is signed.
+    pub trace_checkpoint_every: Duration,
     /// The Annuaire santé extraction (Extraction_Correspondance_MSSante format).
     pub directory_file: PathBuf,
     /// Where the directory's index is built and kept (one SQLite file per extraction).
@@ -26,6 +31,25 @@ pub struct Config {
     pub seal_key_file: PathBuf,
     /// A session ends after this long without activity.
     pub session_idle: Duration,
+}
+
+/// The CRLs of the operator's certificate chain (IGC-Santé).
+#[derive(Clone, Debug)]
+pub struct RevocationConfig {
+    /// Where the last valid CRL of each distribution point is kept.
+    pub cache_dir: PathBuf,
+    /// A CRL is fetched again after this long, and before its `nextUpdate` in any case.
+    pub refresh: Duration,
+    /// What to do when no valid CRL can be had for a certificate.
+    pub unavailable: CrlUnavailable,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CrlUnavailable {
+    /// Refuse the connection (default: nothing is sent to a server whose status is unknown).
+    Refuse,
+    /// Accept it, with a warning in the log.
+    Warn,
 }
 
 #[derive(Clone, Debug)]
@@ -51,6 +75,8 @@ pub struct ImapConfig {
     pub trace: bool,
     /// How long one request searches before showing what it found and resuming in the next.
     pub search_budget: std::time::Duration,
+    /// How the operator's certificates are checked for revocation (the same for SMTP).
+    pub revocation: RevocationConfig,
 }
 
 #[derive(Clone, Debug)]
@@ -59,6 +85,7 @@ pub struct SmtpConfig {
     /// Submission with STARTTLS (587).
     pub port: u16,
     pub ca_file: PathBuf,
+    pub revocation: RevocationConfig,
 }
 
 #[derive(Clone, Debug)]
@@ -89,8 +116,22 @@ impl Config {
         let max_mb = var("ATTACHMENTS_MAX_MB", "20");
         let ca_file: PathBuf = var("IMAP_CA_FILE", &format!("{operator_state}/certs/ca.crt")).into();
         let imap_host = var("IMAP_HOST", "localhost");
-        let retention = var("TRACE_RETENTION_DAYS", "365");
+        let retention = var("TRACE_RETENTION_DAYS", "183");
         let idle = var("SESSION_IDLE_MINUTES", "30");
+        let crl_refresh = var("CRL_REFRESH_MINUTES", "60");
+        let checkpoint = var("TRACE_CHECKPOINT_SECONDS", "60");
+        let unavailable = match var("CRL_UNAVAILABLE", "refuse").as_str() {
+            "refuse" => CrlUnavailable::Refuse,
+            "warn" => CrlUnavailable::Warn,
+            other => return Err(ConfigError(format!("CRL_UNAVAILABLE invalide : {other} (refuse ou warn)"))),
+        };
+        let revocation = RevocationConfig {
+            cache_dir: var("CRL_CACHE_DIR", "target/webmail-data/crl").into(),
+            refresh: Duration::from_secs(
+                60 * crl_refresh.parse::<u64>().map_err(|_| ConfigError(format!("CRL_REFRESH_MINUTES invalide : {crl_refresh}")))?,
+            ),
+            unavailable,
+        };
         Ok(Self {
             public_url: var("WEBMAIL_PUBLIC_URL", "http://127.0.0.1:8080").trim_end_matches('/').to_string(),
             psc: PscConfig {
@@ -109,11 +150,13 @@ impl Config {
                 search_budget: std::time::Duration::from_millis(
                     var("IMAP_SEARCH_BUDGET_MS", "5000").parse().map_err(|_| ConfigError("IMAP_SEARCH_BUDGET_MS invalide".into()))?,
                 ),
+                revocation: revocation.clone(),
             },
             smtp: SmtpConfig {
                 host: var("SMTP_HOST", &imap_host),
                 port: smtp_port.parse().map_err(|_| ConfigError(format!("SMTP_PORT invalide : {smtp_port}")))?,
                 ca_file,
+                revocation,
             },
             sending: SendingConfig {
                 liste_blanche: var("LISTE_BLANCHE_FILE", &format!("{operator_state}/listeblanche.xml")).into(),
@@ -123,6 +166,10 @@ impl Config {
             },
             trace_database: var("TRACE_DATABASE_URL", "sqlite://target/webmail-data/traces.db?mode=rwc"),
             trace_retention_days: retention.parse().map_err(|_| ConfigError(format!("TRACE_RETENTION_DAYS invalide : {retention}")))?,
+            trace_signing_key_file: var("TRACE_SIGNING_KEY_FILE", "target/webmail-data/traces-signing.key").into(),
+            trace_checkpoint_every: Duration::from_secs(
+                checkpoint.parse::<u64>().ok().filter(|&s| s > 0).ok_or_else(|| ConfigError(format!("TRACE_CHECKPOINT_SECONDS invalide : {checkpoint}")))?,
+            ),
             directory_file: var("ANNUAIRE_FILE", &format!("{operator_state}/annuaire.txt")).into(),
             directory_index_dir: var("ANNUAIRE_INDEX_DIR", "target/webmail-data/annuaire").into(),
             directory_api: match (env::var("ANNUAIRE_FHIR_URL"), env::var("ESANTE_API_KEY")) {

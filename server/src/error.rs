@@ -33,6 +33,10 @@ pub enum Error {
     /// The operator is at capacity for this user (too many connections): not a refused token.
     #[error("operator busy: {0}")]
     OperatorBusy(String),
+    /// The operator's certificate is refused: revoked, expired, not from the configured roots, or
+    /// its revocation status unknown (ECO.1.1.6). Nothing was sent on that connection.
+    #[error("operator {side} certificate refused: {reason}")]
+    OperatorCertificate { side: crate::gateway::revocation::Side, reason: String },
     #[error("IMAP protocol: {0}")]
     Imap(String),
     #[error("SMTP unreachable: {0}")]
@@ -83,7 +87,7 @@ impl Error {
             Self::PscUnreachable(_) | Self::OperatorUnreachable(_) | Self::OperatorBusy(_) | Self::SmtpUnreachable(_) | Self::DirectoryUnavailable => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
-            Self::Imap(_) => StatusCode::BAD_GATEWAY,
+            Self::Imap(_) | Self::OperatorCertificate { .. } => StatusCode::BAD_GATEWAY,
             Self::Session(_) | Self::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -95,6 +99,7 @@ impl Error {
             Self::Forbidden(_) => "refusé (droits insuffisants)",
             Self::MessageNotFound(_) | Self::NotFound(_) => "message introuvable",
             Self::BadInput(_) | Self::TooLarge(_) | Self::TooMany(_) => "refusé (saisie invalide)",
+            Self::OperatorCertificate { .. } => "refusé (certificat de l'opérateur)",
             _ => "échec technique",
         }
     }
@@ -117,6 +122,7 @@ impl From<Error> for WebmailError {
                 Self::InvalidInput(text)
             }
             Error::SmtpUnreachable(_) => Self::SendUnavailable,
+            Error::OperatorCertificate { side, .. } => Self::OperatorUntrusted { sending: side == crate::gateway::revocation::Side::Smtp },
             Error::DirectoryUnavailable => Self::DirectoryUnavailable,
             Error::MessageRefused(_) => Self::InvalidInput(
                 "Le serveur d'envoi de votre opérateur a refusé ce message : il n'a pas été envoyé et reste dans vos brouillons.".into(),

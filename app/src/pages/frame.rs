@@ -164,6 +164,7 @@ fn Header(me: Me) -> impl IntoView {
                 </div>
                 <MailboxSwitcher/>
                 <a class="lien-annuaire" href=urls::annuaire()>"Annuaire"</a>
+                <a class="lien-annuaire" href=urls::my_activity() data-testid="mon-activite">"Mon activité"</a>
                 <form method="post" action="/auth/logout" class="deconnexion">
                     <button type="submit">"Se déconnecter"</button>
                 </form>

@@ -2,7 +2,7 @@
 //! access traces with filters, a per-member activity chart and a CSV export.
 
 use crate::organisation::{
-    Integrity, Member, Rights, TraceAction, TraceFilter, TraceReport, find_professionals, members, set_rights, traces,
+    Member, Rights, TraceAction, TraceFilter, TraceReport, find_professionals, members, set_rights, traces,
 };
 use super::frame::Problem;
 use crate::urls;
@@ -158,10 +158,15 @@ pub fn TracesPage() -> impl IntoView {
     let query = use_query_map();
     let mailbox = mailbox_param();
     let report = Resource::new(move || (mailbox.get(), filter_of(&query.read())), |(mailbox, filter)| traces(mailbox, filter));
+    // without a mailbox: the user's own (« Mon activité »)
+    let personal = move || mailbox.get().trim().is_empty();
     view! {
-        <Title text="Traces d'accès"/>
+        <Title text=move || if personal() { "Mon activité".to_string() } else { "Traces d'accès".to_string() }/>
         <section class="organisation-page">
-            <h1>"Traces d'accès — "{move || mailbox.get()}</h1>
+            <h1>{move || if personal() { "Mon activité".to_string() } else { format!("Traces d'accès — {}", mailbox.get()) }}</h1>
+            {move || personal().then(|| view! {
+                <p class="aide">"Chaque action faite avec la messagerie sur votre boîte : ce qui a été demandé à votre opérateur et ce qu'il a répondu."</p>
+            })}
             <Transition fallback=|| view! { <p class="chargement">"Chargement des traces…"</p> }>
                 {move || Suspend::new(async move {
                     match report.await {
@@ -190,15 +195,12 @@ fn TraceView(report: TraceReport) -> impl IntoView {
     let most = report.per_member.iter().map(|(_, n)| *n).max().unwrap_or(1).max(1);
     let mailbox = report.mailbox.clone();
     view! {
-        {match report.integrity {
-            Integrity::Intact { rows } => view! {
-                <p class="bandeau-info" data-testid="integrite">{format!("Intégrité vérifiée : la chaîne de {rows} trace(s) est intacte.")}</p>
-            }.into_any(),
-            Integrity::Broken { at_row } => view! {
-                <p class="alerte" role="alert" data-testid="integrite">{format!("Alerte : la trace n° {at_row} a été modifiée ou une trace a été supprimée. Prévenez le responsable de la boîte.")}</p>
-            }.into_any(),
+        {if report.integrity.is_intact() {
+            view! { <p class="bandeau-info" data-testid="integrite">{report.integrity.message()}</p> }.into_any()
+        } else {
+            view! { <p class="alerte" role="alert" data-testid="integrite">{report.integrity.message()}</p> }.into_any()
         }}
-        {(!report.everyone).then(|| view! { <p class="aide">"Vous voyez vos propres traces ; les administrateurs de la boîte voient celles de tous les membres."</p> })}
+        {(!report.everyone && !report.personal).then(|| view! { <p class="aide">"Vous voyez vos propres traces ; les administrateurs de la boîte voient celles de tous les membres."</p> })}
         <Form method="GET" action="/boites/traces" attr:class="recherche filtres-traces">
             <input type="hidden" name="boite" value=mailbox/>
             {report.everyone.then(|| view! {
@@ -239,7 +241,8 @@ fn TraceView(report: TraceReport) -> impl IntoView {
             <table class="traces" data-testid="traces">
                 <thead><tr>
                     <th scope="col">"N°"</th><th scope="col">"Date"</th><th scope="col">"Membre"</th><th scope="col">"Action"</th>
-                    <th scope="col">"Détail"</th><th scope="col">"Résultat"</th><th scope="col">"Adresse IP"</th><th scope="col">"Navigateur"</th>
+                    <th scope="col">"Détail"</th><th scope="col">"Demande à l'opérateur → réponse"</th><th scope="col">"Résultat"</th>
+                    <th scope="col">"Adresse IP"</th><th scope="col">"Navigateur"</th>
                 </tr></thead>
                 <tbody>
                     {report.rows.into_iter().take(SHOWN).map(|r| {
@@ -248,7 +251,9 @@ fn TraceView(report: TraceReport) -> impl IntoView {
                         view! {
                             <tr>
                                 <td>{r.id}</td><td>{r.at}</td><td>{format!("{} ({}, {})", r.name, r.identifier, r.member)}</td>
-                                <td>{r.action}</td><td class="detail">{r.detail}</td><td>{r.outcome}</td><td>{r.ip}</td>
+                                <td>{r.action}</td><td class="detail">{r.detail}</td>
+                                <td class="detail">{if r.request.is_empty() { "—".to_string() } else { format!("{} → {}", r.request, r.answer) }}</td>
+                                <td>{r.outcome}</td><td>{r.ip}</td>
                                 <td class="navigateur" title=r.user_agent.clone()>{short}</td>
                             </tr>
                         }

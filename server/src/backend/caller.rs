@@ -3,12 +3,16 @@
 
 use crate::clock::unix_now;
 use crate::error::Error;
+use crate::gateway::Exchange;
 use crate::gateway::psc::Psc;
 use crate::identity::{Identity, SignedInUser, Tokens};
 use crate::store::session::{self, Sessions};
 use app::backend::{Request, RequestMemo};
 use std::sync::{Arc, Mutex};
 use tower_sessions::Session;
+
+/// Commands one request's trace names at most.
+const MAX_EXCHANGES: usize = 24;
 
 /// The browser a request came from, for the access traces.
 #[derive(Debug, Clone, Default)]
@@ -20,6 +24,8 @@ pub struct Client {
     /// call may change anything as a side effect.
     pub own_call: bool,
     memo: RequestMemo,
+    /// What was asked of the operator for this request and what it answered, until a trace takes it.
+    exchanges: Arc<Mutex<Vec<Exchange>>>,
 }
 
 impl Client {
@@ -32,12 +38,24 @@ impl Client {
             .and_then(|p| p.headers.get(http::header::USER_AGENT))
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default();
-        Client { ip, user_agent: user_agent.chars().take(300).collect(), own_call, memo }
+        Client { ip, user_agent: user_agent.chars().take(300).collect(), own_call, memo, exchanges: Arc::default() }
     }
 
     /// True the first time this request does what `key` names (see [`RequestMemo`]).
     pub fn first(&self, key: String) -> bool {
         self.memo.first(key)
+    }
+
+    /// Note commands sent for this request and their answers (the first [`MAX_EXCHANGES`]).
+    pub fn exchanged(&self, more: Vec<Exchange>) {
+        let mut exchanges = self.exchanges.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let room = MAX_EXCHANGES.saturating_sub(exchanges.len());
+        exchanges.extend(more.into_iter().take(room));
+    }
+
+    /// The commands noted since the last call.
+    pub fn take_exchanges(&self) -> Vec<Exchange> {
+        std::mem::take(&mut *self.exchanges.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
     }
 }
 

@@ -59,9 +59,11 @@ impl Backend {
         let mut lent = self.open_imap(caller, false, folder).await?;
         let reused = lent.reused;
         let mut result = work.clone()(&mut lent.session).await;
+        caller.client.exchanged(lent.session.take_exchanges());
         if lent.reused && matches!(result, Err(Error::OperatorUnreachable(_))) {
             lent = self.open_imap(caller, true, folder).await?;
             result = work(&mut lent.session).await;
+            caller.client.exchanged(lent.session.take_exchanges());
         }
         let steps = lent.session.take_trace();
         if self.imap.gateway().traced() {

@@ -37,8 +37,8 @@ pub struct Backend {
     pub sessions: Arc<Sessions>,
     pub imap: Arc<ImapPool>,
     pub sending: Sending,
-    /// Access traces of the organisational mailboxes.
-    pub traces: TraceStore,
+    /// Access traces of every mailbox, their chain's head signed every minute or so.
+    pub traces: Arc<TraceStore>,
     /// The Annuaire santé: the extraction file indexed (reloaded in the background when it
     /// changes), or the FHIR API when configured.
     pub directory: Arc<dyn Directory>,
@@ -67,7 +67,11 @@ impl Backend {
             imap: ImapPool::new(ImapGateway::new(config.imap.clone())?),
             sending: Sending::new(config, db.clone(), sealer).await?,
             recent: RecentCorrespondents::new(db).await?,
-            traces: TraceStore::open(&config.trace_database, config.trace_retention_days).await?,
+            traces: {
+                let traces = Arc::new(TraceStore::open(&config.trace_database, config.trace_retention_days, &config.trace_signing_key_file).await?);
+                traces.clone().keep_signing(config.trace_checkpoint_every);
+                traces
+            },
             directory: match &config.directory_api {
                 Some((url, key)) => Arc::new(FhirDirectory::new(url, key)?),
                 None => Arc::new(ExtractionDirectory::new(config.directory_file.clone(), config.directory_index_dir.clone()))

@@ -126,15 +126,22 @@ impl Backend {
         Ok(())
     }
 
-    /// The traces of an organisational mailbox: everyone's for its administrators, their own for
-    /// other members, nothing for anyone else.
+    /// The traces of a mailbox: of an organisational one, everyone's for its administrators, their
+    /// own for other members, nothing for anyone else; of the caller's own (`mailbox` empty or
+    /// theirs, « Mon activité »), theirs.
     pub async fn trace_report(&self, caller: &Caller, mailbox: &str, filter: &TraceFilter) -> Result<TraceReport, Error> {
-        let mailbox = &canonical_address(mailbox);
-        let rights = self.rights_on(caller, mailbox).await?;
-        if !rights.read && !rights.administer {
-            return Err(forbidden("Vous n'avez pas accès à cette boîte organisationnelle."));
-        }
-        let everyone = rights.administer;
+        let own = canonical_address(&caller.identity.mailbox);
+        let personal = mailbox.trim().is_empty() || canonical_address(mailbox) == own;
+        let mailbox = &if personal { own } else { canonical_address(mailbox) };
+        let everyone = if personal {
+            false
+        } else {
+            let rights = self.rights_on(caller, mailbox).await?;
+            if !rights.read && !rights.administer {
+                return Err(forbidden("Vous n'avez pas accès à cette boîte organisationnelle."));
+            }
+            rights.administer
+        };
         let member = if everyone { canonical_address(&filter.member) } else { caller.identity.mailbox.clone() };
         let day = |text: &str, field: &str| -> Result<Option<i64>, Error> {
             if text.trim().is_empty() {
@@ -176,9 +183,11 @@ impl Backend {
                 ip: s.trace.ip,
                 user_agent: s.trace.user_agent,
                 outcome: s.trace.outcome,
+                request: s.trace.request,
+                answer: s.trace.answer,
             })
             .collect();
-        Ok(TraceReport { mailbox: mailbox.to_string(), everyone, rows, per_member, members, integrity: self.traces.verify().await? })
+        Ok(TraceReport { mailbox: mailbox.to_string(), personal, everyone, rows, per_member, members, integrity: self.traces.verify().await? })
     }
 }
 

@@ -45,13 +45,12 @@ impl Backend {
         if let Ok(list) = &mut result {
             self.add_receipts(caller, folder, list.messages.iter_mut().map(|m| (m.message_id.as_str(), &mut m.receipts))).await;
         }
-        if mailbox_of(folder).is_some() {
-            // opening the mailbox is its inbox's first page; anything else is consulting a list
-            let opening = folder.split('/').count() == 2 && page == 0 && search.is_empty();
-            let detail = format!("dossier {folder}, page {}{}", page + 1, if search.is_empty() { "" } else { ", recherche" });
-            let action = if opening { TraceAction::Open } else { TraceAction::List };
-            self.trace_in_folder(caller, folder, action, detail, &result).await;
-        }
+        // opening a mailbox is its inbox's first page; anything else is consulting a list
+        let inbox = if mailbox_of(folder).is_some() { folder.split('/').count() == 2 } else { folder.eq_ignore_ascii_case("INBOX") };
+        let opening = inbox && page == 0 && search.is_empty();
+        let detail = format!("dossier {folder}, page {}{}", page + 1, if search.is_empty() { "" } else { ", recherche" });
+        let action = if opening { TraceAction::Open } else { TraceAction::List };
+        self.trace_in_folder(caller, folder, action, detail, &result).await;
         result
     }
 

@@ -386,11 +386,10 @@ impl Backend {
         .await?;
         // 2. submit, then remember it was, before anything else can fail
         let submitted = self.submit(caller, message.envelope(), &raw, draft.delivery_receipt).await;
-        if let Some(org) = &org {
-            let to: Vec<&str> = draft.recipients().map(String::as_str).collect();
-            let detail = format!("Message-ID <{}>, destinataires : {}", draft.id, to.join(", "));
-            self.trace(caller, org, TraceAction::Send, detail, outcome(&submitted)).await;
-        }
+        // one trace in the mailbox it is sent from: the organisational one, or the user's own
+        let to: Vec<&str> = draft.recipients().map(String::as_str).collect();
+        let detail = format!("Message-ID <{}>, destinataires : {}", draft.id, to.join(", "));
+        self.trace(caller, org.as_deref().unwrap_or(mailbox), TraceAction::Send, detail, outcome(&submitted)).await;
         submitted?;
         self.sending.outbox.record_sent(mailbox, &draft.id, &raw).await?;
         let recipients: Vec<String> = draft.recipients().cloned().collect();
@@ -420,7 +419,10 @@ impl Backend {
 
     async fn submit(&self, caller: &Caller, envelope: &Envelope, raw: &[u8], delivery_receipt: bool) -> Result<(), Error> {
         let token = caller.fresh_token().await?;
-        self.sending.smtp.send(&caller.identity.mailbox, &token, envelope, raw, delivery_receipt).await
+        let mut exchanges = Vec::new();
+        let sent = self.sending.smtp.send(&caller.identity.mailbox, &token, envelope, raw, delivery_receipt, &mut exchanges).await;
+        caller.client.exchanged(exchanges);
+        sent
     }
 
     /// Send (with the user's consent) or decline the read receipt a message asks for; either way

@@ -12,6 +12,7 @@ use async_imap::types::{Flag, NameAttribute};
 use futures::TryStreamExt;
 use std::time::Duration;
 use tokio::net::TcpStream;
+use super::Exchange;
 use super::tls::OperatorTls;
 use tokio_rustls::client::TlsStream;
 
@@ -106,6 +107,43 @@ pub fn keyword_part(address: &str) -> String {
     address.chars().take(100).map(|c| if c.is_ascii_alphanumeric() || "._-+@".contains(c) { c.to_ascii_lowercase() } else { '_' }).collect()
 }
 const TIMEOUT: Duration = Duration::from_secs(15);
+/// Commands kept for the access trace per lending of a connection.
+const MAX_EXCHANGES: usize = 12;
+
+/// What the server answered, as a trace shows it: the status and its response code (RFC 5530),
+/// never the free text (which may quote a folder or an address).
+fn imap_answer<T>(result: &Result<T, async_imap::error::Error>) -> String {
+    use async_imap::error::Error as E;
+    // async-imap words it `code: Some(TryCreate), info: Some("…")`; codes imap-proto does not
+    // know stay at the start of the text: `info: Some("[NONEXISTENT] …")`
+    let with_code = |status: &str, text: &str| {
+        let named = text.strip_prefix("code: Some(").and_then(|rest| rest.split(|c: char| !c.is_ascii_alphanumeric()).next());
+        let leading = text.split_once("info: Some(\"[").and_then(|(_, rest)| rest.split_once(']')).map(|(code, _)| code);
+        match named.filter(|c| !c.is_empty()).or(leading) {
+            Some(code) => format!("{status} [{}]", code.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(40).collect::<String>().to_uppercase()),
+            None => status.to_string(),
+        }
+    };
+    match result {
+        Ok(_) => "OK".into(),
+        Err(E::No(text)) => with_code("NO", text),
+        Err(E::Bad(text)) => with_code("BAD", text),
+        Err(E::Io(_) | E::ConnectionLost) => "connexion perdue".into(),
+        Err(_) => "réponse illisible".into(),
+    }
+}
+
+/// A STORE's flags with the members' keywords cut to their kind (`$MSSPris.<adresse>` →
+/// `$MSSPris`): a trace names the action, not the address.
+fn without_keyword_owners(query: &str) -> String {
+    query.split(' ').map(|word| match word.find('.') {
+        Some(dot) if word.trim_start_matches('(').starts_with('$') => {
+            let closing = if word.ends_with(')') { ")" } else { "" };
+            format!("{}{closing}", &word[..dot])
+        }
+        _ => word.to_string(),
+    }).collect::<Vec<_>>().join(" ")
+}
 /// Messages on one page of a list.
 pub const PAGE_SIZE: u32 = 50;
 
@@ -155,7 +193,7 @@ async fn timed<T>(f: impl Future<Output = Result<T, Error>>) -> Result<T, Error>
 
 impl ImapGateway {
     pub fn new(config: ImapConfig) -> Result<Self, Error> {
-        let tls = OperatorTls::new(&config.ca_file, &config.host)?;
+        let tls = OperatorTls::new(&config.ca_file, &config.host, super::revocation::Side::Imap, &config.revocation)?;
         Ok(Self { config, tls })
     }
 
@@ -171,7 +209,7 @@ impl ImapGateway {
             let mut client = async_imap::Client::new(tcp);
             client.read_response().await.map_err(unreachable)?.ok_or_else(|| unreachable("no greeting"))?;
             client.run_command_and_check_ok("STARTTLS", None).await.map_err(protocol)?;
-            let tls = self.tls.connector.connect(self.tls.server_name.clone(), client.into_inner()).await.map_err(unreachable)?;
+            let tls = self.tls.connect(client.into_inner()).await?;
             let client = async_imap::Client::new(tls);
             let authenticator = XOAuth2 { user: mailbox, token: access_token, sent: false };
             match client.authenticate("XOAUTH2", authenticator).await {
@@ -208,6 +246,8 @@ pub struct ImapSession {
     selected: Option<Selected>,
     /// The commands sent since the connection was lent, with their durations.
     trace: Vec<(String, Duration)>,
+    /// The commands an access trace names, with the server's answers, since the connection was lent.
+    exchanges: Vec<Exchange>,
     /// Time a request gives a search before answering with what it found so far (the page asks
     /// again and the search resumes): a search of a large folder whose index the server has not
     /// warmed yet takes longer than anyone should wait without news, and must never fail for that.
@@ -404,7 +444,7 @@ const REPORT_BYTES: u32 = 64 * 1024;
 
 impl ImapSession {
     fn new(inner: async_imap::Session<TlsStream<TcpStream>>, search_budget: Duration) -> Self {
-        Self { inner, broken: false, selected: None, trace: Vec::new(), search_budget, list_status: false }
+        Self { inner, broken: false, selected: None, trace: Vec::new(), exchanges: Vec::new(), search_budget, list_status: false }
     }
 
     /// Selectable folders and their roles, special ones first (LIST only).
@@ -481,7 +521,8 @@ impl ImapSession {
         }
         self.resync();
         let started = std::time::Instant::now();
-        let mailbox = self.inner.select(folder).await.map_err(|e| match e {
+        let selected = self.inner.select(folder).await;
+        let mailbox = self.answered("SELECT".into(), selected).map_err(|e| match e {
             async_imap::error::Error::No(_) => Error::FolderNotFound,
             e => protocol(e),
         })?;
@@ -525,9 +566,24 @@ impl ImapSession {
     /// UID FETCH of `items` for `set`, every answer collected, noted in the trace as `label`.
     async fn uid_fetch(&mut self, set: &str, items: &str, label: &str) -> Result<Vec<async_imap::types::Fetch>, Error> {
         let started = std::time::Instant::now();
-        let answers = self.inner.uid_fetch(set, items).await.map_err(protocol)?.try_collect().await.map_err(protocol)?;
+        let answers = async { self.inner.uid_fetch(set, items).await?.try_collect().await }.await;
+        let answers = self.answered(format!("UID FETCH {set} {items}"), answers).map_err(protocol)?;
         self.note(label, started);
         Ok(answers)
+    }
+
+    /// Keep `request` and the server's answer to it for the access trace (at most
+    /// [`MAX_EXCHANGES`] per lending), and hand the result on.
+    fn answered<T>(&mut self, request: String, result: Result<T, async_imap::error::Error>) -> Result<T, async_imap::error::Error> {
+        if self.exchanges.len() < MAX_EXCHANGES {
+            self.exchanges.push(Exchange::new(request, imap_answer(&result)));
+        }
+        result
+    }
+
+    /// The commands an access trace names and their answers, since the last call.
+    pub fn take_exchanges(&mut self) -> Vec<Exchange> {
+        std::mem::take(&mut self.exchanges)
     }
 
     fn note(&mut self, command: &str, started: std::time::Instant) {
@@ -590,8 +646,8 @@ impl ImapSession {
                         vec![]
                     } else {
                         let started = std::time::Instant::now();
-                        let fetches = self.inner.fetch(format!("{low}:{high}"), SUMMARY_ITEMS).await.map_err(protocol)?
-                            .try_collect().await.map_err(protocol)?;
+                        let fetches = async { self.inner.fetch(format!("{low}:{high}"), SUMMARY_ITEMS).await?.try_collect().await }.await;
+                        let fetches = self.answered(format!("FETCH {low}:{high} (en-têtes)"), fetches).map_err(protocol)?;
                         self.note("FETCH (page)", started);
                         fetches
                     };
@@ -655,7 +711,8 @@ impl ImapSession {
             while below > 0 {
                 let low = below.saturating_sub(window - 1).max(1);
                 let started = std::time::Instant::now();
-                let fetches: Vec<_> = self.inner.fetch(format!("{low}:{below}"), THREAD_ITEMS).await.map_err(protocol)?.try_collect().await.map_err(protocol)?;
+                let fetches = async { self.inner.fetch(format!("{low}:{below}"), THREAD_ITEMS).await?.try_collect::<Vec<_>>().await }.await;
+                let fetches = self.answered(format!("FETCH {low}:{below} (fils)"), fetches).map_err(protocol)?;
                 self.note("FETCH (conversations)", started);
                 changed_meanwhile |= fetches.iter().any(|f| f.header().is_none());
                 let headers: Vec<(u32, Vec<u8>)> = fetches.iter().filter_map(|f| Some((f.uid?, f.header()?.to_vec()))).collect();
@@ -862,7 +919,8 @@ impl ImapSession {
                 MessageAction::Move(target) => {
                     folders::check_name(target)?;
                     // the operator refusing the target (not there, not the user's, a bad name) is a refusal
-                    self.inner.uid_mv(&set, target).await.map_err(|e| match e {
+                    let moved = self.inner.uid_mv(&set, target).await;
+                    self.answered(format!("UID MOVE {set}"), moved).map_err(|e| match e {
                         async_imap::error::Error::No(_) => Error::FolderNotFound,
                         e => protocol(e),
                     })?;
@@ -871,7 +929,8 @@ impl ImapSession {
                 }
                 MessageAction::Delete => match trash {
                     Some(trash) if trash != folder => {
-                        self.inner.uid_mv(&set, &trash).await.map_err(protocol)?;
+                        let moved = self.inner.uid_mv(&set, &trash).await;
+                        self.answered(format!("UID MOVE {set} (corbeille)"), moved).map_err(protocol)?;
                         self.resync();
                         None
                     }
@@ -892,7 +951,8 @@ impl ImapSession {
     /// so the next request needs no SELECT; without them it is selected again.
     async fn store(&mut self, set: &str, query: &str) -> Result<(), Error> {
         let started = std::time::Instant::now();
-        let answers: Vec<_> = self.inner.uid_store(set, query).await.map_err(protocol)?.try_collect().await.map_err(protocol)?;
+        let answers = async { self.inner.uid_store(set, query).await?.try_collect::<Vec<_>>().await }.await;
+        let answers = self.answered(format!("UID STORE {set} {}", without_keyword_owners(query)), answers).map_err(protocol)?;
         self.note("UID STORE", started);
         match (answers.iter().filter_map(|f| f.modseq).max(), &mut self.selected) {
             (Some(modseq), Some(kept)) if kept.mailbox.highest_modseq.is_some() => {
@@ -907,7 +967,8 @@ impl ImapSession {
     async fn expunge(&mut self, set: &str) -> Result<(), Error> {
         self.store(set, "+FLAGS.SILENT (\\Deleted)").await?;
         let started = std::time::Instant::now();
-        let _: Vec<_> = self.inner.uid_expunge(set).await.map_err(protocol)?.try_collect().await.map_err(protocol)?;
+        let expunged = async { self.inner.uid_expunge(set).await?.try_collect::<Vec<_>>().await }.await;
+        self.answered(format!("UID EXPUNGE {set}"), expunged).map_err(protocol)?;
         self.note("UID EXPUNGE", started);
         self.resync();
         Ok(())
@@ -1069,7 +1130,11 @@ impl ImapSession {
     /// Store a message in `folder` (drafts, sent mail), with IMAP flags such as "(\\Seen)".
     pub async fn append(&mut self, folder: &str, flags: Option<&str>, raw: &[u8]) -> Result<(), Error> {
         folders::check_name(folder)?;
-        timed(async { self.inner.append(folder, flags, None, raw).await.map_err(protocol) }).await
+        timed(async {
+            let appended = self.inner.append(folder, flags, None, raw).await;
+            self.answered(format!("APPEND ({} octets)", raw.len()), appended).map_err(protocol)
+        })
+        .await
     }
 
     /// IDLE on `folder` (RFC 2177) until the server reports a change or `max` passes; says which.
@@ -1101,5 +1166,23 @@ impl ImapSession {
 
     pub async fn logout(mut self) {
         let _ = tokio::time::timeout(Duration::from_secs(2), self.inner.logout()).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_trace_keeps_the_answer_code_and_no_free_text() {
+        use async_imap::error::Error as E;
+        let no = |text: &str| imap_answer::<()>(&Err(E::No(text.into())));
+        assert_eq!(no(r#"code: Some(TryCreate), info: Some("Mailbox doesn't exist: Patients Dupont")"#), "NO [TRYCREATE]");
+        assert_eq!(no(r#"code: None, info: Some("[NONEXISTENT] Mailbox doesn't exist: X")"#), "NO [NONEXISTENT]");
+        assert_eq!(no(r#"code: None, info: Some("Mailbox doesn't exist: Dossier [privé]")"#), "NO");
+        assert_eq!(imap_answer::<()>(&Ok(())), "OK");
+        assert_eq!(imap_answer::<()>(&Err(E::ConnectionLost)), "connexion perdue");
+        assert_eq!(without_keyword_owners("+FLAGS.SILENT ($MSSPris $MSSPris.julien.moreau@hopital-demo.mssante.fr)"), "+FLAGS.SILENT ($MSSPris $MSSPris)");
+        assert_eq!(without_keyword_owners("-FLAGS.SILENT (\\Seen)"), "-FLAGS.SILENT (\\Seen)");
     }
 }

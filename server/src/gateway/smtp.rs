@@ -2,6 +2,7 @@
 //! operator CA only), authenticated by SASL XOAUTH2 with the user's PSC access token.
 
 use crate::config::SmtpConfig;
+use super::Exchange;
 use crate::error::Error;
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
@@ -19,7 +20,8 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct SmtpGateway {
     config: SmtpConfig,
     tls: TlsParameters,
-    /// For the probe of the server's limits, which lettre does not report.
+    /// For the probe of the server's limits, which lettre does not report, and the revocation
+    /// check of every connection.
     probe_tls: super::tls::OperatorTls,
 }
 
@@ -33,7 +35,7 @@ impl SmtpGateway {
             .add_root_certificate(ca)
             .build_rustls()
             .map_err(|e| Error::OperatorUnreachable(format!("TLS: {e}")))?;
-        let probe_tls = super::tls::OperatorTls::new(&config.ca_file, &config.host)?;
+        let probe_tls = super::tls::OperatorTls::new(&config.ca_file, &config.host, super::revocation::Side::Smtp, &config.revocation)?;
         Ok(Self { config, tls, probe_tls })
     }
 
@@ -49,7 +51,7 @@ impl SmtpGateway {
             expect(&mut plain, "250").await?;
             plain.write_all(b"STARTTLS\r\n").await.map_err(unreachable)?;
             expect(&mut plain, "220").await?;
-            let tls = self.probe_tls.connector.connect(self.probe_tls.server_name.clone(), plain.into_inner()).await.map_err(unreachable)?;
+            let tls = self.probe_tls.connect(plain.into_inner()).await?;
             let mut secure = BufReader::new(tls);
             secure.write_all(b"EHLO webmail\r\n").await.map_err(unreachable)?;
             let lines = expect(&mut secure, "250").await?;
@@ -63,14 +65,42 @@ impl SmtpGateway {
     /// Submit `raw` to the envelope's recipients as `user`. Returns once the operator has
     /// accepted the message for every recipient, or says why not. With `delivery_receipt`, each
     /// recipient is submitted with `NOTIFY=SUCCESS,FAILURE` and its `ORCPT` (RFC 3461), which
-    /// lettre's transport cannot send: the dialogue is driven here, command by command.
-    pub async fn send(&self, user: &str, access_token: &str, envelope: &Envelope, raw: &[u8], delivery_receipt: bool) -> Result<(), Error> {
+    /// lettre's transport cannot send: the dialogue is driven here, command by command. The
+    /// dialogue and the server's last reply are added to `exchanges` (for the access trace).
+    pub async fn send(&self, user: &str, access_token: &str, envelope: &Envelope, raw: &[u8], delivery_receipt: bool, exchanges: &mut Vec<Exchange>) -> Result<(), Error> {
+        let request = format!("MAIL FROM, RCPT TO ×{}, DATA ({} octets)", envelope.to().len(), raw.len());
+        let mut step = "connexion";
+        let result = self.submit(user, access_token, envelope, raw, delivery_receipt, &mut step).await;
+        let answer = match &result {
+            Ok(code) => code.clone(),
+            Err(Failed::Smtp(e)) => match e.status() {
+                Some(code) => format!("{code} ({step})"),
+                None => format!("sans réponse ({step})"),
+            },
+            Err(Failed::Certificate(_)) => "certificat refusé (STARTTLS)".into(),
+        };
+        exchanges.push(Exchange::new(request, answer));
+        result.map(|_| ()).map_err(|failed| match failed {
+            Failed::Smtp(e) => classify(e),
+            Failed::Certificate(e) => e,
+        })
+    }
+
+    /// The dialogue of [`Self::send`]; the reply code of DATA, or the failure and, in `step`,
+    /// the command it answered.
+    async fn submit(&self, user: &str, access_token: &str, envelope: &Envelope, raw: &[u8], delivery_receipt: bool, step: &mut &'static str) -> Result<String, Failed> {
         let hello = ClientId::default();
-        let mut smtp = AsyncSmtpConnection::connect_tokio1((self.config.host.as_str(), self.config.port), Some(TIMEOUT), &hello, None, None)
-            .await
-            .map_err(classify)?;
-        smtp.starttls(self.tls.clone(), &hello).await.map_err(classify)?;
-        smtp.auth(&[Mechanism::Xoauth2], &Credentials::new(user.to_string(), access_token.to_string())).await.map_err(classify)?;
+        let mut smtp = AsyncSmtpConnection::connect_tokio1((self.config.host.as_str(), self.config.port), Some(TIMEOUT), &hello, None, None).await?;
+        *step = "STARTTLS";
+        smtp.starttls(self.tls.clone(), &hello).await?;
+        // the chain lettre's handshake received, checked for revocation before the token is sent
+        let chain: Vec<_> = smtp.certificate_chain()?.into_iter().map(tokio_rustls::rustls::pki_types::CertificateDer::from).collect();
+        if let Err(e) = self.probe_tls.check(&chain).await {
+            smtp.abort().await;
+            return Err(Failed::Certificate(e));
+        }
+        *step = "AUTH";
+        smtp.auth(&[Mechanism::Xoauth2], &Credentials::new(user.to_string(), access_token.to_string())).await?;
         let result = async {
             let mut mail = vec![];
             if !raw.is_ascii() {
@@ -79,7 +109,9 @@ impl SmtpGateway {
             if delivery_receipt {
                 mail.push(MailParameter::Other { keyword: "RET".into(), value: Some("HDRS".into()) });
             }
+            *step = "MAIL FROM";
             smtp.command(Mail::new(envelope.from().cloned(), mail)).await?;
+            *step = "RCPT TO";
             for to in envelope.to() {
                 let notify = [
                     RcptParameter::Other { keyword: "NOTIFY".into(), value: Some("SUCCESS,FAILURE".into()) },
@@ -87,13 +119,38 @@ impl SmtpGateway {
                 ];
                 smtp.command(Rcpt::new(to.clone(), if delivery_receipt { notify.to_vec() } else { vec![] })).await?;
             }
+            *step = "DATA";
             smtp.command(Data).await?;
             smtp.message(raw).await
         }
         .await;
         let _ = smtp.quit().await;
-        result.map(|_| ()).map_err(classify)
+        Ok(result?.code().to_string())
     }
+}
+
+/// How a submission failed: the SMTP dialogue, or the revocation check of the server's chain.
+enum Failed {
+    Smtp(lettre::transport::smtp::Error),
+    Certificate(Error),
+}
+
+impl From<lettre::transport::smtp::Error> for Failed {
+    fn from(e: lettre::transport::smtp::Error) -> Self {
+        Failed::Smtp(e)
+    }
+}
+
+/// Why the handshake refused the server's certificate, when that is what failed.
+fn refused_certificate(e: &lettre::transport::smtp::Error) -> Option<String> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(cause) = source {
+        if let Some(tokio_rustls::rustls::Error::InvalidCertificate(reason)) = cause.downcast_ref::<tokio_rustls::rustls::Error>() {
+            return Some(format!("{reason:?}"));
+        }
+        source = cause.source();
+    }
+    None
 }
 
 /// Longest reply line read (RFC 5321 allows 512; extensions make some longer), and most lines.
@@ -133,7 +190,10 @@ fn size_in(lines: &[String]) -> Option<u64> {
 /// that cannot be reached (in which case nothing was sent).
 fn classify(e: lettre::transport::smtp::Error) -> Error {
     let code = e.status().map(|c| c.to_string()).unwrap_or_default();
-    if code.starts_with("535") || code.starts_with("530") {
+    if let Some(reason) = refused_certificate(&e) {
+        tracing::error!("operator SMTP certificate refused: {reason}");
+        Error::OperatorCertificate { side: super::revocation::Side::Smtp, reason }
+    } else if code.starts_with("535") || code.starts_with("530") {
         Error::OperatorRefused(format!("SMTP {code}"))
     } else if code.starts_with("552") {
         // RFC 1870: over the size the server accepts (read beforehand, so only when it changed)

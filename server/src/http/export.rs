@@ -33,10 +33,10 @@ fn cell(value: &str) -> String {
 
 pub fn csv(report: &TraceReport) -> String {
     // BOM + semicolons: what French spreadsheets open directly
-    let mut out = String::from("\u{feff}N°;Date (Paris);Membre;Nom;Identifiant;Action;Détail;Résultat;Adresse IP;Navigateur\r\n");
+    let mut out = String::from("\u{feff}N°;Date (Paris);Membre;Nom;Identifiant;Action;Détail;Demande à l'opérateur;Réponse de l'opérateur;Résultat;Adresse IP;Navigateur\r\n");
     for r in &report.rows {
         let id = r.id.to_string();
-        let cells = [&id, &r.at, &r.member, &r.name, &r.identifier, &r.action, &r.detail, &r.outcome, &r.ip, &r.user_agent];
+        let cells = [&id, &r.at, &r.member, &r.name, &r.identifier, &r.action, &r.detail, &r.request, &r.answer, &r.outcome, &r.ip, &r.user_agent];
         out.push_str(&cells.map(|c| cell(c)).join(";"));
         out.push_str("\r\n");
     }
@@ -73,11 +73,14 @@ mod tests {
             ip: "127.0.0.1".into(),
             user_agent: "=HYPERLINK(\"http://x\")".into(),
             outcome: "réussi".into(),
+            request: "UID FETCH 4 (BODY.PEEK[])".into(),
+            answer: "OK".into(),
         };
-        let report = TraceReport { mailbox: "m".into(), everyone: true, rows: vec![row], per_member: vec![], members: vec![], integrity: Integrity::Intact { rows: 1 } };
+        let report = TraceReport { mailbox: "m".into(), personal: false, everyone: true, rows: vec![row], per_member: vec![], members: vec![], integrity: Integrity::Intact { rows: 1 } };
         let text = csv(&report);
         assert!(text.starts_with("\u{feff}N°;Date (Paris);"));
         assert!(text.contains("\"UID 4, \"\"urgent\"\"\""), "{text}");
+        assert!(text.contains("\"UID FETCH 4 (BODY.PEEK[])\";\"OK\";\"réussi\""), "{text}");
         assert!(text.contains("\"'=HYPERLINK(\"\"http://x\"\")\""), "{text}");
     }
 }

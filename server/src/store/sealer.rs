@@ -9,6 +9,25 @@ use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use ring::hmac;
 use std::path::Path;
 
+/// The 32-byte secret kept in `key_file`, made (random, readable by the webmail only) when missing.
+pub fn secret_file(key_file: &Path) -> Result<Vec<u8>, Error> {
+    if !key_file.exists() {
+        // written aside, then linked into place: an instance (or a test) starting at the same
+        // moment finds either no key or a whole one, and both end with the same
+        let fresh = key_file.with_extension(format!("new-{:x}", rand::random::<u64>()));
+        private_file(&fresh)?;
+        std::fs::write(&fresh, rand::random::<[u8; 32]>()).map_err(store)?;
+        let linked = std::fs::hard_link(&fresh, key_file);
+        let _ = std::fs::remove_file(&fresh);
+        match linked {
+            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(store(e)),
+            _ => {}
+        }
+    }
+    private_file(key_file)?;
+    std::fs::read(key_file).map_err(store)
+}
+
 /// What sealing adds to the bytes: the nonce before them, the tag after.
 pub const OVERHEAD: usize = NONCE_LEN + 16;
 
@@ -23,21 +42,7 @@ impl Sealer {
     /// missing. Rotating it: replace the file and restart; what the old key sealed is then lost
     /// (sessions sign in again, pending uploads are added again).
     pub fn open(key_file: &Path) -> Result<Self, Error> {
-        if !key_file.exists() {
-            // written aside, then linked into place: an instance (or a test) starting at the same
-            // moment finds either no key or a whole one, and both end with the same
-            let fresh = key_file.with_extension(format!("new-{:x}", rand::random::<u64>()));
-            private_file(&fresh)?;
-            std::fs::write(&fresh, rand::random::<[u8; 32]>()).map_err(store)?;
-            let linked = std::fs::hard_link(&fresh, key_file);
-            let _ = std::fs::remove_file(&fresh);
-            match linked {
-                Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(store(e)),
-                _ => {}
-            }
-        }
-        private_file(key_file)?;
-        let bytes = std::fs::read(key_file).map_err(store)?;
+        let bytes = secret_file(key_file)?;
         let key = UnboundKey::new(&AES_256_GCM, &bytes).map_err(|_| store(format!("{}: not a 32-byte key", key_file.display())))?;
         let derived = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, &bytes), b"mssante-webmail proofs");
         Ok(Self { key: LessSafeKey::new(key), proofs: hmac::Key::new(hmac::HMAC_SHA256, derived.as_ref()) })

@@ -1,15 +1,19 @@
-//! Per-user access traces of organisational mailboxes: append-only rows, each carrying the
-//! SHA-256 of its content and of the row before it, so that a row edited or removed breaks the
-//! chain where it happened. SQLite by default, PostgreSQL when `TRACE_DATABASE_URL` says so (one
-//! code path through sqlx's `Any` driver). Old rows go after the retention period; the hash of
-//! the last removed row is kept as the chain's new anchor.
+//! Per-user access traces of every mailbox: append-only rows, each carrying the SHA-256 of its
+//! content and of the row before it, so that a row edited or removed breaks the chain where it
+//! happened. The chain's head is signed now and then (Ed25519, a key of the webmail's own) into a
+//! checkpoint kept in a table apart, so that removing the newest rows, or all of them, is found
+//! too. SQLite by default, PostgreSQL when `TRACE_DATABASE_URL` says so (one code path through
+//! sqlx's `Any` driver). Old rows go after the retention period; the hash of the last removed row
+//! is kept as the chain's new anchor.
 
 use super::store;
 use crate::error::Error;
 use crate::clock::unix_now;
 use app::organisation::Integrity;
+use ring::signature::{ED25519, Ed25519KeyPair, KeyPair, UnparsedPublicKey};
 use sha2::{Digest, Sha256};
 use sqlx::{AnyPool, Row};
+use std::path::Path;
 
 /// Who did what, from where, with what result.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -31,6 +35,10 @@ pub struct Trace {
     pub ip: String,
     pub user_agent: String,
     pub outcome: String,
+    /// The commands sent to the operator (`UID FETCH 4312 (BODY.PEEK[])`, `MAIL FROM, RCPT TO ×2…`).
+    pub request: String,
+    /// The operator's answers to them (`OK`, `NO [NONEXISTENT]`, `250`, `550 (RCPT TO)`).
+    pub answer: String,
 }
 
 /// A stored trace and its place in the chain.
@@ -40,17 +48,32 @@ pub struct Stored {
     pub trace: Trace,
 }
 
-/// The hash of a row: its predecessor's hash and every field, unambiguously separated.
+/// The hash of a row: its predecessor's hash and every field, unambiguously separated (the
+/// request and answer only when there are some: rows written before they were recorded still verify).
 fn chain_hash(previous: &str, t: &Trace) -> String {
     let mut h = Sha256::new();
-    for field in [previous, &t.mailbox, &t.at.to_string(), &t.subject, &t.professional_id, &t.name, &t.member, &t.action, &t.detail, &t.ip, &t.user_agent, &t.outcome] {
+    let exchange = [t.request.as_str(), t.answer.as_str()];
+    let exchange = if t.request.is_empty() && t.answer.is_empty() { &exchange[..0] } else { &exchange[..] };
+    for field in [previous, &t.mailbox, &t.at.to_string(), &t.subject, &t.professional_id, &t.name, &t.member, &t.action, &t.detail, &t.ip, &t.user_agent, &t.outcome]
+        .into_iter()
+        .chain(exchange.iter().copied())
+    {
         h.update((field.len() as u64).to_be_bytes());
         h.update(field.as_bytes());
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    hex(&h.finalize())
 }
 
-const COLUMNS: &str = "mailbox, at, subject, professional_id, name, member, action, detail, ip, user_agent, outcome";
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    (text.len() % 2 == 0).then_some(())?;
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
+}
+
+const COLUMNS: &str = "mailbox, at, subject, professional_id, name, member, action, detail, ip, user_agent, outcome, request, answer";
 
 fn trace_of(row: &sqlx::any::AnyRow) -> Result<Trace, sqlx::Error> {
     Ok(Trace {
@@ -65,6 +88,8 @@ fn trace_of(row: &sqlx::any::AnyRow) -> Result<Trace, sqlx::Error> {
         ip: row.try_get("ip")?,
         user_agent: row.try_get("user_agent")?,
         outcome: row.try_get("outcome")?,
+        request: row.try_get("request")?,
+        answer: row.try_get("answer")?,
     })
 }
 
@@ -73,11 +98,31 @@ pub struct TraceStore {
     /// One writer at a time, so that each row chains to the one truly before it.
     writer: tokio::sync::Mutex<()>,
     retention_days: i64,
+    /// Signs the checkpoints; its public half checks them.
+    signer: Ed25519KeyPair,
+}
+
+/// The chain's head as signed at one moment: the newest row then, its time and its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    pub at: i64,
+    pub last_row: i64,
+    pub row_at: i64,
+    pub head: String,
+}
+
+impl Checkpoint {
+    fn signed_bytes(&self) -> Vec<u8> {
+        format!("mssante-webmail traces checkpoint\0{}\0{}\0{}\0{}", self.last_row, self.row_at, self.head, self.at).into_bytes()
+    }
 }
 
 impl TraceStore {
-    /// `url`: `sqlite://path?mode=rwc` or `postgres://…`.
-    pub async fn open(url: &str, retention_days: i64) -> Result<Self, Error> {
+    /// `url`: `sqlite://path?mode=rwc` or `postgres://…`; `signing_key`: the file of the
+    /// checkpoints' Ed25519 seed (made when missing).
+    pub async fn open(url: &str, retention_days: i64, signing_key: &Path) -> Result<Self, Error> {
+        let seed = super::sealer::secret_file(signing_key)?;
+        let signer = Ed25519KeyPair::from_seed_unchecked(&seed).map_err(|_| store(format!("{}: not an Ed25519 seed", signing_key.display())))?;
         sqlx::any::install_default_drivers();
         if let Some(path) = url.strip_prefix("sqlite://").map(|p| p.split('?').next().unwrap_or(p)) {
             super::private_file(std::path::Path::new(path))?;
@@ -88,14 +133,28 @@ impl TraceStore {
             format!(
                 "CREATE TABLE IF NOT EXISTS access_traces (id {id}, mailbox TEXT NOT NULL, at BIGINT NOT NULL, subject TEXT NOT NULL, \
                  professional_id TEXT NOT NULL, name TEXT NOT NULL, member TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL, \
-                 ip TEXT NOT NULL, user_agent TEXT NOT NULL, outcome TEXT NOT NULL, previous_hash TEXT NOT NULL, hash TEXT NOT NULL)"
+                 ip TEXT NOT NULL, user_agent TEXT NOT NULL, outcome TEXT NOT NULL, previous_hash TEXT NOT NULL, hash TEXT NOT NULL, \
+                 request TEXT NOT NULL DEFAULT '', answer TEXT NOT NULL DEFAULT '')"
             ),
             "CREATE INDEX IF NOT EXISTS access_traces_mailbox ON access_traces (mailbox, at)".into(),
-            "CREATE TABLE IF NOT EXISTS access_trace_anchor (hash TEXT NOT NULL)".into(),
+            "CREATE TABLE IF NOT EXISTS access_trace_anchor (hash TEXT NOT NULL, last_row BIGINT NOT NULL DEFAULT 0)".into(),
+            format!(
+                "CREATE TABLE IF NOT EXISTS access_trace_checkpoints (id {id}, at BIGINT NOT NULL, last_row BIGINT NOT NULL, \
+                 row_at BIGINT NOT NULL, head TEXT NOT NULL, signature TEXT NOT NULL)"
+            ),
         ] {
             sqlx::query(&ddl).execute(&db).await.map_err(store)?;
         }
-        let traces = Self { db, writer: tokio::sync::Mutex::new(()), retention_days };
+        // a store made before the operator's answers and the anchor's row were recorded gets their columns
+        for (table, column) in [("access_traces", "request TEXT NOT NULL DEFAULT ''"), ("access_traces", "answer TEXT NOT NULL DEFAULT ''"), ("access_trace_anchor", "last_row BIGINT NOT NULL DEFAULT 0")] {
+            if let Err(e) = sqlx::query(&format!("ALTER TABLE {table} ADD COLUMN {column}")).execute(&db).await {
+                let e = e.to_string();
+                if !e.contains("duplicate column") && !e.contains("already exists") {
+                    return Err(store(e));
+                }
+            }
+        }
+        let traces = Self { db, writer: tokio::sync::Mutex::new(()), retention_days, signer };
         traces.apply_retention().await?;
         Ok(traces)
     }
@@ -119,10 +178,10 @@ impl TraceStore {
         let _one_writer = self.writer.lock().await;
         let previous = self.last_hash().await?;
         let hash = chain_hash(&previous, trace);
-        sqlx::query(&format!("INSERT INTO {} ({COLUMNS}, previous_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)", "access_traces"))
+        sqlx::query(&format!("INSERT INTO access_traces ({COLUMNS}, previous_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"))
             .bind(&trace.mailbox).bind(trace.at).bind(&trace.subject).bind(&trace.professional_id).bind(&trace.name)
             .bind(&trace.member).bind(&trace.action).bind(&trace.detail).bind(&trace.ip).bind(&trace.user_agent)
-            .bind(&trace.outcome).bind(&previous).bind(&hash)
+            .bind(&trace.outcome).bind(&trace.request).bind(&trace.answer).bind(&previous).bind(&hash)
             .execute(&self.db).await.map_err(store)?;
         Ok(())
     }
@@ -147,8 +206,84 @@ impl TraceStore {
         Ok(row.is_some())
     }
 
-    /// Walk the whole chain: a row whose content, predecessor or position was altered is found.
+    /// Sign the chain's current head into a new checkpoint, unless the last one says the same.
+    pub async fn checkpoint(&self) -> Result<(), Error> {
+        let _one_writer = self.writer.lock().await;
+        let newest: Option<(i64, i64, String)> = sqlx::query_as("SELECT id, at, hash FROM access_traces ORDER BY id DESC LIMIT 1")
+            .fetch_optional(&self.db).await.map_err(store)?;
+        let Some((last_row, row_at, head)) = newest else { return Ok(()) };
+        if self.last_checkpoint().await?.is_some_and(|(c, _)| c.last_row == last_row && c.head == head) {
+            return Ok(());
+        }
+        let checkpoint = Checkpoint { at: unix_now(), last_row, row_at, head };
+        let signature = hex(self.signer.sign(&checkpoint.signed_bytes()).as_ref());
+        sqlx::query("INSERT INTO access_trace_checkpoints (at, last_row, row_at, head, signature) VALUES ($1, $2, $3, $4, $5)")
+            .bind(checkpoint.at).bind(checkpoint.last_row).bind(checkpoint.row_at).bind(&checkpoint.head).bind(&signature)
+            .execute(&self.db).await.map_err(store)?;
+        Ok(())
+    }
+
+    /// The newest checkpoint and whether its signature is this webmail's.
+    async fn last_checkpoint(&self) -> Result<Option<(Checkpoint, bool)>, Error> {
+        let row: Option<(i64, i64, i64, String, String)> =
+            sqlx::query_as("SELECT at, last_row, row_at, head, signature FROM access_trace_checkpoints ORDER BY id DESC LIMIT 1")
+                .fetch_optional(&self.db).await.map_err(store)?;
+        Ok(row.map(|(at, last_row, row_at, head, signature)| {
+            let checkpoint = Checkpoint { at, last_row, row_at, head };
+            let key = UnparsedPublicKey::new(&ED25519, self.signer.public_key().as_ref());
+            let genuine = unhex(&signature).is_some_and(|sig| key.verify(&checkpoint.signed_bytes(), &sig).is_ok());
+            (checkpoint, genuine)
+        }))
+    }
+
+    /// Sign the head every `every`, for as long as the webmail runs.
+    pub fn keep_signing(self: std::sync::Arc<Self>, every: std::time::Duration) {
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(every);
+            loop {
+                ticks.tick().await;
+                if let Err(e) = self.checkpoint().await {
+                    tracing::error!("access traces: checkpoint NOT signed: {e}");
+                }
+            }
+        });
+    }
+
+    /// Walk the whole chain: a row whose content, predecessor or position was altered is found;
+    /// then the newest checkpoint: the row it signed must still be there, with the same hash.
     pub async fn verify(&self) -> Result<Integrity, Error> {
+        let walked = self.walk().await?;
+        let Integrity::Intact { rows } = walked else { return Ok(walked) };
+        let Some((checkpoint, genuine)) = self.last_checkpoint().await? else { return Ok(walked) };
+        if !genuine {
+            return Ok(Integrity::CheckpointForged { signed_at: app::format::timestamp(checkpoint.at) });
+        }
+        let signed: Option<String> = sqlx::query_scalar("SELECT hash FROM access_traces WHERE id = $1")
+            .bind(checkpoint.last_row).fetch_optional(&self.db).await.map_err(store)?;
+        match signed {
+            Some(hash) if hash == checkpoint.head => Ok(Integrity::Intact { rows }),
+            Some(_) => Ok(Integrity::Broken { at_row: checkpoint.last_row }),
+            // gone by retention, which anchors the chain on the last row it removed: only a row older
+            // than the retention period can be (its time is signed), anything else was removed
+            None if checkpoint.row_at < unix_now() - self.retention_days * 86_400
+                && self.anchor_row().await?.is_some_and(|removed| removed >= checkpoint.last_row) =>
+            {
+                Ok(Integrity::Intact { rows })
+            }
+            None => {
+                let newest: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM access_traces").fetch_one(&self.db).await.map_err(store)?;
+                Ok(Integrity::Truncated { signed_row: checkpoint.last_row, newest_row: newest.unwrap_or(0), signed_at: app::format::timestamp(checkpoint.at) })
+            }
+        }
+    }
+
+    /// The last row retention removed, if it removed any (the anchor's row).
+    async fn anchor_row(&self) -> Result<Option<i64>, Error> {
+        sqlx::query_scalar("SELECT last_row FROM access_trace_anchor LIMIT 1").fetch_optional(&self.db).await.map_err(store)
+    }
+
+    /// The hash chain from the anchor to the newest row.
+    async fn walk(&self) -> Result<Integrity, Error> {
         let mut previous = self.anchor().await?;
         let rows = sqlx::query(&format!("SELECT id, {COLUMNS}, previous_hash, hash FROM access_traces ORDER BY id"))
             .fetch_all(&self.db).await.map_err(store)?;
@@ -176,7 +311,7 @@ impl TraceStore {
             let mut tx = self.db.begin().await.map_err(store)?;
             sqlx::query("DELETE FROM access_traces WHERE id <= $1").bind(id).execute(&mut *tx).await.map_err(store)?;
             sqlx::query("DELETE FROM access_trace_anchor").execute(&mut *tx).await.map_err(store)?;
-            sqlx::query("INSERT INTO access_trace_anchor (hash) VALUES ($1)").bind(&hash).execute(&mut *tx).await.map_err(store)?;
+            sqlx::query("INSERT INTO access_trace_anchor (hash, last_row) VALUES ($1, $2)").bind(&hash).bind(id).execute(&mut *tx).await.map_err(store)?;
             tx.commit().await.map_err(store)?;
             tracing::info!("access traces: rows up to {id} removed after {} days", self.retention_days);
         }
@@ -206,12 +341,14 @@ mod tests {
             ip: "127.0.0.1".into(),
             user_agent: "test".into(),
             outcome: "réussi".into(),
+            request: "UID FETCH 4 (BODY.PEEK[])".into(),
+            answer: "OK".into(),
         }
     }
 
     async fn store_with(rows: &[(&str, i64)]) -> (TraceStore, std::path::PathBuf) {
         let path = std::env::temp_dir().join(format!("traces-{}-{}.db", std::process::id(), rand::random::<u32>()));
-        let traces = TraceStore::open(&format!("sqlite://{}?mode=rwc", path.display()), 365).await.unwrap();
+        let traces = TraceStore::open(&format!("sqlite://{}?mode=rwc", path.display()), 365, &path.with_extension("key")).await.unwrap();
         for (action, at) in rows {
             traces.record(&trace(action, *at)).await.unwrap();
         }
@@ -235,9 +372,34 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_server_answer_is_part_of_the_chain() {
+        let (traces, path) = store_with(&[("lecture", unix_now()), ("suppression", unix_now())]).await;
+        assert_eq!(traces.execute_unchecked("UPDATE access_traces SET answer = 'NO [NOPERM]' WHERE id = 1").await.unwrap(), 1);
+        assert_eq!(traces.verify().await.unwrap(), Integrity::Broken { at_row: 1 });
+        std::fs::remove_file(path).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_checkpoint_older_than_retention_may_name_a_removed_row() {
+        let now = unix_now();
+        let (traces, path) = store_with(&[("lecture", now - 400 * 86_400), ("lecture", now - 390 * 86_400)]).await;
+        traces.checkpoint().await.unwrap();
+        traces.apply_retention().await.unwrap();
+        assert_eq!(traces.verify().await.unwrap(), Integrity::Intact { rows: 0 }, "retention removed the signed row");
+        traces.record(&trace("envoi", now)).await.unwrap();
+        traces.checkpoint().await.unwrap();
+        assert_eq!(traces.execute_unchecked("DELETE FROM access_traces").await.unwrap(), 1);
+        // the same, done by hand: the anchor moved past the signed row
+        traces.execute_unchecked("UPDATE access_trace_anchor SET last_row = 99").await.unwrap();
+        assert!(matches!(traces.verify().await.unwrap(), Integrity::Truncated { signed_row: 3, newest_row: 0, .. }), "a recent row cannot be gone by retention");
+        std::fs::remove_file(path).unwrap();
+    }
+
+    #[tokio::test]
     async fn retention_removes_old_rows_and_the_chain_still_verifies() {
         let now = unix_now();
         let (traces, path) = store_with(&[("lecture", now - 400 * 86_400), ("lecture", now - 390 * 86_400), ("envoi", now)]).await;
+        traces.checkpoint().await.unwrap();
         traces.apply_retention().await.unwrap();
         let left = traces.list("secretariat-cardio@hopital-demo.mssante.fr", None, None, 0, i64::MAX).await.unwrap();
         assert_eq!(left.len(), 1);

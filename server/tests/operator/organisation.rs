@@ -60,7 +60,8 @@ async fn rights_traces_sending_as_the_mailbox_and_revocation() {
     assert!(!own.everyone && !own.rows.is_empty() && own.rows.iter().all(|r| r.member == JULIEN), "a member asking for another's trace gets their own");
     let everyone = claire.traces(req(&claire_session), ORG.into(), all.clone()).await.unwrap();
     assert!(everyone.everyone && everyone.per_member.iter().any(|(who, n)| who == "Julien MOREAU" && *n >= 4));
-    assert_eq!(everyone.integrity, Integrity::Intact { rows: everyone.rows.len() as u64 });
+    // the chain is the store's: it holds the rows of the members' own mailboxes too
+    assert!(matches!(everyone.integrity, Integrity::Intact { rows } if rows > everyone.rows.len() as u64), "{:?}", everyone.integrity);
 
     // a member who does not administer cannot list members or change rights (the operator refuses too)
     assert!(matches!(julien.members(req(&session), ORG.into()).await, Err(WebmailError::InvalidInput(t)) if t.contains("administrateurs")));
@@ -88,7 +89,7 @@ async fn rights_traces_sending_as_the_mailbox_and_revocation() {
     let sender = parsed.sender().and_then(|a| a.first()).unwrap();
     assert_eq!((sender.name.as_deref(), sender.address.as_deref()), (Some("Julien MOREAU"), Some(JULIEN)), "{text}");
     let sent = &rows().await[0];
-    assert_eq!((sent.action.as_str(), sent.member.as_str()), ("Envoi au nom de la boîte", JULIEN));
+    assert_eq!((sent.action.as_str(), sent.member.as_str()), ("Envoi d'un message", JULIEN));
     assert!(sent.detail.contains(&draft.id) && sent.detail.contains(MARC));
 
     // revocation by an administrator applies at once to Julien's open session

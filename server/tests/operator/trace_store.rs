@@ -1,5 +1,6 @@
 //! The access-trace store on both of its databases: SQLite (the default) and PostgreSQL (the test
-//! operator's, on 127.0.0.1:5433): the chain verifies, and an edited or deleted row is found.
+//! operator's, on 127.0.0.1:5433): the chain verifies, an edited or deleted row is found, and so
+//! are the newest rows removed (or all of them) after the head was signed, and a forged checkpoint.
 
 use app::organisation::Integrity;
 use server::clock::unix_now;
@@ -20,14 +21,18 @@ fn trace(action: &str, at: i64) -> Trace {
         ip: "10.1.2.3".into(),
         user_agent: "Mozilla/5.0".into(),
         outcome: "réussi".into(),
+        request: "UID FETCH 3 (BODY.PEEK[])".into(),
+        answer: "OK".into(),
     }
 }
 
 /// A store on `url` with nothing in it yet.
 async fn empty_store(url: &str) -> TraceStore {
-    let store = TraceStore::open(url, 365).await.expect("trace database reachable (is operator/start.sh running?)");
-    store.execute_unchecked("DELETE FROM access_traces").await.unwrap();
-    store.execute_unchecked("DELETE FROM access_trace_anchor").await.unwrap();
+    let key = std::env::temp_dir().join(format!("traces-signing-{}.key", std::process::id()));
+    let store = TraceStore::open(url, 183, &key).await.expect("trace database reachable (is operator/start.sh running?)");
+    for table in ["access_traces", "access_trace_anchor", "access_trace_checkpoints"] {
+        store.execute_unchecked(&format!("DELETE FROM {table}")).await.unwrap();
+    }
     store
 }
 
@@ -54,6 +59,38 @@ async fn chain_holds_and_tampering_is_found(url: &str) {
     let rows = store.list("secretariat-cardio@hopital-demo.mssante.fr", None, None, 0, i64::MAX).await.unwrap();
     store.execute_unchecked(&format!("DELETE FROM access_traces WHERE id = {}", rows[1].id)).await.unwrap();
     assert_eq!(store.verify().await.unwrap(), Integrity::Broken { at_row: rows[0].id }, "the row after a deleted one");
+
+    // the newest rows removed after the head was signed: the chain that is left is whole, the
+    // checkpoint says it is short
+    let store = empty_store(url).await;
+    for action in ["ouverture", "lecture", "suppression", "envoi"] {
+        store.record(&trace(action, now)).await.unwrap();
+    }
+    store.checkpoint().await.unwrap();
+    let ids: Vec<i64> = store.list("secretariat-cardio@hopital-demo.mssante.fr", None, None, 0, i64::MAX).await.unwrap().iter().map(|r| r.id).collect();
+    let (newest, kept) = (ids[0], ids[2]);
+    assert_eq!(store.execute_unchecked(&format!("DELETE FROM access_traces WHERE id > {kept}")).await.unwrap(), 2);
+    match store.verify().await.unwrap() {
+        Integrity::Truncated { signed_row, newest_row, .. } => assert_eq!((signed_row, newest_row), (newest, kept)),
+        other => panic!("newest rows removed, found {other:?}"),
+    }
+    assert!(store.verify().await.unwrap().message().starts_with("Alerte : des traces ont été supprimées."));
+    // the whole table emptied
+    assert_eq!(store.execute_unchecked("DELETE FROM access_traces").await.unwrap(), 2);
+    assert!(matches!(store.verify().await.unwrap(), Integrity::Truncated { newest_row: 0, .. }));
+    // a checkpoint written by hand to match (its signature cannot be the webmail's)
+    store.execute_unchecked(&format!("UPDATE access_trace_checkpoints SET last_row = 0, signature = '{}'", "ab".repeat(64))).await.unwrap();
+    assert!(matches!(store.verify().await.unwrap(), Integrity::CheckpointForged { .. }));
+
+    // rows written after the last checkpoint are not covered by it until the next one
+    let store = empty_store(url).await;
+    store.record(&trace("ouverture", now)).await.unwrap();
+    store.checkpoint().await.unwrap();
+    store.record(&trace("lecture", now)).await.unwrap();
+    assert!(matches!(store.verify().await.unwrap(), Integrity::Intact { rows: 2 }));
+    store.checkpoint().await.unwrap();
+    store.checkpoint().await.unwrap();
+    assert_eq!(store.execute_unchecked("DELETE FROM access_trace_checkpoints").await.unwrap(), 2, "one checkpoint per new head");
 }
 
 #[tokio::test]
