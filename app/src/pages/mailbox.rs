@@ -76,7 +76,7 @@ pub fn MailboxPage() -> impl IntoView {
     let act = message_action();
     let sent_notice = move || match query.read().get("envoye").as_deref() {
         Some("1") => Some("Message envoyé."),
-        Some("2") => Some("Message envoyé. Sa copie dans « Envoyés » n'a pas encore pu être faite : elle le sera au prochain envoi."),
+        Some("2") => Some("Message envoyé. Le serveur de messagerie ne répond pas : sa copie sera rangée dans « Envoyés » dès qu'il répondra de nouveau."),
         _ => None,
     };
     view! {

@@ -14,8 +14,12 @@ use app::directory::AddressNote;
 use app::reading::{Folder, ListView, MessageAction, MessageList, MessageView, Search};
 
 impl Backend {
+    /// The caller's folders; once the mail server answers, what was sent while it did not is
+    /// filed in Sent first (every page asks for the folders).
     pub(super) async fn folders(&self, caller: &Caller) -> Result<Vec<Folder>, Error> {
-        self.with_imap(caller, async |imap| imap.folders().await).await
+        let folders = self.with_imap(caller, async |imap| imap.folders().await).await?;
+        self.file_awaiting_copies(caller).await;
+        Ok(folders)
     }
 
     /// A page of `folder`: its messages, those matching `search`, or its conversations (`view`,

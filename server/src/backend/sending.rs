@@ -336,6 +336,26 @@ impl Backend {
         .await
     }
 
+    /// File in Sent what was sent while the mail server was out of reach (a few at a time; each
+    /// call goes on with the rest). A failure is for the next call.
+    pub(super) async fn file_awaiting_copies(&self, caller: &Caller) {
+        let mailbox = &caller.identity.mailbox;
+        let ids = match self.sending.outbox.awaiting_copy(mailbox, 10).await {
+            Ok(ids) => ids,
+            Err(e) => return tracing::warn!("sent messages awaiting their copy not read: {e}"),
+        };
+        for id in ids {
+            let filed = match self.sending.outbox.sent(mailbox, &id).await {
+                Ok(Some(done)) if !done.copied => self.file_sent(caller, &id, &done.raw).await,
+                Ok(_) => Ok(()),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = filed {
+                return tracing::warn!("sent message not yet copied to Sent: {e}");
+            }
+        }
+    }
+
     /// Copy a sent message to Sent and remove its draft (both once).
     async fn file_sent(&self, caller: &Caller, id: &str, raw: &[u8]) -> Result<(), Error> {
         self.with_imap(caller, async |imap| {
@@ -377,13 +397,20 @@ impl Backend {
         let org = self.organisational_sender(caller, draft).await?;
         let message = self.mime(caller, draft, org.as_deref(), compose::Purpose::Submission).await?;
         let raw = message.formatted();
-        // 1. in Drafts first (with its blind copies): if anything below fails, the message is there
+        // 1. in Drafts first (with its blind copies): if anything below fails, the message is there.
+        //    The mailbox server out of reach does not stop sending (ECO.1.2.3): the page still
+        //    holds the draft, and the copy in Sent is made by the next send of this id.
         let kept = self.mime(caller, draft, org.as_deref(), compose::Purpose::Draft).await?.formatted();
-        self.with_imap(caller, async |imap| {
-            let drafts = folder(imap, FolderRole::Drafts).await?;
-            imap.replace(&drafts, &draft.id, "(\\Draft \\Seen)", &kept).await
-        })
-        .await?;
+        let kept_in_drafts = self
+            .with_imap(caller, async |imap| {
+                let drafts = folder(imap, FolderRole::Drafts).await?;
+                imap.replace(&drafts, &draft.id, "(\\Draft \\Seen)", &kept).await
+            })
+            .await;
+        match kept_in_drafts {
+            Err(Error::OperatorUnreachable(e)) => tracing::warn!("sending without a copy in Drafts first (mailbox server out of reach): {e}"),
+            other => other?,
+        }
         // 2. submit, then remember it was, before anything else can fail
         let submitted = self.submit(caller, message.envelope(), &raw, draft.delivery_receipt).await;
         // one trace in the mailbox it is sent from: the organisational one, or the user's own

@@ -123,6 +123,14 @@ impl Outbox {
         Ok(())
     }
 
+    /// Messages of `mailbox` sent but not yet copied to Sent (the mail server was out of reach),
+    /// oldest first, at most `limit`.
+    pub async fn awaiting_copy(&self, mailbox: &str, limit: u32) -> Result<Vec<String>, Error> {
+        let rows: Vec<(String,)> = sqlx::query_as("SELECT message_id FROM sent_messages WHERE mailbox = ? AND copied = 0 ORDER BY sent_at LIMIT ?")
+            .bind(mailbox).bind(limit as i64).fetch_all(&self.db).await.map_err(store)?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
     /// The copy is in the Sent folder: the bytes are not needed any more.
     pub async fn mark_copied(&self, mailbox: &str, message_id: &str) -> Result<(), Error> {
         sqlx::query("UPDATE sent_messages SET copied = 1, raw = x'' WHERE mailbox = ? AND message_id = ?")

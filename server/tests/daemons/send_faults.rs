@@ -1,5 +1,6 @@
-//! Sending while the operator's servers are down: a clear error, the message kept in Drafts,
-//! and, once they are back, exactly one delivery. (In the daemons binary: it stops
+//! Sending while the operator's servers are down: a clear error, nothing sent, the message kept
+//! in Drafts (when IMAP answers) and, once they are back, exactly one delivery. (IMAP alone out
+//! of reach does not stop sending: `operator/sending.rs`.) (In the daemons binary: it stops
 //! Postfix and Dovecot, which other tests must not see.)
 
 use app::backend::Webmail;
@@ -51,7 +52,7 @@ async fn servers_down_during_a_send_lose_nothing_and_send_once() {
     assert!(find(SOPHIE, "Drafts", "Message-ID", &draft.id).is_empty());
     assert_eq!(find(SOPHIE, "Sent", "Message-ID", &draft.id).len(), 1);
 
-    // IMAP down: not sent (it could not be kept in Drafts first); then sent once
+    // Dovecot down (IMAP, and the SASL authentication Postfix asks it for): not sent; then sent once
     let draft = new_draft("Envoi pendant une panne IMAP").await;
     dovecot(&["doveadm", "stop"]);
     wait_for_port_closed(143).await;
@@ -59,10 +60,10 @@ async fn servers_down_during_a_send_lose_nothing_and_send_once() {
     pool.forget(SOPHIE).await;
     let failed = backend.send_message(req(&session), draft.clone()).await;
     dovecot(&["dovecot"]);
-    assert_eq!(failed, Err(WebmailError::OperatorUnavailable));
+    assert_eq!(failed, Err(WebmailError::SendUnavailable));
     wait_for_port(143).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
-    assert_eq!(find(MARC, "INBOX", "Message-ID", &draft.id).len(), 0, "nothing left while IMAP was down");
+    assert_eq!(find(MARC, "INBOX", "Message-ID", &draft.id).len(), 0, "nothing left while Dovecot was down");
     assert!(backend.send_message(req(&session), draft.clone()).await.unwrap().copied_to_sent);
     assert_eq!(count_at_marc(&draft.id, 1).await, 1);
     tokio::time::sleep(Duration::from_secs(2)).await;

@@ -5,7 +5,9 @@ use app::backend::Webmail;
 use app::error::WebmailError;
 use app::reading::Search;
 use app::sending::{ComposeStart, Draft};
-use crate::common::{backend_for, caller, fetch_text, find, req};
+use crate::common::{backend_for, backend_with, caller, fetch_text, find, req};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::time::Duration;
 
 const JULIEN_RPPS: &str = "10100000025";
@@ -13,6 +15,26 @@ const JULIEN: &str = "julien.moreau@hopital-demo.mssante.fr";
 const MARC_RPPS: &str = "10100000041";
 const MARC: &str = "marc.garnier@cabinet-demo.mssante.fr";
 const PATIENT: &str = "285077511234511@patient.mssante.fr";
+
+/// A relay to the operator's IMAP port that can be cut: while `down`, connections are closed at
+/// once (the mailbox server out of reach, SMTP and its authentication still there). Its port.
+async fn imap_relay(down: Arc<AtomicBool>) -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            if down.load(SeqCst) {
+                continue; // dropped: closed
+            }
+            tokio::spawn(async move {
+                if let Ok(mut server) = tokio::net::TcpStream::connect("127.0.0.1:143").await {
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                }
+            });
+        }
+    });
+    port
+}
 
 /// Wait until `mailbox` has `count` messages with that Message-ID in `folder` (delivery is queued).
 async fn delivered(mailbox: &str, folder: &str, id: &str, count: usize) -> Vec<String> {
@@ -71,6 +93,34 @@ async fn sent_inside_the_trust_space_once_with_the_mssante_headers() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(find(MARC, "INBOX", "Message-ID", &draft.id).len(), 1, "still one delivery");
     assert_eq!(find(JULIEN, "Sent", "Message-ID", &draft.id).len(), 1, "still one copy in Sent");
+}
+
+/// ECO.1.2.3: an IMAP failure does not stop sending; the copy in Sent is made once IMAP answers.
+#[tokio::test]
+async fn the_mailbox_server_out_of_reach_does_not_stop_sending() {
+    let down = Arc::new(AtomicBool::new(false));
+    let mut config = crate::common::config("webmail");
+    config.imap.port = imap_relay(down.clone()).await;
+    let (backend, session, pool, _) = backend_with(config, JULIEN_RPPS).await;
+    backend.directory.ready().await;
+    let start = backend.start_compose(req(&session), ComposeStart::New).await.unwrap();
+    let draft = Draft { to: vec![MARC.into()], subject: "Envoi pendant une panne IMAP".into(), body: "Bien reçu.".into(), ..start.draft };
+
+    down.store(true, SeqCst);
+    pool.forget(JULIEN).await;
+    assert_eq!(backend.list_folders(req(&session)).await.err(), Some(WebmailError::OperatorUnavailable), "reading says the mailbox server is down");
+    let sent = backend.send_message(req(&session), draft.clone()).await;
+    assert_eq!(sent.map(|s| s.copied_to_sent), Ok(false), "sent, its copy in Sent waiting");
+    assert_eq!(delivered(MARC, "INBOX", &draft.id, 1).await.len(), 1, "delivered while IMAP was out of reach");
+    assert!(find(JULIEN, "Sent", "Message-ID", &draft.id).is_empty());
+
+    // the next page shown files it in Sent; sending it again sends nothing
+    down.store(false, SeqCst);
+    backend.list_folders(req(&session)).await.unwrap();
+    assert_eq!(find(JULIEN, "Sent", "Message-ID", &draft.id).len(), 1, "filed once IMAP answers");
+    assert!(backend.send_message(req(&session), draft.clone()).await.unwrap().copied_to_sent);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(find(MARC, "INBOX", "Message-ID", &draft.id).len(), 1, "delivered once");
 }
 
 #[tokio::test]
