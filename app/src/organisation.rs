@@ -239,7 +239,7 @@ pub struct TraceReport {
     /// Whether the caller administers the mailbox (sees every member) or only sees their own.
     pub everyone: bool,
     pub rows: Vec<TraceRow>,
-    /// Actions per member over the filtered rows, most active first.
+    /// Actions per member over the filtered rows, most active first (per action on « Mon activité »).
     pub per_member: Vec<(String, u32)>,
     pub members: Vec<String>,
     pub integrity: Integrity,

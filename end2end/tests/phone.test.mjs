@@ -74,6 +74,15 @@ for (const [size, options] of Object.entries(SIZES)) {
     await page.goto(`${run.webmail.url}/boites/traces?boite=${encodeURIComponent(ORG)}`);
     await page.getByTestId('traces').waitFor();
     await check('traces');
+    // « Mon activité »: the user's own mailbox, from the menu; what was asked of the operator shown
+    if (options.isMobile) await page.getByRole('button', { name: /^Menu/ }).tap();
+    await page.getByTestId('mon-activite').click();
+    await page.getByRole('heading', { name: 'Mon activité' }).waitFor();
+    const own = page.getByTestId('traces');
+    await own.waitFor();
+    assert.equal(await own.getByRole('columnheader', { name: 'Membre' }).count(), 0, 'no member column: they are all the user');
+    assert.match(await own.locator('tbody tr').first().innerText(), /(UID FETCH|FETCH) [^→]+→ OK/);
+    await check('mon activité');
     await page.goto(`${run.webmail.url}/messages/999999`);
     await page.getByRole('heading', { name: 'Message indisponible' }).waitFor();
     assert.match(await page.title(), /^Message indisponible/);
@@ -81,7 +90,7 @@ for (const [size, options] of Object.entries(SIZES)) {
     await page.goto(`${run.webmail.url}/nulle-part`);
     await page.getByRole('heading', { name: 'Page introuvable' }).waitFor();
     await check('page introuvable');
-    assert.equal(checked.length, 11);
+    assert.equal(checked.length, 12);
     // (the 404 of the page that does not exist is what it should be)
     assert.deepEqual(problems.filter((p) => !p.includes('/nulle-part')), []);
     await page.context().close();

@@ -122,7 +122,7 @@ test('one patient per message, and a [FIN] subject is explained', async () => {
   await page.context().close();
 });
 
-test('on a phone: the draft saves itself, and what was typed offline comes back', async () => {
+test('on a phone: the draft saves itself, and what was typed offline or after the session ended comes back', async () => {
   const page = await compose({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   const subject = `Visite à domicile ${Date.now()}`;
   await page.getByLabel('À', { exact: true }).fill(`${MARC} `);
@@ -148,11 +148,28 @@ test('on a phone: the draft saves itself, and what was typed offline comes back'
   await until(() => find(SOPHIE.mailbox, 'Drafts', 'Subject', subject).length === 1, 'one draft, updated');
   assert.match(messageText(SOPHIE.mailbox, 'Drafts', 'Subject', subject), /Tension 14\/9/);
 
+  // the session ends while writing (inactivity, SESSION_IDLE_MINUTES): nothing typed is lost;
+  // signing in again through PSC, the draft is offered back
+  await page.context().clearCookies();
+  await page.getByLabel('Message', { exact: true }).fill('Patient vu ce matin. Tension 14/9, à revoir dans une semaine. Ordonnance renouvelée.');
+  await page.getByTestId('etat-brouillon').filter({ hasText: 'Brouillon non enregistré' }).waitFor();
+  assert.match(await page.getByTestId('etat-brouillon').innerText(), /gardé dans cet onglet.*pas connecté/s);
+  await page.getByTestId('reconnexion').click();
+  await page.getByLabel('Identifiant RPPS').fill(SOPHIE.rpps);
+  await page.getByRole('button', { name: /Valider/ }).click();
+  await page.waitForURL(`${run.webmail.url}/`);
+  await page.goto(`${run.webmail.url}/ecrire`);
+  await page.getByRole('button', { name: 'Reprendre ce brouillon' }).click();
+  assert.equal(await page.getByLabel('Message', { exact: true }).inputValue(), 'Patient vu ce matin. Tension 14/9, à revoir dans une semaine. Ordonnance renouvelée.');
+  await page.getByRole('button', { name: 'Enregistrer le brouillon' }).click();
+  await page.getByTestId('etat-brouillon').filter({ hasText: 'Brouillon enregistré' }).waitFor();
+
   // from the Drafts folder, the draft opens for writing again
   await page.goto(`${run.webmail.url}/?dossier=Drafts`);
   await page.getByRole('link', { name: new RegExp(subject) }).click();
   await page.getByLabel('Objet').waitFor();
   assert.equal(await page.getByLabel('Objet').inputValue(), subject);
+  assert.match(await page.getByLabel('Message', { exact: true }).inputValue(), /Ordonnance renouvelée\.$/, 'what was typed after the session ended, saved');
   await page.getByRole('button', { name: 'Supprimer le brouillon' }).click();
   await page.waitForURL(`${run.webmail.url}/`);
   assert.equal(find(SOPHIE.mailbox, 'Drafts', 'Subject', subject).length, 0);

@@ -222,8 +222,8 @@ fn TraceView(report: TraceReport) -> impl IntoView {
             <a href=csv rel="external" download="traces.csv">"Exporter en CSV"</a>
         </Form>
         <figure class="activite">
-            <figcaption>"Activité par membre"</figcaption>
-            <svg role="img" aria-label="Nombre d'actions par membre" viewBox=format!("0 0 400 {}", 24 * report.per_member.len().max(1))
+            <figcaption>{if report.personal { "Activité par action" } else { "Activité par membre" }}</figcaption>
+            <svg role="img" aria-label=if report.personal { "Nombre d'actions par type d'action" } else { "Nombre d'actions par membre" } viewBox=format!("0 0 400 {}", 24 * report.per_member.len().max(1))
                 width="400" height=24 * report.per_member.len().max(1)>
                 {report.per_member.iter().enumerate().map(|(i, (who, n))| {
                     let y = 24 * i;
@@ -240,17 +240,21 @@ fn TraceView(report: TraceReport) -> impl IntoView {
         <div class="table-defilante" tabindex="0" role="region" aria-label="Traces, défilement horizontal">
             <table class="traces" data-testid="traces">
                 <thead><tr>
-                    <th scope="col">"N°"</th><th scope="col">"Date"</th><th scope="col">"Membre"</th><th scope="col">"Action"</th>
+                    <th scope="col">"N°"</th><th scope="col">"Date"</th>
+                    {(!report.personal).then(|| view! { <th scope="col">"Membre"</th> })}
+                    <th scope="col">"Action"</th>
                     <th scope="col">"Détail"</th><th scope="col">"Demande à l'opérateur → réponse"</th><th scope="col">"Résultat"</th>
                     <th scope="col">"Adresse IP"</th><th scope="col">"Navigateur"</th>
                 </tr></thead>
                 <tbody>
                     {report.rows.into_iter().take(SHOWN).map(|r| {
+                        let personal = report.personal;
                         let short: String = r.user_agent.chars().take(40).collect();
                         let short = if short.len() < r.user_agent.len() { format!("{short}…") } else { short };
                         view! {
                             <tr>
-                                <td>{r.id}</td><td>{r.at}</td><td>{format!("{} ({}, {})", r.name, r.identifier, r.member)}</td>
+                                <td>{r.id}</td><td>{r.at}</td>
+                                {(!personal).then(|| view! { <td>{format!("{} ({}, {})", r.name, r.identifier, r.member)}</td> })}
                                 <td>{r.action}</td><td class="detail">{r.detail}</td>
                                 <td class="detail">{if r.request.is_empty() { "—".to_string() } else { format!("{} → {}", r.request, r.answer) }}</td>
                                 <td>{r.outcome}</td><td>{r.ip}</td>

@@ -156,7 +156,12 @@ impl Backend {
         let stored = self.traces.list(mailbox, Some(&member), Some(filter.action.trim()), since, until).await?;
         let mut per_member: Vec<(String, u32)> = Vec::new();
         for s in &stored {
-            let who = if s.trace.name.is_empty() { s.trace.member.clone() } else { s.trace.name.clone() };
+            // the user's own activity is counted by action; a shared mailbox's, by member
+            let who = match (personal, s.trace.name.is_empty()) {
+                (true, _) => action_label(&s.trace.action).to_string(),
+                (false, true) => s.trace.member.clone(),
+                (false, false) => s.trace.name.clone(),
+            };
             match per_member.iter_mut().find(|(m, _)| *m == who) {
                 Some((_, n)) => *n += 1,
                 None => per_member.push((who, 1)),

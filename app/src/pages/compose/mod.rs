@@ -174,6 +174,10 @@ fn ComposeForm(compose: Compose) -> impl IntoView {
                 <button type="button" class="secondaire" on:click=move |_| { save.dispatch(current.get_untracked()); }>"Enregistrer le brouillon"</button>
                 <button type="button" class="secondaire supprimer" on:click=move |_| { leaving.set(true); discard.dispatch((id.get_untracked(), state.proof())); }>"Supprimer le brouillon"</button>
                 {move || saving.status().map(|(class, text)| view! { <span class=class role="status" data-testid="etat-brouillon">{text}</span> })}
+                // the session ended (inactivity): the draft is in this tab, offered back once signed in again
+                {move || saving.save.value().get().and_then(Result::err).filter(|e| e.needs_sign_in()).map(|_| view! {
+                    <a href="/auth/login" rel="external" data-testid="reconnexion">"Se reconnecter avec Pro Santé Connect"</a>
+                })}
             </div>
             {move || discard.value().get().and_then(Result::err).map(|error| view! { <Problem error/> })}
         </section>
