@@ -13,13 +13,14 @@ use crate::config::{CrlUnavailable, RevocationConfig};
 use crate::error::Error;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio_rustls::rustls::pki_types::{CertificateDer, UnixTime, pem::PemObject};
 use webpki::{
     CertRevocationList, EndEntityCert, ExpirationPolicy, KeyUsage, OwnedCertRevocationList, RevocationCheckDepth,
     RevocationOptionsBuilder, UnknownStatusPolicy,
 };
-use x509_parser::prelude::{DistributionPointName, FromDer, GeneralName, ParsedExtension, X509Certificate};
+use x509_parser::prelude::{DistributionPointName, FromDer, GeneralName, ParsedExtension, SubjectPublicKeyInfo, X509Certificate};
 use x509_parser::revocation_list::CertificateRevocationList;
 
 /// Bounds on what a server or a CRL publisher sends: certificates in a chain, distribution points
@@ -47,17 +48,24 @@ impl std::fmt::Display for Side {
     }
 }
 
-/// One CRL as kept: its bytes and dates (Unix seconds).
-#[derive(Clone)]
+/// One CRL as kept: its bytes (for the disk), parsed once (it may hold many thousand entries),
+/// and its dates.
 struct Kept {
     der: Vec<u8>,
+    parsed: Arc<CertRevocationList<'static>>,
+    dates: Dates,
+}
+
+/// A CRL's dates (Unix seconds).
+#[derive(Clone, Copy)]
+struct Dates {
     this_update: i64,
     next_update: Option<i64>,
     /// When it was last fetched (or read from disk: its file's date).
     fetched: i64,
 }
 
-impl Kept {
+impl Dates {
     fn valid_at(&self, now: i64) -> bool {
         self.next_update.is_none_or(|next| now < next)
     }
@@ -99,7 +107,7 @@ impl Revocation {
         for entry in std::fs::read_dir(&config.cache_dir).into_iter().flatten().flatten() {
             let Some((url, der)) = read_cached(&entry.path()) else { continue };
             let fetched = entry.metadata().ok().and_then(|m| m.modified().ok()).map(unix_seconds).unwrap_or(0);
-            if let Some(crl) = dates(&der, fetched) {
+            if let Ok(crl) = read(der, fetched) {
                 kept.insert(url, crl);
             }
         }
@@ -142,7 +150,7 @@ impl Revocation {
                 let mut found = false;
                 for url in &points {
                     let failed_lately = state.failed.get(url).is_some_and(|&at| now - at < RETRY_AFTER);
-                    if !failed_lately && state.kept.get(url).is_none_or(|crl| crl.due(now, self.config.refresh)) {
+                    if !failed_lately && state.kept.get(url).is_none_or(|crl| crl.dates.due(now, self.config.refresh)) {
                         match self.fetch(url, cert, issuer).await {
                             Ok(crl) => {
                                 self.keep(url, &crl);
@@ -155,8 +163,8 @@ impl Revocation {
                             }
                         }
                     }
-                    if let Some(crl) = state.kept.get(url).filter(|crl| crl.valid_at(now)) {
-                        crls.push(OwnedCertRevocationList::from_der(&crl.der).map_err(|e| refuse(format!("CRL {url}: {e:?}")))?);
+                    if let Some(crl) = state.kept.get(url).filter(|crl| crl.dates.valid_at(now)) {
+                        crls.push(crl.parsed.clone());
                         found = true;
                         break;
                     }
@@ -174,16 +182,19 @@ impl Revocation {
             }
         }
         self.verify(chain, crls).map_err(|e| match e {
-            webpki::Error::CertRevoked => refuse(format!("certificate revoked: {} (serial {})", parsed[0].subject(), parsed[0].raw_serial_as_string())),
+            webpki::Error::CertRevoked => refuse(format!(
+                "certificate revoked in the chain of {} (serial {})",
+                parsed[0].subject(),
+                parsed[0].raw_serial_as_string()
+            )),
             other => refuse(format!("{other:?}")),
         })
     }
 
     /// The whole path again, this time with the CRLs: a revoked certificate anywhere in it fails.
-    fn verify(&self, chain: &[CertificateDer<'_>], crls: Vec<OwnedCertRevocationList>) -> Result<(), webpki::Error> {
+    fn verify(&self, chain: &[CertificateDer<'_>], crls: Vec<Arc<CertRevocationList<'static>>>) -> Result<(), webpki::Error> {
         let anchors = self.roots.iter().map(|der| webpki::anchor_from_trusted_cert(der)).collect::<Result<Vec<_>, _>>()?;
-        let crls: Vec<CertRevocationList> = crls.into_iter().map(CertRevocationList::from).collect();
-        let crl_refs: Vec<&CertRevocationList> = crls.iter().collect();
+        let crl_refs: Vec<&CertRevocationList> = crls.iter().map(|crl| &**crl).collect();
         // statuses left unknown were dealt with above, by the setting
         let revocation = RevocationOptionsBuilder::new(&crl_refs).ok().map(|options| {
             options
@@ -212,14 +223,20 @@ impl Revocation {
             }
             der.extend_from_slice(&chunk);
         }
-        let (_, crl) = CertificateRevocationList::from_der(&der).map_err(|e| format!("unreadable: {e}"))?;
-        if crl.issuer() != cert.issuer() {
-            return Err("issued by another authority".into());
-        }
-        crl.verify_signature(issuer.public_key()).map_err(|e| format!("bad signature: {e}"))?;
-        let now = unix_now();
-        let kept = dates(&der, now).ok_or("unreadable dates")?;
-        if !kept.valid_at(now) {
+        // parsed and its signature checked off the async workers: a CRL may be megabytes
+        let (issuer_name, issuer_key) = (cert.issuer().as_raw().to_vec(), issuer.public_key().raw.to_vec());
+        let kept = tokio::task::spawn_blocking(move || {
+            let (_, crl) = CertificateRevocationList::from_der(&der).map_err(|e| format!("unreadable: {e}"))?;
+            if crl.issuer().as_raw() != issuer_name.as_slice() {
+                return Err("issued by another authority".to_string());
+            }
+            let (_, key) = SubjectPublicKeyInfo::from_der(&issuer_key).map_err(|e| format!("issuer key: {e}"))?;
+            crl.verify_signature(&key).map_err(|e| format!("bad signature: {e}"))?;
+            read(der, unix_now())
+        })
+        .await
+        .map_err(|e| e.to_string())??;
+        if !kept.dates.valid_at(unix_now()) {
             return Err("expired".into());
         }
         Ok(kept)
@@ -258,15 +275,13 @@ fn distribution_points(cert: &X509Certificate<'_>) -> Vec<String> {
     urls
 }
 
-/// A CRL's dates, read when it is fetched (`fetched`: now) or loaded from the cache.
-fn dates(der: &[u8], fetched: i64) -> Option<Kept> {
-    let (_, crl) = CertificateRevocationList::from_der(der).ok()?;
-    Some(Kept {
-        der: der.to_vec(),
-        this_update: crl.last_update().timestamp(),
-        next_update: crl.next_update().map(|t| t.timestamp()),
-        fetched,
-    })
+/// A CRL read when it is fetched (`fetched`: now) or loaded from the cache: its dates, and the
+/// form the chain is checked with.
+fn read(der: Vec<u8>, fetched: i64) -> Result<Kept, String> {
+    let (_, crl) = CertificateRevocationList::from_der(&der).map_err(|e| format!("unreadable: {e}"))?;
+    let dates = Dates { this_update: crl.last_update().timestamp(), next_update: crl.next_update().map(|t| t.timestamp()), fetched };
+    let parsed = OwnedCertRevocationList::from_der(&der).map_err(|e| format!("unusable: {e:?}"))?;
+    Ok(Kept { der, parsed: Arc::new(CertRevocationList::Owned(parsed)), dates })
 }
 
 /// A cache file: the URL on the first line, then the CRL as fetched (DER).
@@ -297,14 +312,14 @@ mod tests {
     fn a_crl_is_fetched_again_before_it_expires_and_after_the_refresh_period() {
         let day: i64 = 86_400;
         let days = |n: i64| Duration::from_secs((n * day) as u64);
-        let crl = Kept { der: vec![], this_update: 0, next_update: Some(7 * day), fetched: 0 };
+        let crl = Dates { this_update: 0, next_update: Some(7 * day), fetched: 0 };
         let hour = Duration::from_secs(3600);
         assert!(!crl.due(60, hour));
         assert!(crl.due(3600, hour), "refresh period over");
         assert!(crl.due(7 * day - 1800, days(30)), "within the last hour before nextUpdate");
         assert!(!crl.due(6 * day, days(30)));
         assert!(crl.valid_at(7 * day - 1) && !crl.valid_at(7 * day));
-        let short = Kept { der: vec![], this_update: 0, next_update: Some(100), fetched: 0 };
+        let short = Dates { this_update: 0, next_update: Some(100), fetched: 0 };
         assert!(short.due(91, Duration::from_secs(3600)), "a tenth of a short period");
         assert!(!short.due(89, Duration::from_secs(3600)));
     }
