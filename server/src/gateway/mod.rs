@@ -22,10 +22,6 @@ impl Exchange {
     const MAX_REQUEST: usize = 160;
 
     pub fn new(request: String, answer: String) -> Self {
-        let request = match request.char_indices().nth(Self::MAX_REQUEST) {
-            Some((cut, _)) => format!("{}…", &request[..cut]),
-            None => request,
-        };
-        Self { request, answer }
+        Self { request: crate::mail::message::one_line(&request, Self::MAX_REQUEST), answer }
     }
 }

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio_rustls::rustls::pki_types::{CertificateDer, UnixTime, pem::PemObject};
+use tokio_rustls::rustls::pki_types::{CertificateDer, UnixTime};
 use webpki::{
     CertRevocationList, EndEntityCert, ExpirationPolicy, KeyUsage, OwnedCertRevocationList, RevocationCheckDepth,
     RevocationOptionsBuilder, UnknownStatusPolicy,
@@ -97,11 +97,9 @@ struct Cache {
 }
 
 impl Revocation {
-    /// The roots of `ca_file` and the CRLs kept in the cache folder.
-    pub fn new(ca_file: &std::path::Path, config: RevocationConfig) -> Result<Self, Error> {
-        let unusable = |e: String| Error::OperatorUnreachable(format!("CA file {}: {e}", ca_file.display()));
-        let pem = std::fs::read(ca_file).map_err(|e| unusable(e.to_string()))?;
-        let roots = CertificateDer::pem_slice_iter(&pem).collect::<Result<Vec<_>, _>>().map_err(|e| unusable(e.to_string()))?;
+    /// For chains to `roots` (the configured ones, as the TLS handshake trusts them), with the
+    /// CRLs kept in the cache folder.
+    pub fn new(roots: Vec<CertificateDer<'static>>, config: RevocationConfig) -> Result<Self, Error> {
         std::fs::create_dir_all(&config.cache_dir).map_err(|e| Error::Store(format!("CRL cache {}: {e}", config.cache_dir.display())))?;
         let mut kept = HashMap::new();
         for entry in std::fs::read_dir(&config.cache_dir).into_iter().flatten().flatten() {
@@ -121,10 +119,7 @@ impl Revocation {
 
     /// Accept or refuse the chain `side` presented (end-entity certificate first).
     pub async fn check(&self, side: Side, chain: &[CertificateDer<'_>]) -> Result<(), Error> {
-        let refuse = |reason: String| {
-            tracing::error!("operator {side} certificate refused: {reason}");
-            Error::OperatorCertificate { side, reason }
-        };
+        let refuse = |reason: String| refused(side, reason);
         if chain.is_empty() || chain.len() > MAX_CHAIN {
             return Err(refuse(format!("{} certificates presented", chain.len())));
         }
@@ -254,6 +249,26 @@ impl Revocation {
             tracing::warn!("CRL {url} not written to {}: {e}", path.display());
         }
     }
+}
+
+/// The operator's `side` certificate refused, and why: logged for the administrator (the user is
+/// told by the error's French text).
+pub fn refused(side: Side, reason: String) -> Error {
+    tracing::error!("operator {side} certificate refused: {reason}");
+    Error::OperatorCertificate { side, reason }
+}
+
+/// Why a TLS handshake refused the server's certificate, when that is what `error` (or one of its
+/// causes) says.
+pub fn refused_in_handshake(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut cause = Some(error);
+    while let Some(e) = cause {
+        if let Some(tokio_rustls::rustls::Error::InvalidCertificate(reason)) = e.downcast_ref::<tokio_rustls::rustls::Error>() {
+            return Some(format!("{reason:?}"));
+        }
+        cause = e.source();
+    }
+    None
 }
 
 /// The HTTP distribution points `cert` names (others cannot be fetched here).

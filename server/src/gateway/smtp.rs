@@ -141,18 +141,6 @@ impl From<lettre::transport::smtp::Error> for Failed {
     }
 }
 
-/// Why the handshake refused the server's certificate, when that is what failed.
-fn refused_certificate(e: &lettre::transport::smtp::Error) -> Option<String> {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
-    while let Some(cause) = source {
-        if let Some(tokio_rustls::rustls::Error::InvalidCertificate(reason)) = cause.downcast_ref::<tokio_rustls::rustls::Error>() {
-            return Some(format!("{reason:?}"));
-        }
-        source = cause.source();
-    }
-    None
-}
-
 /// Longest reply line read (RFC 5321 allows 512; extensions make some longer), and most lines.
 const MAX_REPLY_LINE: usize = 2048;
 const MAX_REPLY_LINES: usize = 64;
@@ -190,9 +178,8 @@ fn size_in(lines: &[String]) -> Option<u64> {
 /// that cannot be reached (in which case nothing was sent).
 fn classify(e: lettre::transport::smtp::Error) -> Error {
     let code = e.status().map(|c| c.to_string()).unwrap_or_default();
-    if let Some(reason) = refused_certificate(&e) {
-        tracing::error!("operator SMTP certificate refused: {reason}");
-        Error::OperatorCertificate { side: super::revocation::Side::Smtp, reason }
+    if let Some(reason) = super::revocation::refused_in_handshake(&e) {
+        super::revocation::refused(super::revocation::Side::Smtp, reason)
     } else if code.starts_with("535") || code.starts_with("530") {
         Error::OperatorRefused(format!("SMTP {code}"))
     } else if code.starts_with("552") {

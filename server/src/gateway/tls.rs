@@ -23,9 +23,10 @@ impl OperatorTls {
     pub fn new(ca_file: &Path, host: &str, side: Side, revocation: &RevocationConfig) -> Result<Self, Error> {
         let unreachable = |e: String| Error::OperatorUnreachable(e);
         let pem = std::fs::read(ca_file).map_err(|e| unreachable(format!("CA file {}: {e}", ca_file.display())))?;
+        let certificates = CertificateDer::pem_slice_iter(&pem).collect::<Result<Vec<_>, _>>().map_err(|e| unreachable(e.to_string()))?;
         let mut roots = rustls::RootCertStore::empty();
-        for cert in CertificateDer::pem_slice_iter(&pem) {
-            roots.add(cert.map_err(|e| unreachable(e.to_string()))?).map_err(|e| unreachable(e.to_string()))?;
+        for cert in &certificates {
+            roots.add(cert.clone()).map_err(|e| unreachable(e.to_string()))?;
         }
         let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
             .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
@@ -33,7 +34,7 @@ impl OperatorTls {
             .with_root_certificates(roots)
             .with_no_client_auth();
         let server_name = rustls::pki_types::ServerName::try_from(host.to_string()).map_err(|e| unreachable(e.to_string()))?;
-        let revocation = Arc::new(Revocation::new(ca_file, revocation.clone())?);
+        let revocation = Arc::new(Revocation::new(certificates, revocation.clone())?);
         Ok(Self { connector: TlsConnector::from(Arc::new(config)), server_name, side, revocation })
     }
 
@@ -53,13 +54,10 @@ impl OperatorTls {
     /// A refused certificate (unknown authority, expired, wrong name) is the operator's certificate
     /// failing, not the network.
     fn handshake_failure(&self, e: std::io::Error) -> Error {
-        match e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
-            Some(rustls::Error::InvalidCertificate(reason)) => {
-                let reason = format!("{reason:?}");
-                tracing::error!("operator {} certificate refused: {reason}", self.side);
-                Error::OperatorCertificate { side: self.side, reason }
-            }
-            _ => Error::OperatorUnreachable(e.to_string()),
+        // the rustls error is the io::Error's payload (which its `source` skips)
+        match e.get_ref().and_then(|inner| super::revocation::refused_in_handshake(inner)) {
+            Some(reason) => super::revocation::refused(self.side, reason),
+            None => Error::OperatorUnreachable(e.to_string()),
         }
     }
 }

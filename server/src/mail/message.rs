@@ -141,7 +141,7 @@ pub fn summary(uid: u32, flags: Flags, header: &[u8], start: &[u8], fallback_dat
 
 /// Text on one line: runs of white space and control characters as one space, cut at `chars`
 /// (with « … » when cut).
-fn one_line(text: &str, chars: usize) -> String {
+pub fn one_line(text: &str, chars: usize) -> String {
     let words: Vec<&str> = text.split(|c: char| c.is_whitespace() || c.is_control()).filter(|w| !w.is_empty()).collect();
     let joined = words.join(" ");
     match joined.char_indices().nth(chars) {
