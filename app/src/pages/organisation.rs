@@ -160,8 +160,11 @@ pub fn TracesPage() -> impl IntoView {
     let report = Resource::new(move || (mailbox.get(), filter_of(&query.read())), |(mailbox, filter)| traces(mailbox, filter));
     // without a mailbox: the user's own (« Mon activité »)
     let personal = move || mailbox.get().trim().is_empty();
+    // the server reads the title once the page is written, when the query may be gone already
+    let served_personal = mailbox.get_untracked().trim().is_empty();
+    let personal_title = move || mailbox.try_get().map_or(served_personal, |m| m.trim().is_empty());
     view! {
-        <Title text=move || if personal() { "Mon activité".to_string() } else { "Traces d'accès".to_string() }/>
+        <Title text=move || if personal_title() { "Mon activité".to_string() } else { "Traces d'accès".to_string() }/>
         <section class="organisation-page">
             <h1>{move || if personal() { "Mon activité".to_string() } else { format!("Traces d'accès — {}", mailbox.get()) }}</h1>
             {move || personal().then(|| view! {

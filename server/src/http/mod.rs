@@ -19,7 +19,7 @@ use app::backend::{RequestMemo, Webmail};
 use app::{App, shell};
 use axum::{Router, extract::FromRef, routing::{get, post}};
 use leptos::prelude::*;
-use leptos_axum::{LeptosRoutes, ResponseOptions, generate_route_list};
+use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::sync::Arc;
 use tower_sessions::{Expiry, ExpiredDeletion, SessionManagerLayer, cookie::SameSite};
 use tower_sessions_sqlx_store::{SqliteStore, sqlx::SqlitePool};
@@ -49,11 +49,7 @@ pub async fn router(config: &Config, leptos_options: LeptosOptions, backend: Arc
             provide_context(app::WithoutSession);
         }
         provide_context(RequestMemo::default());
-        if let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<ResponseOptions>()) {
-            if let Ok(policy) = security::page_policy(&nonce, &psc_origin).parse() {
-                response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, policy);
-            }
-        }
+        security::PageNonce::record();
     };
 
     let store = SqliteStore::new(db);
@@ -102,7 +98,9 @@ pub async fn router(config: &Config, leptos_options: LeptosOptions, backend: Arc
         .layer(sessions)
         // before the session is even loaded
         .layer(axum::middleware::from_fn_with_state(guard, guard::guard));
-    router = router.layer(axum::middleware::from_fn(security::no_store));
+    router = router
+        .layer(axum::middleware::from_fn(security::no_store))
+        .layer(axum::middleware::from_fn_with_state(Arc::<str>::from(psc_origin), security::page_policy_header));
     for layer in security::layers(config.secure_cookies()) {
         router = router.layer(layer);
     }

@@ -2,6 +2,7 @@
 //! and hardening headers everywhere.
 
 use axum::http::{HeaderName, HeaderValue, header};
+use std::sync::{Arc, OnceLock};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 /// The policy for an HTML page whose inline scripts carry `nonce`. `psc_origin` is where the
@@ -13,6 +14,40 @@ pub fn page_policy(nonce: &str, psc_origin: &str) -> String {
          manifest-src 'self'; worker-src 'self'; form-action 'self' {psc_origin}; frame-ancestors 'none'; base-uri 'none'; \
          object-src 'none'"
     )
+}
+
+/// The nonce of the page a request renders, told by the render to [`page_policy_header`] (which
+/// puts the slot in the request). The header is set outside Leptos: set through its
+/// `ResponseOptions`, it was now and then missing from a page (the browser then ran none of its
+/// scripts).
+#[derive(Clone, Default)]
+pub struct PageNonce(Arc<OnceLock<String>>);
+
+impl PageNonce {
+    /// In a server render: gives the render's nonce to the request's slot.
+    pub fn record() {
+        use leptos::prelude::use_context;
+        let slot = use_context::<axum::http::request::Parts>().and_then(|parts| parts.extensions.get::<PageNonce>().cloned());
+        if let (Some(slot), Some(nonce)) = (slot, leptos::nonce::use_nonce()) {
+            let _ = slot.0.set(nonce.to_string());
+        }
+    }
+}
+
+/// The page's own CSP, with the nonce its render used; responses that rendered nothing get the
+/// deny-all policy of [`layers`].
+pub async fn page_policy_header(
+    axum::extract::State(psc_origin): axum::extract::State<Arc<str>>,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let slot = PageNonce::default();
+    request.extensions_mut().insert(slot.clone());
+    let mut response = next.run(request).await;
+    if let Some(policy) = slot.0.get().and_then(|nonce| HeaderValue::from_str(&page_policy(nonce, &psc_origin)).ok()) {
+        response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
+    response
 }
 
 /// Headers for every response; a response without its own CSP (assets, redirects) gets a deny-all
