@@ -7,6 +7,7 @@ use crate::reading::{Folder, ListView, Me, MessageAction, MessageList, MessageVi
 use crate::error::WebmailError;
 use crate::organisation::{MailboxEntry, Member, Professional, Rights, TraceFilter, TraceReport};
 use crate::sending::{Compose, ComposeStart, Draft, RecipientCheck, Sent};
+use crate::settings::{Rules, Settings};
 use std::any::Any;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -37,6 +38,8 @@ pub trait Webmail: Send + Sync + 'static {
     fn traces(&self, request: Request, mailbox: String, filter: TraceFilter) -> Reply<'_, TraceReport>;
     fn suggest_correspondents(&self, request: Request, query: String) -> Reply<'_, Vec<Correspondent>>;
     fn search_directory(&self, request: Request, criteria: DirectoryCriteria) -> Reply<'_, DirectoryPage>;
+    fn settings(&self, request: Request) -> Reply<'_, Settings>;
+    fn save_settings(&self, request: Request, rules: Rules, signature: String, replace_edited: bool) -> Reply<'_, ()>;
 }
 
 /// What a server function or a server render knows of the HTTP request it answers. It is read

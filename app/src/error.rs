@@ -31,6 +31,9 @@ pub enum WebmailError {
     /// The operator's IMAP/SMTP servers are unreachable.
     #[error("Le serveur de messagerie de votre opérateur est momentanément injoignable. Réessayez dans quelques instants ; rien n'a été perdu.")]
     OperatorUnavailable,
+    /// The operator's Sieve server (rules) is unreachable: nothing was changed.
+    #[error("Le serveur des règles de votre opérateur (réponse automatique, transfert, filtres) est momentanément injoignable : rien n'a été modifié. Réessayez dans quelques instants.")]
+    RulesUnavailable,
     /// The operator's SMTP submission server is unreachable: nothing was sent.
     #[error("Le serveur d'envoi de votre opérateur est injoignable : le message n'a pas été envoyé. Il est conservé dans vos brouillons ; réessayez dans quelques instants.")]
     SendUnavailable,
@@ -75,6 +78,7 @@ impl WebmailError {
             Self::MessageNotFound => "message-introuvable",
             Self::FolderNotFound => "dossier-introuvable",
             Self::SendUnavailable => "envoi-indisponible",
+            Self::RulesUnavailable => "regles-indisponibles",
             Self::OperatorUntrusted { sending: false } => "certificat-operateur",
             Self::OperatorUntrusted { sending: true } => "certificat-envoi",
             Self::DirectoryUnavailable => "annuaire-indisponible",
@@ -97,6 +101,7 @@ impl WebmailError {
             Self::MessageNotFound,
             Self::FolderNotFound,
             Self::SendUnavailable,
+            Self::RulesUnavailable,
             Self::OperatorUntrusted { sending: false },
             Self::OperatorUntrusted { sending: true },
             Self::DirectoryUnavailable,

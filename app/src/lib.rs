@@ -13,6 +13,7 @@ pub mod format;
 pub mod organisation;
 pub mod patient;
 pub mod sending;
+pub mod settings;
 pub mod urls;
 mod pages;
 
@@ -132,6 +133,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("annuaire") view=pages::AnnuairePage ssr=SsrMode::Async/>
                     <Route path=path!("boites/membres") view=pages::MembersPage ssr=SsrMode::Async/>
                     <Route path=path!("boites/traces") view=pages::TracesPage ssr=SsrMode::Async/>
+                    <Route path=path!("parametres") view=pages::SettingsPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -116,10 +116,11 @@ pub enum TraceAction {
     Move,
     Delete,
     Rights,
+    Settings,
 }
 
 impl TraceAction {
-    pub const ALL: [TraceAction; 9] = [
+    pub const ALL: [TraceAction; 10] = [
         Self::Open,
         Self::List,
         Self::Read,
@@ -129,6 +130,7 @@ impl TraceAction {
         Self::Move,
         Self::Delete,
         Self::Rights,
+        Self::Settings,
     ];
 
     /// The code stored in the trace (and used in filters): never changes once written.
@@ -143,6 +145,7 @@ impl TraceAction {
             Self::Move => "deplacement",
             Self::Delete => "suppression",
             Self::Rights => "droits",
+            Self::Settings => "parametres",
         }
     }
 
@@ -158,6 +161,7 @@ impl TraceAction {
             Self::Move => "Déplacement",
             Self::Delete => "Suppression",
             Self::Rights => "Modification des droits",
+            Self::Settings => "Modification des règles (réponse automatique, transfert, filtres)",
         }
     }
 
@@ -285,7 +289,7 @@ mod tests {
     #[test]
     fn trace_actions_keep_their_stored_codes() {
         let codes: Vec<&str> = TraceAction::ALL.iter().map(|a| a.code()).collect();
-        assert_eq!(codes, ["ouverture", "liste", "lecture", "telechargement", "envoi", "marquage", "deplacement", "suppression", "droits"]);
+        assert_eq!(codes, ["ouverture", "liste", "lecture", "telechargement", "envoi", "marquage", "deplacement", "suppression", "droits", "parametres"]);
         assert!(TraceAction::ALL.iter().all(|a| TraceAction::from_code(a.code()) == Some(*a)));
         assert_eq!(action_label("lecture"), "Lecture d'un message");
         assert_eq!(action_label("inconnue"), "inconnue");

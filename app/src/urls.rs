@@ -26,6 +26,11 @@ pub fn my_activity() -> String {
     "/boites/traces".into()
 }
 
+/// The automatic reply, forwarding, filters and signature.
+pub fn settings() -> String {
+    "/parametres".into()
+}
+
 /// How the compose page starts from a message.
 #[derive(Clone, Copy)]
 pub enum ComposeFrom {

@@ -10,6 +10,8 @@ pub struct Config {
     pub psc: PscConfig,
     pub imap: ImapConfig,
     pub smtp: SmtpConfig,
+    /// ManageSieve (RFC 5804, STARTTLS, 4190): where the user's rules are kept.
+    pub sieve: SieveConfig,
     pub sending: SendingConfig,
     /// Access traces: `sqlite://…` (default) or `postgres://…`.
     pub trace_database: String,
@@ -89,6 +91,14 @@ pub struct SmtpConfig {
 }
 
 #[derive(Clone, Debug)]
+pub struct SieveConfig {
+    pub host: String,
+    pub port: u16,
+    pub ca_file: PathBuf,
+    pub revocation: RevocationConfig,
+}
+
+#[derive(Clone, Debug)]
 pub struct SendingConfig {
     /// The MSSanté liste blanche (ANS XML), reread when it changes.
     pub liste_blanche: PathBuf,
@@ -113,6 +123,7 @@ impl Config {
             .map_err(|_| ConfigError("PSC_CLIENT_SECRET manque (secret du client Pro Santé Connect)".into()))?;
         let port = var("IMAP_PORT", "143");
         let smtp_port = var("SMTP_PORT", "587");
+        let sieve_port = var("SIEVE_PORT", "4190");
         let max_mb = var("ATTACHMENTS_MAX_MB", "20");
         let ca_file: PathBuf = var("IMAP_CA_FILE", &format!("{operator_state}/certs/ca.crt")).into();
         let imap_host = var("IMAP_HOST", "localhost");
@@ -155,6 +166,12 @@ impl Config {
             smtp: SmtpConfig {
                 host: var("SMTP_HOST", &imap_host),
                 port: smtp_port.parse().map_err(|_| ConfigError(format!("SMTP_PORT invalide : {smtp_port}")))?,
+                ca_file: ca_file.clone(),
+                revocation: revocation.clone(),
+            },
+            sieve: SieveConfig {
+                host: var("SIEVE_HOST", &imap_host),
+                port: sieve_port.parse().map_err(|_| ConfigError(format!("SIEVE_PORT invalide : {sieve_port}")))?,
                 ca_file,
                 revocation,
             },

@@ -43,6 +43,11 @@ pub enum Error {
     SmtpUnreachable(String),
     #[error("SMTP refused the message: {0}")]
     MessageRefused(String),
+    #[error("ManageSieve unreachable: {0}")]
+    RulesUnreachable(String),
+    /// The Sieve server refused a command (a script it cannot compile, a quota).
+    #[error("ManageSieve refused ({code}): {text}")]
+    RulesRefused { code: String, text: String },
 
     // --- what was asked (the texts are French, for the user)
     #[error("no message with UID {0}")]
@@ -81,10 +86,11 @@ impl Error {
             Self::PscRefused(_) | Self::StateMismatch | Self::NoMailbox | Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::MessageNotFound(_) | Self::FolderNotFound | Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::BadInput(_) => StatusCode::BAD_REQUEST,
-            Self::MessageRefused(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::MessageRefused(_) | Self::RulesRefused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
-            Self::PscUnreachable(_) | Self::OperatorUnreachable(_) | Self::OperatorBusy(_) | Self::SmtpUnreachable(_) | Self::DirectoryUnavailable => {
+            Self::PscUnreachable(_) | Self::OperatorUnreachable(_) | Self::OperatorBusy(_) | Self::SmtpUnreachable(_) | Self::RulesUnreachable(_)
+            | Self::DirectoryUnavailable => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             Self::Imap(_) | Self::OperatorCertificate { .. } => StatusCode::BAD_GATEWAY,
@@ -122,6 +128,10 @@ impl From<Error> for WebmailError {
                 Self::InvalidInput(text)
             }
             Error::SmtpUnreachable(_) => Self::SendUnavailable,
+            Error::RulesUnreachable(_) => Self::RulesUnavailable,
+            Error::RulesRefused { .. } => Self::InvalidInput(
+                "Votre opérateur a refusé ces règles : rien n'a été modifié. Réessayez ; si le refus persiste, contactez votre administrateur.".into(),
+            ),
             Error::OperatorCertificate { side, .. } => Self::OperatorUntrusted { sending: side == crate::gateway::revocation::Side::Smtp },
             Error::DirectoryUnavailable => Self::DirectoryUnavailable,
             Error::MessageRefused(_) => Self::InvalidInput(

@@ -165,6 +165,7 @@ fn Header(me: Me) -> impl IntoView {
                 <MailboxSwitcher/>
                 <a class="lien-annuaire" href=urls::annuaire()>"Annuaire"</a>
                 <a class="lien-annuaire" href=urls::my_activity() data-testid="mon-activite">"Mon activité"</a>
+                <a class="lien-annuaire" href=urls::settings() data-testid="parametres">"Paramètres"</a>
                 <form method="post" action="/auth/logout" class="deconnexion">
                     <button type="submit">"Se déconnecter"</button>
                 </form>

@@ -10,6 +10,7 @@ pub(crate) mod mailbox;
 pub(crate) mod markers;
 pub(crate) mod message;
 pub(crate) mod organisation;
+pub(crate) mod settings;
 pub(crate) mod shortcuts;
 
 pub use annuaire::AnnuairePage;
@@ -19,3 +20,4 @@ pub use frame::{NotFound, SignedIn};
 pub use mailbox::MailboxPage;
 pub use message::MessagePage;
 pub use organisation::{MembersPage, TracesPage};
+pub use settings::SettingsPage;

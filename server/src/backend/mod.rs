@@ -11,6 +11,7 @@ mod push;
 mod reading;
 mod receipts;
 mod sending;
+mod settings;
 
 pub use caller::{Caller, Client};
 pub use sending::{Sending, attachments_within};
@@ -28,6 +29,7 @@ use app::reading::{Folder, ListView, Me, MessageAction, MessageList, MessageView
 use app::directory::{Correspondent, DirectoryCriteria, DirectoryPage};
 use app::documents::HealthDocument;
 use app::sending::{Compose, ComposeStart, Draft, RecipientCheck, Sent};
+use app::settings::{Rules, Settings};
 use std::sync::Arc;
 use tower_sessions_sqlx_store::sqlx::SqlitePool;
 
@@ -37,6 +39,9 @@ pub struct Backend {
     pub sessions: Arc<Sessions>,
     pub imap: Arc<ImapPool>,
     pub sending: Sending,
+    /// The user's rules at the operator (ManageSieve).
+    sieve: crate::gateway::sieve::SieveGateway,
+    signatures: crate::store::signatures::Signatures,
     /// Access traces of every mailbox, their chain's head signed every minute or so.
     pub traces: Arc<TraceStore>,
     /// The Annuaire santé: the extraction file indexed (reloaded in the background when it
@@ -66,6 +71,12 @@ impl Backend {
             sessions: Arc::new(Sessions::new(sealer.clone())),
             imap: ImapPool::new(ImapGateway::new(config.imap.clone())?),
             sending: Sending::new(config, db.clone(), sealer).await?,
+            sieve: crate::gateway::sieve::SieveGateway::new(
+                config.sieve.host.clone(),
+                config.sieve.port,
+                crate::gateway::tls::OperatorTls::new(&config.sieve.ca_file, &config.sieve.host, crate::gateway::revocation::Side::Sieve, &config.sieve.revocation)?,
+            ),
+            signatures: crate::store::signatures::Signatures::new(db.clone()).await?,
             recent: RecentCorrespondents::new(db).await?,
             traces: {
                 let traces = Arc::new(TraceStore::open(&config.trace_database, config.trace_retention_days, &config.trace_signing_key_file).await?);
@@ -210,5 +221,13 @@ impl Webmail for Backend {
 
     fn search_directory(&self, request: Request, criteria: DirectoryCriteria) -> Reply<'_, DirectoryPage> {
         self.serve(request, async move |_| self.directory.search_page(&criteria).await)
+    }
+
+    fn settings(&self, request: Request) -> Reply<'_, Settings> {
+        self.serve(request, async move |caller| self.user_settings(&caller).await)
+    }
+
+    fn save_settings(&self, request: Request, rules: Rules, signature: String, replace_edited: bool) -> Reply<'_, ()> {
+        self.serve(request, async move |caller| self.keep_settings(&caller, rules, signature, replace_edited).await)
     }
 }

@@ -234,6 +234,8 @@ impl Backend {
             ComposeStart::NewIn(folder) | ComposeStart::Reply { folder, .. } | ComposeStart::Forward { folder, .. } => Some(folder.clone()),
             ComposeStart::New | ComposeStart::To(_) | ComposeStart::Draft { .. } => None,
         };
+        // a draft taken up again has its signature already
+        let signed = !matches!(start, ComposeStart::Draft { .. });
         let original = |folder: &str, uid: u32| {
             let (folder, me) = (folder.to_string(), me.clone());
             async move {
@@ -280,6 +282,13 @@ impl Backend {
             let org = reading.as_deref().and_then(app::organisation::mailbox_of);
             if let Some(org) = org.and_then(|org| senders.iter().skip(1).find(|s| s.eq_ignore_ascii_case(org))) {
                 draft.from = org.clone();
+            }
+        }
+        // the user's signature, above a quoted message (written from an organisational mailbox: none)
+        if signed && draft.from.is_empty() {
+            let signature = self.signature_of(&me).await;
+            if !signature.is_empty() {
+                draft.body = format!("\n\n-- \n{signature}{}", draft.body);
             }
         }
         Ok(Compose {

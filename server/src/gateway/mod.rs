@@ -1,10 +1,11 @@
 //! The servers the webmail talks to on the user's behalf: the operator's IMAP (one connection
-//! pool per user) and SMTP submission, and Pro Santé Connect.
+//! pool per user), SMTP submission, ManageSieve for the user's rules, and Pro Santé Connect.
 
 pub mod imap;
 pub mod pool;
 pub mod psc;
 pub mod revocation;
+pub mod sieve;
 pub mod shown_parts;
 pub mod smtp;
 pub mod tls;

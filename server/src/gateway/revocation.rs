@@ -37,6 +37,7 @@ const RETRY_AFTER: i64 = 60;
 pub enum Side {
     Imap,
     Smtp,
+    Sieve,
 }
 
 impl std::fmt::Display for Side {
@@ -44,6 +45,7 @@ impl std::fmt::Display for Side {
         f.write_str(match self {
             Side::Imap => "IMAP",
             Side::Smtp => "SMTP",
+            Side::Sieve => "ManageSieve",
         })
     }
 }

@@ -10,6 +10,7 @@ pub mod report;
 pub mod rights;
 pub mod sanitize;
 pub mod search;
+pub mod sieve_script;
 pub mod threads;
 pub mod trust;
 pub mod worker;

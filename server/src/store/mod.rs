@@ -6,6 +6,7 @@ pub mod outbox;
 pub mod recent;
 pub mod sealer;
 pub mod session;
+pub mod signatures;
 pub mod traces;
 
 use crate::error::Error;

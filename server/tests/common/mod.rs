@@ -195,7 +195,7 @@ impl Drop for ReleaseWebmail {
     }
 }
 
-fn operator_state() -> String {
+pub fn operator_state() -> String {
     std::env::var("OPERATOR_STATE").unwrap_or_else(|_| "/var/tmp/mssante-operator".into())
 }
 

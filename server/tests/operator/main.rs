@@ -13,6 +13,7 @@ mod organisation;
 mod own_traces;
 mod psc_and_imap;
 mod revocation;
+mod settings;
 mod sending;
 mod speed;
 mod trace_store;

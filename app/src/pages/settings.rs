@@ -1,0 +1,164 @@
+//! « Paramètres »: the automatic reply, forwarding, filters and signature, on one page that works
+//! on a phone (one column, every field its full width).
+
+use super::frame::Problem;
+use crate::settings::{self as limits, Filter, FilterAction, FilterField, Rules, Settings, save_settings, load_settings};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let loaded = Resource::new(|| (), |_| load_settings());
+    view! {
+        <Title text="Paramètres"/>
+        <section class="parametres-page">
+            <h1>"Paramètres"</h1>
+            <Transition fallback=|| view! { <p class="chargement">"Chargement des paramètres…"</p> }>
+                {move || Suspend::new(async move {
+                    match loaded.await {
+                        Ok(settings) => view! { <SettingsForm settings/> }.into_any(),
+                        Err(error) => view! { <Problem error/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn SettingsForm(settings: Settings) -> impl IntoView {
+    let Settings { rules, signature, other_script, edited_elsewhere, folders } = settings;
+    let vacation = RwSignal::new(rules.vacation);
+    let forward = RwSignal::new(rules.forward);
+    let filters = RwSignal::new(rules.filters);
+    let signature = RwSignal::new(signature);
+    let replace = RwSignal::new(false);
+    let folders = StoredValue::new(folders);
+    let save = Action::new(move |replace_edited: &bool| {
+        let rules = Rules { vacation: vacation.get_untracked(), forward: forward.get_untracked(), filters: filters.get_untracked() };
+        save_settings(rules, signature.get_untracked(), *replace_edited)
+    });
+    let first_folder = move || folders.with_value(|f| f.first().map(|(name, _)| name.clone()).unwrap_or_default());
+    view! {
+        <form class="parametres" on:submit=move |ev| { ev.prevent_default(); save.dispatch(replace.get_untracked()); }>
+            <fieldset>
+                <legend>"Réponse automatique"</legend>
+                <label class="case"><input type="checkbox" name="absence" prop:checked=move || vacation.with(|v| v.enabled)
+                    on:change=move |ev| vacation.update(|v| v.enabled = event_target_checked(&ev))/>"Répondre automatiquement aux messages reçus"</label>
+                <div class="periode">
+                    <label>"Du "<input type="date" name="du" prop:value=move || vacation.with(|v| v.from.clone())
+                        on:change=move |ev| vacation.update(|v| v.from = event_target_value(&ev))/></label>
+                    <label>"Au "<input type="date" name="au" prop:value=move || vacation.with(|v| v.until.clone())
+                        on:change=move |ev| vacation.update(|v| v.until = event_target_value(&ev))/></label>
+                </div>
+                <p class="aide">"Sans dates, la réponse part dès l'enregistrement et jusqu'à ce que vous la désactiviez."</p>
+                <label>"Objet"<input type="text" name="objet-reponse" maxlength=limits::MAX_SUBJECT prop:value=move || vacation.with(|v| v.subject.clone())
+                    on:input=move |ev| vacation.update(|v| v.subject = event_target_value(&ev))/></label>
+                <label>"Message"<textarea name="texte-reponse" rows="7" maxlength=limits::MAX_REPLY_TEXT prop:value=move || vacation.with(|v| v.text.clone())
+                    on:input=move |ev| vacation.update(|v| v.text = event_target_value(&ev))></textarea></label>
+                <div class="modeles">
+                    <button type="button" on:click=move |_| vacation.update(|v| { v.subject = "Absence".into(); v.text = limits::ABSENCE_TEXT.into(); })>"Texte d'absence"</button>
+                    <button type="button" on:click=move |_| vacation.update(|v| { v.subject = "Changement d'adresse".into(); v.text = limits::moved_text("…"); })>"Texte de changement d'adresse"</button>
+                </div>
+                <label>"Une même personne la reçoit au plus une fois tous les "
+                    <input type="number" name="jours" class="jours" min=*limits::REPLY_DAYS.start() max=*limits::REPLY_DAYS.end()
+                        prop:value=move || vacation.with(|v| v.days.to_string())
+                        on:change=move |ev| vacation.update(|v| v.days = event_target_value(&ev).trim().parse().unwrap_or(0))/>" jours"</label>
+                <label class="case"><input type="checkbox" name="patients" prop:checked=move || vacation.with(|v| v.patients)
+                    on:change=move |ev| vacation.update(|v| v.patients = event_target_checked(&ev))/>"Répondre aussi aux patients (Mon Espace Santé)"</label>
+                <p class="aide">"Jamais de réponse aux listes de diffusion, aux envois en nombre ni aux réponses automatiques."</p>
+            </fieldset>
+
+            <fieldset>
+                <legend>"Transfert"</legend>
+                <label class="case"><input type="checkbox" name="transfert" prop:checked=move || forward.with(|f| f.enabled)
+                    on:change=move |ev| forward.update(|f| f.enabled = event_target_checked(&ev))/>"Transférer les messages reçus"</label>
+                <label>"Vers l'adresse MSSanté"<input type="email" name="vers" autocomplete="off" prop:value=move || forward.with(|f| f.to.clone())
+                    on:input=move |ev| forward.update(|f| f.to = event_target_value(&ev))/></label>
+                <label class="case"><input type="checkbox" name="copie" prop:checked=move || forward.with(|f| f.keep_copy)
+                    on:change=move |ev| forward.update(|f| f.keep_copy = event_target_checked(&ev))/>"Garder une copie dans ma boîte"</label>
+                <p class="aide">"Seulement vers une adresse de l'espace de confiance MSSanté. Sans copie, les filtres ci-dessous ne s'appliquent pas."</p>
+            </fieldset>
+
+            <fieldset>
+                <legend>"Filtres"</legend>
+                <p class="aide">"Appliqués dans l'ordre à chaque message reçu ; un message classé dans un dossier n'est plus soumis aux filtres suivants."</p>
+                <ol class="filtres" data-testid="filtres">
+                    {move || (0..filters.with(Vec::len)).map(|i| view! { <FilterRow i filters folders/> }).collect_view()}
+                </ol>
+                <button type="button" disabled=move || filters.with(|f| f.len() >= limits::MAX_FILTERS)
+                    on:click=move |_| filters.update(|f| f.push(Filter { folder: first_folder(), ..Filter::default() }))>"Ajouter un filtre"</button>
+            </fieldset>
+
+            <fieldset>
+                <legend>"Signature"</legend>
+                <label>"Ajoutée à vos nouveaux messages et à vos réponses"<textarea name="signature" rows="4" maxlength=limits::MAX_SIGNATURE
+                    prop:value=move || signature.get() on:input=move |ev| signature.set(event_target_value(&ev))></textarea></label>
+            </fieldset>
+
+            {other_script.map(|name| view! {
+                <p class="bandeau-info" data-testid="autre-script">
+                    {format!("Des règles écrites par un autre logiciel (« {name} ») s'appliquent aussi, après celles-ci ; la messagerie ne les modifie pas.")}
+                </p>
+            })}
+            {edited_elsewhere.then(|| view! {
+                <div class="bandeau-info" role="alert">
+                    <p>"Ces règles ont été modifiées par un autre logiciel depuis leur dernier enregistrement ici."</p>
+                    <label class="case"><input type="checkbox" name="remplacer" prop:checked=replace
+                        on:change=move |ev| replace.set(event_target_checked(&ev))/>"Remplacer ces modifications"</label>
+                </div>
+            })}
+            {move || save.value().get().map(|saved| match saved {
+                Ok(()) => view! { <p class="bandeau-info" role="status" data-testid="parametres-enregistres">"Paramètres enregistrés."</p> }.into_any(),
+                Err(error) => view! { <Problem error/> }.into_any(),
+            })}
+            <div class="actions-parametres">
+                <button type="submit" class="principal" disabled=move || save.pending().get()>"Enregistrer"</button>
+            </div>
+        </form>
+    }
+}
+
+/// One filter: « Si <champ> contient <texte>, <action> [dossier] », moved up or down, removed.
+#[component]
+fn FilterRow(i: usize, filters: RwSignal<Vec<Filter>>, folders: StoredValue<Vec<(String, String)>>) -> impl IntoView {
+    let get = move || filters.with(|f| f.get(i).cloned().unwrap_or_default());
+    let edit = move |change: &dyn Fn(&mut Filter)| filters.update(|f| {
+        if let Some(filter) = f.get_mut(i) {
+            change(filter);
+        }
+    });
+    let n = i + 1;
+    view! {
+        <li class="filtre" data-testid="filtre">
+            <label>{format!("Filtre {n} : si ")}<select name=format!("champ-{n}") on:change=move |ev| { let v = event_target_value(&ev); edit(&|f| f.field = FilterField::from_code(&v)); }>
+                {FilterField::ALL.iter().map(|field| view! {
+                    <option value=field.code() selected=move || get().field == *field>{field.label()}</option>
+                }).collect_view()}
+            </select></label>
+            <label>" contient "<input type="text" name=format!("contient-{n}") maxlength=limits::MAX_CONTAINS prop:value=move || get().contains
+                on:input=move |ev| { let v = event_target_value(&ev); edit(&|f| f.contains = v.clone()); }/></label>
+            <label>" alors "<select name=format!("action-{n}") on:change=move |ev| { let v = event_target_value(&ev); edit(&|f| f.action = FilterAction::from_code(&v)); }>
+                {FilterAction::ALL.iter().map(|action| view! {
+                    <option value=action.code() selected=move || get().action == *action>{action.label()}</option>
+                }).collect_view()}
+            </select></label>
+            {move || (get().action == FilterAction::Move).then(|| view! {
+                <label>" dossier "<select name=format!("dossier-{n}") on:change=move |ev| { let v = event_target_value(&ev); edit(&|f| f.folder = v.clone()); }>
+                    {folders.get_value().into_iter().map(|(name, label)| {
+                        let selected = get().folder == name;
+                        view! { <option value=name selected=selected>{label}</option> }
+                    }).collect_view()}
+                </select></label>
+            })}
+            <span class="ordre">
+                <button type="button" aria-label=format!("Monter le filtre {n}") disabled=i == 0
+                    on:click=move |_| filters.update(|f| if i > 0 && i < f.len() { f.swap(i - 1, i) })>"↑"</button>
+                <button type="button" aria-label=format!("Descendre le filtre {n}") disabled=move || i + 1 >= filters.with(Vec::len)
+                    on:click=move |_| filters.update(|f| if i + 1 < f.len() { f.swap(i, i + 1) })>"↓"</button>
+                <button type="button" class="supprimer" aria-label=format!("Supprimer le filtre {n}")
+                    on:click=move |_| filters.update(|f| if i < f.len() { f.remove(i); })>"Supprimer"</button>
+            </span>
+        </li>
+    }
+}
