@@ -117,10 +117,12 @@ pub enum TraceAction {
     Delete,
     Rights,
     Settings,
+    Export,
+    Import,
 }
 
 impl TraceAction {
-    pub const ALL: [TraceAction; 10] = [
+    pub const ALL: [TraceAction; 12] = [
         Self::Open,
         Self::List,
         Self::Read,
@@ -131,6 +133,8 @@ impl TraceAction {
         Self::Delete,
         Self::Rights,
         Self::Settings,
+        Self::Export,
+        Self::Import,
     ];
 
     /// The code stored in the trace (and used in filters): never changes once written.
@@ -146,6 +150,8 @@ impl TraceAction {
             Self::Delete => "suppression",
             Self::Rights => "droits",
             Self::Settings => "parametres",
+            Self::Export => "export",
+            Self::Import => "import",
         }
     }
 
@@ -161,7 +167,9 @@ impl TraceAction {
             Self::Move => "Déplacement",
             Self::Delete => "Suppression",
             Self::Rights => "Modification des droits",
-            Self::Settings => "Modification des règles (réponse automatique, transfert, filtres)",
+            Self::Settings => "Modification des règles",
+            Self::Export => "Export de messages",
+            Self::Import => "Import de messages",
         }
     }
 
@@ -289,7 +297,7 @@ mod tests {
     #[test]
     fn trace_actions_keep_their_stored_codes() {
         let codes: Vec<&str> = TraceAction::ALL.iter().map(|a| a.code()).collect();
-        assert_eq!(codes, ["ouverture", "liste", "lecture", "telechargement", "envoi", "marquage", "deplacement", "suppression", "droits", "parametres"]);
+        assert_eq!(codes, ["ouverture", "liste", "lecture", "telechargement", "envoi", "marquage", "deplacement", "suppression", "droits", "parametres", "export", "import"]);
         assert!(TraceAction::ALL.iter().all(|a| TraceAction::from_code(a.code()) == Some(*a)));
         assert_eq!(action_label("lecture"), "Lecture d'un message");
         assert_eq!(action_label("inconnue"), "inconnue");

@@ -85,6 +85,9 @@ for (const [size, options] of Object.entries(SIZES)) {
     assert.equal(await own.getByRole('columnheader', { name: 'Membre' }).count(), 0, 'no member column: they are all the user');
     assert.match(await own.locator('tbody tr').first().innerText(), /(UID FETCH|FETCH) [^→]+→ OK/);
     await check('mon activité');
+    await page.goto(`${run.webmail.url}/parametres`);
+    await page.getByRole('group', { name: 'Réponse automatique' }).waitFor();
+    await check('paramètres');
     await page.goto(`${run.webmail.url}/messages/999999`);
     await page.getByRole('heading', { name: 'Message indisponible' }).waitFor();
     assert.match(await page.title(), /^Message indisponible/);
@@ -92,7 +95,7 @@ for (const [size, options] of Object.entries(SIZES)) {
     await page.goto(`${run.webmail.url}/nulle-part`);
     await page.getByRole('heading', { name: 'Page introuvable' }).waitFor();
     await check('page introuvable');
-    assert.equal(checked.length, 12);
+    assert.equal(checked.length, 13);
     // (the 404 of the page that does not exist is what it should be)
     assert.deepEqual(problems.filter((p) => !p.includes('/nulle-part')), []);
     await page.context().close();

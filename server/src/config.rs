@@ -33,6 +33,8 @@ pub struct Config {
     pub seal_key_file: PathBuf,
     /// A session ends after this long without activity.
     pub session_idle: Duration,
+    /// The largest archive one import may send.
+    pub import_max_bytes: usize,
 }
 
 /// The CRLs of the operator's certificate chain (IGC-Santé).
@@ -129,6 +131,7 @@ impl Config {
         let imap_host = var("IMAP_HOST", "localhost");
         let retention = var("TRACE_RETENTION_DAYS", "183");
         let idle = var("SESSION_IDLE_MINUTES", "30");
+        let import_mb = var("IMPORT_MAX_MB", "2048");
         let crl_refresh = var("CRL_REFRESH_MINUTES", "60");
         let checkpoint = var("TRACE_CHECKPOINT_SECONDS", "60");
         let unavailable = match var("CRL_UNAVAILABLE", "refuse").as_str() {
@@ -198,6 +201,7 @@ impl Config {
             session_idle: Duration::from_secs(
                 60 * idle.parse::<u64>().map_err(|_| ConfigError(format!("SESSION_IDLE_MINUTES invalide : {idle}")))?,
             ),
+            import_max_bytes: 1024 * 1024 * import_mb.parse::<usize>().map_err(|_| ConfigError(format!("IMPORT_MAX_MB invalide : {import_mb}")))?,
         })
     }
 

@@ -12,6 +12,7 @@ pub(crate) mod message;
 pub(crate) mod organisation;
 pub(crate) mod settings;
 pub(crate) mod shortcuts;
+pub(crate) mod transfer;
 
 pub use annuaire::AnnuairePage;
 pub use compose::ComposePage;

@@ -43,39 +43,41 @@ fn SettingsForm(settings: Settings) -> impl IntoView {
         <form class="parametres" on:submit=move |ev| { ev.prevent_default(); save.dispatch(replace.get_untracked()); }>
             <fieldset>
                 <legend>"Réponse automatique"</legend>
-                <label class="case"><input type="checkbox" name="absence" prop:checked=move || vacation.with(|v| v.enabled)
+                <label class="case"><input type="checkbox" name="absence" checked=move || vacation.with(|v| v.enabled) prop:checked=move || vacation.with(|v| v.enabled)
                     on:change=move |ev| vacation.update(|v| v.enabled = event_target_checked(&ev))/>"Répondre automatiquement aux messages reçus"</label>
                 <div class="periode">
-                    <label>"Du "<input type="date" name="du" prop:value=move || vacation.with(|v| v.from.clone())
+                    <label>"Du "<input type="date" name="du" value=move || vacation.with(|v| v.from.clone()) prop:value=move || vacation.with(|v| v.from.clone())
                         on:change=move |ev| vacation.update(|v| v.from = event_target_value(&ev))/></label>
-                    <label>"Au "<input type="date" name="au" prop:value=move || vacation.with(|v| v.until.clone())
+                    <label>"Au "<input type="date" name="au" value=move || vacation.with(|v| v.until.clone()) prop:value=move || vacation.with(|v| v.until.clone())
                         on:change=move |ev| vacation.update(|v| v.until = event_target_value(&ev))/></label>
                 </div>
                 <p class="aide">"Sans dates, la réponse part dès l'enregistrement et jusqu'à ce que vous la désactiviez."</p>
-                <label>"Objet"<input type="text" name="objet-reponse" maxlength=limits::MAX_SUBJECT prop:value=move || vacation.with(|v| v.subject.clone())
+                <label>"Objet"<input type="text" name="objet-reponse" maxlength=limits::MAX_SUBJECT value=move || vacation.with(|v| v.subject.clone()) prop:value=move || vacation.with(|v| v.subject.clone())
                     on:input=move |ev| vacation.update(|v| v.subject = event_target_value(&ev))/></label>
-                <label>"Message"<textarea name="texte-reponse" rows="7" maxlength=limits::MAX_REPLY_TEXT prop:value=move || vacation.with(|v| v.text.clone())
-                    on:input=move |ev| vacation.update(|v| v.text = event_target_value(&ev))></textarea></label>
+                // beside its label, not in it: the label's name must not take in the text
+                <label for="texte-reponse">"Message"</label>
+                <textarea id="texte-reponse" name="texte-reponse" rows="7" maxlength=limits::MAX_REPLY_TEXT prop:value=move || vacation.with(|v| v.text.clone())
+                    on:input=move |ev| vacation.update(|v| v.text = event_target_value(&ev))>{vacation.with_untracked(|v| v.text.clone())}</textarea>
                 <div class="modeles">
                     <button type="button" on:click=move |_| vacation.update(|v| { v.subject = "Absence".into(); v.text = limits::ABSENCE_TEXT.into(); })>"Texte d'absence"</button>
                     <button type="button" on:click=move |_| vacation.update(|v| { v.subject = "Changement d'adresse".into(); v.text = limits::moved_text("…"); })>"Texte de changement d'adresse"</button>
                 </div>
                 <label>"Une même personne la reçoit au plus une fois tous les "
                     <input type="number" name="jours" class="jours" min=*limits::REPLY_DAYS.start() max=*limits::REPLY_DAYS.end()
-                        prop:value=move || vacation.with(|v| v.days.to_string())
+                        value=move || vacation.with(|v| v.days.to_string()) prop:value=move || vacation.with(|v| v.days.to_string())
                         on:change=move |ev| vacation.update(|v| v.days = event_target_value(&ev).trim().parse().unwrap_or(0))/>" jours"</label>
-                <label class="case"><input type="checkbox" name="patients" prop:checked=move || vacation.with(|v| v.patients)
+                <label class="case"><input type="checkbox" name="patients" checked=move || vacation.with(|v| v.patients) prop:checked=move || vacation.with(|v| v.patients)
                     on:change=move |ev| vacation.update(|v| v.patients = event_target_checked(&ev))/>"Répondre aussi aux patients (Mon Espace Santé)"</label>
                 <p class="aide">"Jamais de réponse aux listes de diffusion, aux envois en nombre ni aux réponses automatiques."</p>
             </fieldset>
 
             <fieldset>
                 <legend>"Transfert"</legend>
-                <label class="case"><input type="checkbox" name="transfert" prop:checked=move || forward.with(|f| f.enabled)
+                <label class="case"><input type="checkbox" name="transfert" checked=move || forward.with(|f| f.enabled) prop:checked=move || forward.with(|f| f.enabled)
                     on:change=move |ev| forward.update(|f| f.enabled = event_target_checked(&ev))/>"Transférer les messages reçus"</label>
-                <label>"Vers l'adresse MSSanté"<input type="email" name="vers" autocomplete="off" prop:value=move || forward.with(|f| f.to.clone())
+                <label>"Vers l'adresse MSSanté"<input type="email" name="vers" autocomplete="off" value=move || forward.with(|f| f.to.clone()) prop:value=move || forward.with(|f| f.to.clone())
                     on:input=move |ev| forward.update(|f| f.to = event_target_value(&ev))/></label>
-                <label class="case"><input type="checkbox" name="copie" prop:checked=move || forward.with(|f| f.keep_copy)
+                <label class="case"><input type="checkbox" name="copie" checked=move || forward.with(|f| f.keep_copy) prop:checked=move || forward.with(|f| f.keep_copy)
                     on:change=move |ev| forward.update(|f| f.keep_copy = event_target_checked(&ev))/>"Garder une copie dans ma boîte"</label>
                 <p class="aide">"Seulement vers une adresse de l'espace de confiance MSSanté. Sans copie, les filtres ci-dessous ne s'appliquent pas."</p>
             </fieldset>
@@ -86,14 +88,15 @@ fn SettingsForm(settings: Settings) -> impl IntoView {
                 <ol class="filtres" data-testid="filtres">
                     {move || (0..filters.with(Vec::len)).map(|i| view! { <FilterRow i filters folders/> }).collect_view()}
                 </ol>
-                <button type="button" disabled=move || filters.with(|f| f.len() >= limits::MAX_FILTERS)
+                <button type="button" disabled=move || { filters.with(|f| f.len() >= limits::MAX_FILTERS) }
                     on:click=move |_| filters.update(|f| f.push(Filter { folder: first_folder(), ..Filter::default() }))>"Ajouter un filtre"</button>
             </fieldset>
 
             <fieldset>
                 <legend>"Signature"</legend>
-                <label>"Ajoutée à vos nouveaux messages et à vos réponses"<textarea name="signature" rows="4" maxlength=limits::MAX_SIGNATURE
-                    prop:value=move || signature.get() on:input=move |ev| signature.set(event_target_value(&ev))></textarea></label>
+                <label for="signature">"Ajoutée à vos nouveaux messages et à vos réponses"</label>
+                <textarea id="signature" name="signature" rows="4" maxlength=limits::MAX_SIGNATURE
+                    prop:value=move || signature.get() on:input=move |ev| signature.set(event_target_value(&ev))>{signature.get_untracked()}</textarea>
             </fieldset>
 
             {other_script.map(|name| view! {
@@ -104,7 +107,7 @@ fn SettingsForm(settings: Settings) -> impl IntoView {
             {edited_elsewhere.then(|| view! {
                 <div class="bandeau-info" role="alert">
                     <p>"Ces règles ont été modifiées par un autre logiciel depuis leur dernier enregistrement ici."</p>
-                    <label class="case"><input type="checkbox" name="remplacer" prop:checked=replace
+                    <label class="case"><input type="checkbox" name="remplacer" checked=replace prop:checked=replace
                         on:change=move |ev| replace.set(event_target_checked(&ev))/>"Remplacer ces modifications"</label>
                 </div>
             })}
@@ -116,6 +119,10 @@ fn SettingsForm(settings: Settings) -> impl IntoView {
                 <button type="submit" class="principal" disabled=move || save.pending().get()>"Enregistrer"</button>
             </div>
         </form>
+        // a form of its own (forms do not nest), saved by nothing: each part acts at once
+        <div class="parametres">
+            <super::transfer::ExportImport folders/>
+        </div>
     }
 }
 
@@ -131,20 +138,20 @@ fn FilterRow(i: usize, filters: RwSignal<Vec<Filter>>, folders: StoredValue<Vec<
     let n = i + 1;
     view! {
         <li class="filtre" data-testid="filtre">
-            <label>{format!("Filtre {n} : si ")}<select name=format!("champ-{n}") on:change=move |ev| { let v = event_target_value(&ev); edit(&|f| f.field = FilterField::from_code(&v)); }>
+            <label>{format!("Filtre {n} : si ")}<select name=format!("champ-{n}") aria-label=format!("Filtre {n} : ce qui est regardé") on:change=move |ev| { let v = event_target_value(&ev); edit(&|f| f.field = FilterField::from_code(&v)); }>
                 {FilterField::ALL.iter().map(|field| view! {
                     <option value=field.code() selected=move || get().field == *field>{field.label()}</option>
                 }).collect_view()}
             </select></label>
-            <label>" contient "<input type="text" name=format!("contient-{n}") maxlength=limits::MAX_CONTAINS prop:value=move || get().contains
+            <label>" contient "<input type="text" name=format!("contient-{n}") aria-label=format!("Filtre {n} : texte cherché") maxlength=limits::MAX_CONTAINS value=move || get().contains prop:value=move || get().contains
                 on:input=move |ev| { let v = event_target_value(&ev); edit(&|f| f.contains = v.clone()); }/></label>
-            <label>" alors "<select name=format!("action-{n}") on:change=move |ev| { let v = event_target_value(&ev); edit(&|f| f.action = FilterAction::from_code(&v)); }>
+            <label>" alors "<select name=format!("action-{n}") aria-label=format!("Filtre {n} : action") on:change=move |ev| { let v = event_target_value(&ev); edit(&|f| f.action = FilterAction::from_code(&v)); }>
                 {FilterAction::ALL.iter().map(|action| view! {
                     <option value=action.code() selected=move || get().action == *action>{action.label()}</option>
                 }).collect_view()}
             </select></label>
             {move || (get().action == FilterAction::Move).then(|| view! {
-                <label>" dossier "<select name=format!("dossier-{n}") on:change=move |ev| { let v = event_target_value(&ev); edit(&|f| f.folder = v.clone()); }>
+                <label>" dossier "<select name=format!("dossier-{n}") aria-label=format!("Filtre {n} : dossier") on:change=move |ev| { let v = event_target_value(&ev); edit(&|f| f.folder = v.clone()); }>
                     {folders.get_value().into_iter().map(|(name, label)| {
                         let selected = get().folder == name;
                         view! { <option value=name selected=selected>{label}</option> }
@@ -152,9 +159,9 @@ fn FilterRow(i: usize, filters: RwSignal<Vec<Filter>>, folders: StoredValue<Vec<
                 </select></label>
             })}
             <span class="ordre">
-                <button type="button" aria-label=format!("Monter le filtre {n}") disabled=i == 0
+                <button type="button" aria-label=format!("Monter le filtre {n}") disabled={ i == 0 }
                     on:click=move |_| filters.update(|f| if i > 0 && i < f.len() { f.swap(i - 1, i) })>"↑"</button>
-                <button type="button" aria-label=format!("Descendre le filtre {n}") disabled=move || i + 1 >= filters.with(Vec::len)
+                <button type="button" aria-label=format!("Descendre le filtre {n}") disabled=move || { i + 1 >= filters.with(Vec::len) }
                     on:click=move |_| filters.update(|f| if i + 1 < f.len() { f.swap(i, i + 1) })>"↓"</button>
                 <button type="button" class="supprimer" aria-label=format!("Supprimer le filtre {n}")
                     on:click=move |_| filters.update(|f| if i < f.len() { f.remove(i); })>"Supprimer"</button>

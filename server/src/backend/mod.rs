@@ -2,6 +2,7 @@
 //! through [`Backend::serve`], which resolves its [`Caller`] once; the parts below act for it:
 //! reading, sending, organisational mailboxes, and the access traces they leave.
 
+pub mod archive;
 mod audit;
 mod caller;
 mod connection;
@@ -42,6 +43,8 @@ pub struct Backend {
     /// The user's rules at the operator (ManageSieve).
     sieve: crate::gateway::sieve::SieveGateway,
     signatures: crate::store::signatures::Signatures,
+    /// Where an import's file is kept while it arrives (one private file per import).
+    import_dir: std::path::PathBuf,
     /// Access traces of every mailbox, their chain's head signed every minute or so.
     pub traces: Arc<TraceStore>,
     /// The Annuaire santé: the extraction file indexed (reloaded in the background when it
@@ -77,6 +80,7 @@ impl Backend {
                 crate::gateway::tls::OperatorTls::new(&config.sieve.ca_file, &config.sieve.host, crate::gateway::revocation::Side::Sieve, &config.sieve.revocation)?,
             ),
             signatures: crate::store::signatures::Signatures::new(db.clone()).await?,
+            import_dir: config.session_db.parent().map(|d| d.join("imports")).unwrap_or_else(|| "imports".into()),
             recent: RecentCorrespondents::new(db).await?,
             traces: {
                 let traces = Arc::new(TraceStore::open(&config.trace_database, config.trace_retention_days, &config.trace_signing_key_file).await?);
@@ -104,6 +108,11 @@ impl Backend {
     /// The caller of a plain endpoint (not a server function), from its session and request.
     pub async fn caller_of(&self, session: tower_sessions::Session, request: &http::request::Parts) -> Result<Caller, Error> {
         self.caller(Request::new(session, Some(request.clone()))).await
+    }
+
+    /// A new private file for an import.
+    pub fn import_file(&self) -> std::path::PathBuf {
+        self.import_dir.join(format!("{:032x}.import", rand::random::<u128>()))
     }
 
     pub fn page_cache(&self) -> &PageCache {

@@ -16,7 +16,7 @@ use app::reading::{Folder, ListView, MessageAction, MessageList, MessageView, Se
 impl Backend {
     /// The caller's folders; once the mail server answers, what was sent while it did not is
     /// filed in Sent first (every page asks for the folders).
-    pub(super) async fn folders(&self, caller: &Caller) -> Result<Vec<Folder>, Error> {
+    pub async fn folders(&self, caller: &Caller) -> Result<Vec<Folder>, Error> {
         let folders = self.with_imap(caller, async |imap| imap.folders().await).await?;
         self.file_awaiting_copies(caller).await;
         Ok(folders)

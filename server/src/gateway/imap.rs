@@ -6,6 +6,7 @@ use crate::error::Error;
 use crate::mail::{folders, message, search, threads};
 use crate::mail::worker::off_the_workers;
 use crate::mail::message::Opened;
+use crate::mail::archive::KeptFlags;
 use app::organisation::{SHARED_PREFIX, is_shared, shared_inbox};
 use app::reading::{Folder, FolderRole, MessageAction, MessageList, MessageSummary, Search, SearchProgress};
 use async_imap::types::{Flag, NameAttribute};
@@ -1135,6 +1136,72 @@ impl ImapSession {
             self.answered(format!("APPEND ({} octets)", raw.len()), appended).map_err(protocol)
         })
         .await
+    }
+
+    /// For an export: the UIDs of `folder`, oldest first.
+    pub async fn all_uids(&mut self, folder: &str) -> Result<Vec<u32>, Error> {
+        timed(async {
+            self.select(folder).await?;
+            let found = self.inner.uid_search("ALL").await;
+            let mut uids: Vec<u32> = self.answered("UID SEARCH ALL".into(), found).map_err(protocol)?.into_iter().collect();
+            uids.sort_unstable();
+            Ok(uids)
+        })
+        .await
+    }
+
+    /// The sizes of messages `uids` of `folder` (RFC822.SIZE), in UID order.
+    pub async fn sizes(&mut self, folder: &str, uids: &[u32]) -> Result<Vec<(u32, u32)>, Error> {
+        timed(async {
+            self.select(folder).await?;
+            let fetches = self.uid_fetch(&uid_set(uids), "(UID RFC822.SIZE)", "UID FETCH (RFC822.SIZE)").await?;
+            let mut sizes: Vec<(u32, u32)> = fetches.iter().filter_map(|f| Some((f.uid?, f.size?))).collect();
+            sizes.sort_unstable();
+            Ok(sizes)
+        })
+        .await
+    }
+
+    /// Whole messages `uids` of `folder`, with the flags an archive keeps and their arrival time,
+    /// in UID order; not marked read.
+    pub async fn whole(&mut self, folder: &str, uids: &[u32]) -> Result<Vec<(u32, Vec<u8>, KeptFlags, i64)>, Error> {
+        timed(async {
+            self.select(folder).await?;
+            let fetches = self.uid_fetch(&uid_set(uids), "(UID FLAGS INTERNALDATE BODY.PEEK[])", "UID FETCH (BODY.PEEK[])").await?;
+            let mut messages: Vec<(u32, Vec<u8>, KeptFlags, i64)> = fetches
+                .iter()
+                .filter_map(|f| {
+                    let mut flags = KeptFlags::default();
+                    for flag in f.flags() {
+                        match flag {
+                            Flag::Seen => flags.seen = true,
+                            Flag::Answered => flags.answered = true,
+                            Flag::Flagged => flags.flagged = true,
+                            Flag::Draft => flags.draft = true,
+                            _ => {}
+                        }
+                    }
+                    Some((f.uid?, f.body()?.to_vec(), flags, f.internal_date().map(|d| d.timestamp()).unwrap_or_default()))
+                })
+                .collect();
+            messages.sort_unstable_by_key(|m| m.0);
+            Ok(messages)
+        })
+        .await
+    }
+
+    /// The Message-IDs in `folder`, read a thousand messages at a time (an import skips them).
+    pub async fn message_ids(&mut self, folder: &str) -> Result<std::collections::HashSet<String>, Error> {
+        let uids = self.all_uids(folder).await?;
+        let mut ids = std::collections::HashSet::with_capacity(uids.len());
+        for window in uids.chunks(1000) {
+            let fetched = timed(async {
+                self.uid_fetch(&uid_set(window), "(UID BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])", "UID FETCH (Message-ID)").await
+            })
+            .await?;
+            ids.extend(fetched.iter().filter_map(|f| f.header().and_then(crate::mail::archive::message_id)));
+        }
+        Ok(ids)
     }
 
     /// IDLE on `folder` (RFC 2177) until the server reports a change or `max` passes; says which.

@@ -27,12 +27,16 @@ pub struct Guard {
     pub public_url: Arc<str>,
     /// The upload's limit: one file may be as large as the whole allowance.
     pub upload_max: usize,
+    /// An imported archive's limit.
+    pub import_max: usize,
 }
 
 impl Guard {
     pub fn body_limit(&self, path: &str) -> usize {
         if path == UPLOAD_PATH {
             self.upload_max
+        } else if path == super::archive::IMPORT_PATH {
+            self.import_max
         } else if path.starts_with(SERVER_FN_PREFIX) {
             API_BODY_MAX
         } else {

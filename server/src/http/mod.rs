@@ -2,6 +2,7 @@
 //! sign-in routes, and the plain endpoints beside the server functions (message parts, uploads,
 //! CSV export, push).
 
+pub mod archive;
 pub mod assets;
 pub mod auth;
 pub mod export;
@@ -76,7 +77,7 @@ pub async fn router(config: &Config, leptos_options: LeptosOptions, backend: Arc
         .layer(axum::middleware::from_fn_with_state(leptos_options.hash_files, assets::build_files_caching));
     // one file may be as large as the whole allowance; the endpoint words the refusal
     let upload_limit = config.sending.max_attachment_bytes.max(app::patient::PATIENT_ATTACHMENT_BYTES) as usize + 64 * 1024;
-    let guard = guard::Guard { public_url: config.public_url.clone().into(), upload_max: upload_limit };
+    let guard = guard::Guard { public_url: config.public_url.clone().into(), upload_max: upload_limit, import_max: config.import_max_bytes };
     let mut router = Router::new()
         .route("/auth/login", get(auth::login))
         .route("/auth/callback", get(auth::callback))
@@ -87,6 +88,8 @@ pub async fn router(config: &Config, leptos_options: LeptosOptions, backend: Arc
         .route("/messages/piece", get(parts::attachment))
         .route("/evenements", get(push::events))
         .route("/boites/traces.csv", get(export::traces_csv))
+        .route(archive::EXPORT_PATH, get(archive::export))
+        .route(archive::IMPORT_PATH, post(archive::import).layer(axum::extract::DefaultBodyLimit::max(config.import_max_bytes)))
         .nest_service(&format!("/{}", leptos_options.site_pkg_dir), build_files)
         .route(guard::UPLOAD_PATH, post(upload::upload).layer(axum::extract::DefaultBodyLimit::max(upload_limit)))
         .leptos_routes_with_context(&state, routes, context.clone(), {

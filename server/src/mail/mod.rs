@@ -9,6 +9,7 @@ pub mod message;
 pub mod report;
 pub mod rights;
 pub mod sanitize;
+pub mod archive;
 pub mod search;
 pub mod sieve_script;
 pub mod threads;

@@ -6,6 +6,7 @@
 mod common;
 
 mod annuaire;
+mod archive;
 mod conversations;
 mod freshness;
 mod hostile;

@@ -84,9 +84,19 @@ fn doveadm_sieve(args: &[&str], input: Option<&str>) -> String {
     out.strip_prefix("sieve script:\n").map(String::from).unwrap_or(out)
 }
 
+/// Lucie without any script (a run before this one may have left some; this one must not leave
+/// an automatic reply behind).
+fn without_rules() {
+    for args in [&["deactivate", "-u", LUCIE][..], &["delete", "-u", LUCIE, "messagerie-mssante"], &["delete", "-u", LUCIE, "autre-logiciel"]] {
+        let conf = format!("{}/etc/dovecot/dovecot.conf", operator_state());
+        let _ = std::process::Command::new("doveadm").args([&["-c", conf.as_str(), "sieve"], args].concat()).stdin(std::process::Stdio::null()).output();
+    }
+}
+
 #[tokio::test]
 async fn rules_set_on_the_page_are_applied_by_the_operator_on_delivery() {
     let (backend, session, _, _) = backend_for(LUCIE_RPPS).await;
+    without_rules();
     let tag = rand::random::<u32>();
     // a folder of her own for the filter (made by another client)
     let folder = format!("Laboratoire-{tag}");
@@ -172,4 +182,5 @@ async fn rules_set_on_the_page_are_applied_by_the_operator_on_delivery() {
     backend.save_settings(req(&session), fewer.clone(), String::new(), true).await.unwrap();
     let settings = backend.settings(req(&session)).await.unwrap();
     assert_eq!((settings.rules, settings.edited_elsewhere, settings.signature.as_str()), (fewer, false, ""));
+    without_rules();
 }

@@ -1,0 +1,302 @@
+//! Moving in and out: a folder or a whole mailbox exported as it is fetched (mbox or ZIP of .eml,
+//! in batches of bounded size: the server holds one batch whatever the mailbox's size), and an
+//! archive imported into a folder (duplicates skipped, broken messages reported by position).
+//! Each is traced once, with its count.
+
+use super::{Backend, Caller};
+use crate::error::Error;
+use crate::gateway::imap::ImapSession;
+use crate::mail::archive::{ArchiveWriter, KeptFlags, MboxReader, Taken, zip_messages};
+use crate::mail::folders::decode_mutf7;
+use app::organisation::{SHARED_PREFIX, TraceAction, mailbox_of};
+use axum::body::Bytes;
+use std::collections::HashSet;
+use std::io::Write;
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+/// Messages asked for at once, and the most bytes one answer may carry (a larger message comes
+/// alone).
+const BATCH: usize = 50;
+const BATCH_BYTES: u64 = 8 * 1024 * 1024;
+/// Bytes handed to the browser at a time.
+const CHUNK: usize = 256 * 1024;
+/// Broken messages named in an import's report (the count has them all).
+const NAMED_BROKEN: usize = 100;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Mbox,
+    Zip,
+}
+
+/// What an export will write: the folders, their messages' count, the file's name.
+pub struct Export {
+    pub total: usize,
+    pub file_name: String,
+    pub body: mpsc::Receiver<Result<Bytes, std::io::Error>>,
+}
+
+/// What an import did.
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ImportReport {
+    pub imported: usize,
+    pub duplicates: usize,
+    /// Broken messages: their position in the archive (1-based) and why (the first [`NAMED_BROKEN`]).
+    pub broken: Vec<(usize, String)>,
+    pub broken_count: usize,
+}
+
+/// Writes what it is given into the channel towards the browser, `CHUNK` bytes at a time (on the
+/// writer's own thread: the ZIP compression stays off the async workers).
+struct ToBrowser {
+    buffer: Vec<u8>,
+    out: mpsc::Sender<Result<Bytes, std::io::Error>>,
+}
+
+impl Write for ToBrowser {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.buffer.extend_from_slice(buf);
+        if self.buffer.len() >= CHUNK {
+            self.flush()?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if !self.buffer.is_empty() {
+            let chunk = Bytes::from(std::mem::take(&mut self.buffer));
+            // the browser went away (cancelled): stop
+            self.out.blocking_send(Ok(chunk)).map_err(|_| std::io::Error::other("export annulé"))?;
+        }
+        Ok(())
+    }
+}
+
+/// One message for the writer thread.
+struct Item {
+    folder: String,
+    n: usize,
+    raw: Vec<u8>,
+    flags: KeptFlags,
+    received: i64,
+}
+
+impl Backend {
+    /// Start exporting `folders` (IMAP names) of the caller's mailboxes as `format`: the answer's
+    /// body is filled while the messages are fetched. The count is checked first; a failure later
+    /// ends the body with an error (the browser then reports a failed download, never a file that
+    /// looks whole).
+    pub async fn export(self: &Arc<Self>, caller: Caller, folders: Vec<String>, format: Format) -> Result<Export, Error> {
+        let token = caller.fresh_token().await?;
+        let mut imap = self.imap.gateway().open(&caller.identity.mailbox, &token).await?;
+        let mut plan = Vec::new();
+        for folder in &folders {
+            plan.push((folder.clone(), imap.all_uids(folder).await?));
+        }
+        let total = plan.iter().map(|(_, uids)| uids.len()).sum();
+        let (out, body) = mpsc::channel(4);
+        let (items, mut to_write) = mpsc::channel::<Item>(BATCH);
+        let writer_out = out.clone();
+        let writer = tokio::task::spawn_blocking(move || {
+            let sink = ToBrowser { buffer: Vec::with_capacity(CHUNK), out: writer_out };
+            let mut archive = match format {
+                Format::Mbox => ArchiveWriter::mbox(sink),
+                Format::Zip => ArchiveWriter::zip(sink),
+            };
+            while let Some(item) = to_write.blocking_recv() {
+                archive.add(&item.folder, item.n, &item.raw, item.flags, item.received)?;
+            }
+            archive.finish()?.flush()
+        });
+        let backend = self.clone();
+        let mailbox = traced_mailbox(&caller, &folders);
+        tokio::spawn(async move {
+            let fetched = fetch_all(&mut imap, &plan, &items).await;
+            drop(items);
+            imap.logout().await;
+            let written = writer.await.unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())));
+            let result = match (fetched, written) {
+                (Ok(count), Ok(())) => Ok(count),
+                (Err(e), _) => Err(e),
+                (_, Err(e)) => Err(Error::Store(e.to_string())),
+            };
+            if let Err(e) = &result {
+                let _ = out.send(Err(std::io::Error::other(e.to_string()))).await;
+            }
+            let count = result.as_ref().copied().unwrap_or_default();
+            let detail = format!("export {} : {count} message(s) sur {total}", if format == Format::Zip { "ZIP" } else { "mbox" });
+            backend.trace(&caller, &mailbox, TraceAction::Export, detail, super::audit::outcome(&result)).await;
+        });
+        let name = match (format, folders.as_slice()) {
+            (Format::Mbox, [one]) => format!("{}.mbox", file_stem(one)),
+            (Format::Zip, [one]) => format!("{}.zip", file_stem(one)),
+            _ => "messagerie.zip".to_string(),
+        };
+        Ok(Export { total, file_name: name, body })
+    }
+
+    /// Import the archive in `file` (mbox, ZIP of .eml, or one .eml) into `folder`.
+    pub async fn import(&self, caller: &Caller, folder: &str, file: std::path::PathBuf) -> Result<ImportReport, Error> {
+        let token = caller.fresh_token().await?;
+        let mut imap = self.imap.gateway().open(&caller.identity.mailbox, &token).await?;
+        let result = import_into(&mut imap, folder, file).await;
+        caller.client.exchanged(imap.take_exchanges().into_iter().take(4).collect());
+        imap.logout().await;
+        let detail = match &result {
+            Ok(r) => format!("import : {} message(s) ajouté(s), {} doublon(s), {} illisible(s)", r.imported, r.duplicates, r.broken_count),
+            Err(_) => "import".to_string(),
+        };
+        self.trace(caller, &traced_mailbox(caller, &[folder.to_string()]), TraceAction::Import, detail, super::audit::outcome(&result)).await;
+        result
+    }
+}
+
+/// The mailbox a trace is written on: the organisational one the folders are in, else the user's.
+fn traced_mailbox(caller: &Caller, folders: &[String]) -> String {
+    folders.first().and_then(|f| mailbox_of(f)).map(String::from).unwrap_or_else(|| caller.identity.mailbox.clone())
+}
+
+/// A folder's name for a file or a ZIP path: decoded, without the shared namespace prefix.
+fn display_path(folder: &str) -> String {
+    decode_mutf7(folder.strip_prefix(SHARED_PREFIX).unwrap_or(folder))
+}
+
+fn file_stem(folder: &str) -> String {
+    let path = display_path(folder);
+    let stem: String = path.chars().map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+    if stem.is_empty() { "dossier".into() } else { stem }
+}
+
+/// Fetch every message of the plan in bounded batches and hand them to the writer; the count.
+async fn fetch_all(imap: &mut ImapSession, plan: &[(String, Vec<u32>)], items: &mpsc::Sender<Item>) -> Result<usize, Error> {
+    let mut count = 0;
+    for (folder, uids) in plan {
+        let path = display_path(folder);
+        let mut n = 0;
+        for window in uids.chunks(BATCH) {
+            let sizes = imap.sizes(folder, window).await?;
+            for batch in by_size(&sizes) {
+                for (_, raw, flags, received) in imap.whole(folder, &batch).await? {
+                    n += 1;
+                    count += 1;
+                    let item = Item { folder: path.clone(), n, raw, flags, received };
+                    if items.send(item).await.is_err() {
+                        return Err(Error::Store("export interrompu".into()));
+                    }
+                }
+            }
+        }
+    }
+    Ok(count)
+}
+
+/// UIDs grouped so that each group's messages weigh at most [`BATCH_BYTES`] together.
+fn by_size(sizes: &[(u32, u32)]) -> Vec<Vec<u32>> {
+    let mut groups: Vec<Vec<u32>> = Vec::new();
+    let mut weight = 0u64;
+    for &(uid, size) in sizes {
+        if groups.is_empty() || weight + u64::from(size) > BATCH_BYTES {
+            groups.push(Vec::new());
+            weight = 0;
+        }
+        weight += u64::from(size);
+        if let Some(group) = groups.last_mut() {
+            group.push(uid);
+        }
+    }
+    groups.retain(|g| !g.is_empty());
+    groups
+}
+
+async fn import_into(imap: &mut ImapSession, folder: &str, file: std::path::PathBuf) -> Result<ImportReport, Error> {
+    let mut known: HashSet<String> = imap.message_ids(folder).await?;
+    // the archive is read on a thread of its own, one message at a time
+    let (tx, mut rx) = mpsc::channel::<Taken>(8);
+    let reader = tokio::task::spawn_blocking(move || -> Result<(), String> {
+        let mut input = std::fs::File::open(&file).map_err(|e| e.to_string())?;
+        let mut head = [0u8; 5];
+        let read = std::io::Read::read(&mut input, &mut head).map_err(|e| e.to_string())?;
+        std::io::Seek::rewind(&mut input).map_err(|e| e.to_string())?;
+        let send = |taken: Taken| tx.blocking_send(taken).is_ok();
+        if head[..read].starts_with(b"PK\x03\x04") {
+            for taken in zip_messages(input)? {
+                if !send(taken) {
+                    break;
+                }
+            }
+        } else if head[..read].starts_with(b"From ") {
+            for taken in MboxReader::new(std::io::BufReader::new(input)).take(crate::mail::archive::MAX_MESSAGES) {
+                if !send(taken) {
+                    break;
+                }
+            }
+        } else {
+            // one message (.eml)
+            let mut raw = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::Read::take(input, crate::mail::archive::MAX_MESSAGE as u64 + 1), &mut raw).map_err(|e| e.to_string())?;
+            let message = if raw.len() > crate::mail::archive::MAX_MESSAGE {
+                Err("message trop volumineux".to_string())
+            } else {
+                Ok((crate::mail::archive::crlf(&raw), KeptFlags::default()))
+            };
+            send(Taken { position: 1, folder: None, message });
+        }
+        Ok(())
+    });
+    let mut report = ImportReport::default();
+    while let Some(taken) = rx.recv().await {
+        let (raw, flags) = match taken.message {
+            Ok(message) => message,
+            Err(why) => {
+                report.broken_count += 1;
+                if report.broken.len() < NAMED_BROKEN {
+                    report.broken.push((taken.position, why));
+                }
+                continue;
+            }
+        };
+        let id = crate::mail::archive::message_id(&raw);
+        if let Some(id) = &id {
+            if known.contains(id) {
+                report.duplicates += 1;
+                continue;
+            }
+        }
+        // a failure here stops the import: what was added is said, nothing is half-added silently
+        if let Err(e) = imap.append(folder, flags.imap().as_deref(), &raw).await {
+            tracing::warn!("import stopped after {} message(s): {e}", report.imported);
+            return Err(Error::BadInput(format!(
+                "L'import s'est arrêté au message n° {} : votre opérateur l'a refusé. {} message(s) ont été ajoutés avant lui ; relancez l'import pour la suite (les messages déjà ajoutés seront reconnus et ignorés).",
+                taken.position, report.imported
+            )));
+        }
+        if let Some(id) = id {
+            known.insert(id);
+        }
+        report.imported += 1;
+    }
+    match reader.await {
+        Ok(Ok(())) => Ok(report),
+        Ok(Err(why)) => Err(Error::BadInput(format!("Ce fichier ne peut pas être importé : {why}."))),
+        Err(e) => Err(Error::Store(e.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_stay_within_their_weight_and_a_large_message_comes_alone() {
+        let sizes = [(1, 3 * 1024 * 1024), (2, 3 * 1024 * 1024), (3, 3 * 1024 * 1024), (4, 30 * 1024 * 1024), (5, 10)];
+        assert_eq!(by_size(&sizes), vec![vec![1, 2], vec![3], vec![4], vec![5]]);
+        assert!(by_size(&[]).is_empty());
+    }
+
+    #[test]
+    fn file_names_say_the_folder() {
+        assert_eq!(file_stem("Envoy&AOk-s"), "Envoyés");
+        assert_eq!(file_stem("Shared/secretariat@h.fr/INBOX"), "secretariat_h_fr_INBOX");
+    }
+}
