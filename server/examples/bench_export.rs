@@ -8,7 +8,6 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use futures::StreamExt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -33,9 +32,10 @@ async fn main() {
         tokio::spawn(async move {
             while running.load(Ordering::Relaxed) {
                 let now = webmail.rss_mib();
-                let mut p = peak.lock().unwrap();
-                *p = p.max(now);
-                drop(p);
+                {
+                    let mut p = peak.lock().unwrap();
+                    *p = p.max(now);
+                }
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
         })
@@ -46,15 +46,15 @@ async fn main() {
     let total: u64 = answer.headers()["x-nombre-messages"].to_str().unwrap().parse().unwrap();
     let first_byte = started.elapsed();
     let mut bytes = 0u64;
-    let mut body = answer.bytes_stream();
-    while let Some(chunk) = body.next().await {
-        bytes += chunk.expect("the export ended with an error").len() as u64;
+    let mut answer = answer;
+    while let Some(chunk) = answer.chunk().await.expect("the export ended with an error") {
+        bytes += chunk.len() as u64;
     }
     let took = started.elapsed().as_secs_f64();
     running.store(false, Ordering::Relaxed);
     sampler.await.unwrap();
     let peak = *peak.lock().unwrap();
-    println!("Export of the bench INBOX over HTTP ({format}, release webmail on {}):", webmail.base);
+    println!("Export of bench2@'s INBOX over HTTP ({format}, release webmail on {}):", webmail.base);
     println!("  {total} messages, {:.1} MB in {took:.1} s (first byte after {:.0} ms)", bytes as f64 / 1e6, first_byte.as_secs_f64() * 1000.0);
     println!("  {:.0} messages/s, {:.1} MB/s", total as f64 / took, bytes as f64 / 1e6 / took);
     println!("  server RSS: {before:.0} MiB before, {peak:.0} MiB at its peak during the export");

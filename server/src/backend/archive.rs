@@ -15,9 +15,9 @@ use std::io::Write;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
-/// Messages asked for at once, and the most bytes one answer may carry (a larger message comes
+/// Messages whose sizes are asked for at once, and the most bytes one answer may carry (a larger message comes
 /// alone).
-const BATCH: usize = 50;
+const BATCH: usize = 500;
 const BATCH_BYTES: u64 = 8 * 1024 * 1024;
 /// Bytes handed to the browser at a time.
 const CHUNK: usize = 256 * 1024;
