@@ -221,6 +221,10 @@ async fn nobody_reaches_what_is_not_theirs() {
             ask("ecrire", json!({ "start": start }));
         }
         ask("accuse", json!({ "folder": folder, "uid": 1, "send": true }));
+        // a filter filing into it
+        let filter = app::settings::Filter { contains: "x".into(), action: app::settings::FilterAction::Move, folder: folder.clone(), ..Default::default() };
+        let rules = app::settings::Rules { filters: vec![filter], ..Default::default() };
+        ask("parametres/enregistrer", json!({ "rules": rules, "signature": "", "replace_edited": false }));
     }
     let all_rights = Rights { read: true, mark: true, organise: true, send_as: true, administer: true };
     for mailbox in [ORG.to_string(), ORG.to_uppercase(), CLAIRE.to_string()] {
@@ -256,16 +260,26 @@ async fn nobody_reaches_what_is_not_theirs() {
     }
     for folder in &foreign_folders {
         let folder = percent_encoding::utf8_percent_encode(folder, percent_encoding::NON_ALPHANUMERIC);
-        for path in [format!("/messages/contenu?dossier={folder}&uid=1"), format!("/messages/piece?dossier={folder}&uid=1&index=0&apercu=1")] {
+        for path in [
+            format!("/messages/contenu?dossier={folder}&uid=1"),
+            format!("/messages/piece?dossier={folder}&uid=1&index=0&apercu=1"),
+            format!("/boites/export?dossier={folder}&format=mbox"),
+        ] {
             let part = http.get(format!("{base}{path}")).header("cookie", &marc).send().await.unwrap();
             assert!(part.status().is_client_error(), "{path}: {}", part.status());
         }
+        let import = http.post(format!("{base}/boites/import?dossier={folder}")).header("cookie", &marc)
+            .body("From: x@y.fr\r\nSubject: intrus\r\n\r\nx\r\n").send().await.unwrap();
+        assert!(import.status().is_client_error(), "import into {folder}: {}", import.status());
     }
     assert_eq!(crate::common::find(CLAIRE, "Drafts", "Message-ID", &draft_id).len(), 1, "Claire's draft is still there");
     backend.discard_draft(crate::common::req(&claire_session), draft_id, claire_draft.proof).await.unwrap();
 
     // every server function is in this matrix, or takes nothing that names someone else's data
-    let takes_nothing_foreign = ["moi", "dossiers", "boites", "destinataires", "annuaire", "suggestions", "recherche-annuaire"];
+    let takes_nothing_foreign = ["moi", "dossiers", "boites", "destinataires", "annuaire", "suggestions", "recherche-annuaire", "parametres"];
+    // a whole organisational mailbox he is not a member of
+    let export = http.get(format!("{base}/boites/export?tout={ORG}&format=zip")).header("cookie", &marc).send().await.unwrap();
+    assert_eq!(export.status(), 404, "export of {ORG}");
     for (path, _) in leptos::server_fn::axum::server_fn_paths() {
         let function = path.trim_start_matches("/api/");
         assert!(
