@@ -8,7 +8,7 @@ use crate::error::Error;
 use crate::gateway::imap::ImapSession;
 use crate::mail::archive::{ArchiveWriter, KeptFlags, MboxReader, Taken, zip_messages};
 use crate::mail::folders::decode_mutf7;
-use app::organisation::{SHARED_PREFIX, TraceAction, mailbox_of};
+use app::organisation::{SHARED_PREFIX, TraceAction};
 use axum::body::Bytes;
 use std::collections::HashSet;
 use std::io::Write;
@@ -110,7 +110,8 @@ impl Backend {
             archive.finish()?.flush()
         });
         let backend = self.clone();
-        let mailbox = traced_mailbox(&caller, &folders);
+        // traced on the mailbox the folders are in, as any action on a folder is
+        let traced_folder = folders.first().cloned().unwrap_or_default();
         tokio::spawn(async move {
             let fetched = fetch_all(&mut imap, &plan, &items).await;
             drop(items);
@@ -126,7 +127,7 @@ impl Backend {
             }
             let count = result.as_ref().copied().unwrap_or_default();
             let detail = format!("export {} : {count} message(s) sur {total}", if format == Format::Zip { "ZIP" } else { "mbox" });
-            backend.trace(&caller, &mailbox, TraceAction::Export, detail, super::audit::outcome(&result)).await;
+            backend.trace_in_folder(&caller, &traced_folder, TraceAction::Export, detail, &result).await;
         });
         let name = match (format, folders.as_slice()) {
             (Format::Mbox, [one]) => format!("{}.mbox", file_stem(one)),
@@ -147,14 +148,9 @@ impl Backend {
             Ok(r) => format!("import : {} message(s) ajouté(s), {} doublon(s), {} illisible(s)", r.imported, r.duplicates, r.broken_count),
             Err(_) => "import".to_string(),
         };
-        self.trace(caller, &traced_mailbox(caller, &[folder.to_string()]), TraceAction::Import, detail, super::audit::outcome(&result)).await;
+        self.trace_in_folder(caller, folder, TraceAction::Import, detail, &result).await;
         result
     }
-}
-
-/// The mailbox a trace is written on: the organisational one the folders are in, else the user's.
-fn traced_mailbox(caller: &Caller, folders: &[String]) -> String {
-    folders.first().and_then(|f| mailbox_of(f)).map(String::from).unwrap_or_else(|| caller.identity.mailbox.clone())
 }
 
 /// A folder's name for a file or a ZIP path: decoded, without the shared namespace prefix.
