@@ -24,5 +24,10 @@ echo "==> release build (server + WASM)"
 scripts/build.sh
 echo "==> browser tests (fresh demo mailboxes)"
 fresh_operator >/dev/null
-(cd end2end && npm test)
+if ! (cd end2end && npm test); then
+  # what the PSC stand-in and Dovecot said meanwhile, for a failure that needs looking into
+  state=${OPERATOR_STATE:-/var/tmp/mssante-operator}
+  for log in psc dovecot; do echo "==> last lines of $log.log"; tail -n 30 "$state/logs/$log.log" || true; done
+  echo "==> browser tests FAILED"; exit 1
+fi
 echo "==> all tests passed in $(( $(date +%s) - T0 )) s"

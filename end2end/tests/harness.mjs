@@ -41,7 +41,8 @@ export async function startWebmail(port, env = {}) {
       WEBMAIL_PUBLIC_URL: `http://127.0.0.1:${port}`,
       PSC_CLIENT_SECRET: 'webmail-secret',
       SESSION_DB: join(dataDir, 'sessions.db'),
-      RUST_LOG: 'warn',
+      // WEBMAIL_LOG=info to see each sign-in and IMAP exchange when a test needs looking into
+      RUST_LOG: process.env.WEBMAIL_LOG || 'warn',
       ...env,
     },
   });

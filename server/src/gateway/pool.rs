@@ -15,6 +15,9 @@ pub const PER_USER: usize = 4;
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(120);
 /// A connection unused for longer than this is checked with NOOP before reuse.
 const CHECK_AFTER: Duration = Duration::from_secs(20);
+/// How long a request waits for one of the user's connections before it is answered « busy »
+/// (a page must never wait without end behind requests that do not finish).
+const WAIT_FOR_CONNECTION: Duration = Duration::from_secs(20);
 
 struct Idle {
     session: ImapSession,
@@ -64,14 +67,20 @@ impl ImapPool {
 
     /// A connection for `mailbox`: a pooled one when there is one (unless `fresh`), preferably
     /// with `folder` selected, else a new one authenticated with `token`. Waits while the user
-    /// already has `PER_USER` in use.
+    /// already has `PER_USER` in use, `WAIT_FOR_CONNECTION` at most.
     pub async fn take(&self, mailbox: &str, token: &str, fresh: bool, folder: Option<&str>) -> Result<Lent, Error> {
         let limit = {
             let mut slots = self.slots.lock().unwrap();
             let slot = slots.entry(mailbox.to_string()).or_default();
             slot.limit.get_or_insert_with(|| Arc::new(Semaphore::new(PER_USER))).clone()
         };
-        let permit = limit.acquire_owned().await.map_err(|_| Error::OperatorUnreachable("pool closed".into()))?;
+        let permit = tokio::time::timeout(WAIT_FOR_CONNECTION, limit.acquire_owned())
+            .await
+            .map_err(|_| {
+                tracing::warn!("a request waited {WAIT_FOR_CONNECTION:?} for one of a user's {PER_USER} IMAP connections");
+                Error::TooMany("Trop de demandes sont en cours pour votre boîte aux lettres : réessayez dans un instant.".into())
+            })?
+            .map_err(|_| Error::OperatorUnreachable("pool closed".into()))?;
         while !fresh {
             let pooled = {
                 let mut slots = self.slots.lock().unwrap();

@@ -11,6 +11,7 @@ pub mod offline;
 pub mod parts;
 pub mod push;
 pub mod security;
+pub mod slow;
 pub mod upload;
 
 use crate::backend::Backend;
@@ -107,6 +108,7 @@ pub async fn router(config: &Config, leptos_options: LeptosOptions, backend: Arc
     for layer in security::layers(config.secure_cookies()) {
         router = router.layer(layer);
     }
+    router = router.layer(axum::middleware::from_fn(slow::log_slow_requests));
     // brotli/gzip for pages and answers (the build's files come precompressed; server-sent
     // events are left uncompressed)
     Ok(router.layer(tower_http::compression::CompressionLayer::new()))

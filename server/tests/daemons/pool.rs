@@ -3,7 +3,7 @@
 
 use app::reading::Search;
 use app::backend::Webmail;
-use crate::common::{CLAIRE, CLAIRE_RPPS, backend_for, dovecot, req, wait_for_port};
+use crate::common::{CLAIRE, CLAIRE_RPPS, backend_for, caller, dovecot, req, wait_for_port};
 
 #[tokio::test]
 async fn connections_are_reused_and_replaced_after_an_imap_restart() {
@@ -23,6 +23,20 @@ async fn connections_are_reused_and_replaced_after_an_imap_restart() {
     }
     let pooled = imap.idle_count(CLAIRE);
     assert!((1..=server::gateway::pool::PER_USER).contains(&pooled), "{pooled}");
+
+    // requests that hold every connection of the user do not make the next one wait without end:
+    // it is answered « busy » (and the page says to try again), then served once one is free
+    let token = caller(&backend, &session).await.access_token();
+    let mut held = Vec::new();
+    for _ in 0..server::gateway::pool::PER_USER {
+        held.push(imap.take(CLAIRE, &token, false, None).await.unwrap());
+    }
+    let waited = std::time::Instant::now();
+    let refused = inbox().await.expect_err("no connection free");
+    assert!(matches!(&refused, app::error::WebmailError::InvalidInput(text) if text.contains("réessayez dans un instant")), "{refused:?}");
+    assert!(waited.elapsed() < std::time::Duration::from_secs(30), "{:?}", waited.elapsed());
+    held.into_iter().for_each(|lent| imap.give_back(lent));
+    assert_eq!(inbox().await.unwrap().total, 6);
 
     // the operator's IMAP server restarts: pooled connections are dead, the next request still works
     dovecot(&["doveadm", "stop"]);
