@@ -55,6 +55,47 @@ fn directory_query(text: &str) -> Option<String> {
 /// Typed addresses become chips on Enter, comma, semicolon, a space after an address, or leaving
 /// the field; a refused one shows why. A name being typed asks the directory (debounced; an
 /// answer that comes back after a newer question is dropped).
+/// One question put to the directory while typing, and where its answer goes.
+#[derive(Clone, Copy)]
+struct Suggestions {
+    asked: StoredValue<u64>,
+    question: u64,
+    notice: RwSignal<Option<String>>,
+    active: RwSignal<Option<usize>>,
+    suggestions: RwSignal<Vec<Correspondent>>,
+}
+
+/// A directory not ready yet (its first index being built) is asked again, this often and this
+/// many times, while the question is still the last one typed.
+const NOT_READY_RETRY: std::time::Duration = std::time::Duration::from_secs(2);
+const NOT_READY_TRIES: u32 = 10;
+
+impl Suggestions {
+    fn fetch(self, query: String, tried: u32) {
+        leptos::task::spawn_local(async move {
+            let answer = suggest_correspondents(query.clone()).await;
+            if self.asked.try_get_value() != Some(self.question) {
+                return; // typed on since, or the page is gone
+            }
+            match answer {
+                Ok(found) => {
+                    self.notice.set(found.is_empty().then(|| "Aucun correspondant trouvé dans l'annuaire.".to_string()));
+                    self.active.set(None);
+                    self.suggestions.set(found);
+                }
+                // the directory is a help: when it fails, typing an address still works
+                Err(e) => {
+                    self.suggestions.set(vec![]);
+                    self.notice.set(Some(e.to_string()));
+                    if e == crate::error::WebmailError::DirectoryUnavailable && tried < NOT_READY_TRIES {
+                        set_timeout(move || self.fetch(query, tried + 1), NOT_READY_RETRY);
+                    }
+                }
+            }
+        })
+    }
+}
+
 #[component]
 pub fn RecipientField(
     label: &'static str,
@@ -114,26 +155,7 @@ pub fn RecipientField(
             t.clear();
         }
         let handle = set_timeout_with_handle(
-            move || {
-                leptos::task::spawn_local(async move {
-                    let answer = suggest_correspondents(query).await;
-                    if asked.get_value() != question {
-                        return;
-                    }
-                    match answer {
-                        Ok(found) => {
-                            notice.set(found.is_empty().then(|| "Aucun correspondant trouvé dans l'annuaire.".to_string()));
-                            active.set(None);
-                            suggestions.set(found);
-                        }
-                        // the directory is a help: when it fails, typing an address still works
-                        Err(e) => {
-                            suggestions.set(vec![]);
-                            notice.set(Some(e.to_string()));
-                        }
-                    }
-                })
-            },
+            move || Suggestions { asked, question, notice, active, suggestions }.fetch(query, 0),
             std::time::Duration::from_millis(150),
         );
         timer.set_value(handle.ok());
