@@ -1,6 +1,7 @@
 //! The server-side contract behind the server functions. `server/` provides an implementation
 //! as Leptos context; every method receives the caller's [`Request`] and checks it itself.
 
+use crate::archive::ExportProgress;
 use crate::directory::{Correspondent, DirectoryCriteria, DirectoryPage};
 use crate::documents::HealthDocument;
 use crate::reading::{Folder, ListView, Me, MessageAction, MessageList, MessageView, Search};
@@ -40,6 +41,8 @@ pub trait Webmail: Send + Sync + 'static {
     fn search_directory(&self, request: Request, criteria: DirectoryCriteria) -> Reply<'_, DirectoryPage>;
     fn settings(&self, request: Request) -> Reply<'_, Settings>;
     fn save_settings(&self, request: Request, rules: Rules, signature: String, replace_edited: bool) -> Reply<'_, ()>;
+    fn export_progress(&self, request: Request, id: String) -> Reply<'_, ExportProgress>;
+    fn cancel_export(&self, request: Request, id: String) -> Reply<'_, ExportProgress>;
 }
 
 /// What a server function or a server render knows of the HTTP request it answers. It is read

@@ -4,6 +4,7 @@
 //! session, IMAP gateway) sits behind the [`backend::Webmail`] trait, implemented in `server/`.
 
 pub mod reading;
+pub mod archive;
 #[cfg(feature = "ssr")]
 pub mod backend;
 pub mod directory;

@@ -26,6 +26,12 @@ pub fn my_activity() -> String {
     "/boites/traces".into()
 }
 
+/// The selected messages of `folder`, downloaded as a ZIP of .eml.
+pub fn export_selection(folder: &str, uids: &[u32]) -> String {
+    let uids: Vec<String> = uids.iter().map(u32::to_string).collect();
+    format!("/boites/export?dossier={}&format=zip&uids={}", encode(folder), uids.join(","))
+}
+
 /// The automatic reply, forwarding, filters and signature.
 pub fn settings() -> String {
     "/parametres".into()

@@ -2,6 +2,7 @@
 // and IHE XDM documents, and the phone layout.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { browserAndWebmail, markUnreadAgain, newContext, signIn, waitForHydration, watchProblems } from './harness.mjs';
 
@@ -99,6 +100,11 @@ test('search runs on the server, and selected messages are marked read', async (
   const boxes = page.locator('.message.non-lu .choix');
   await boxes.nth(0).check();
   await boxes.nth(1).check();
+  // the two ticked, downloaded as a ZIP of .eml (the selection stays)
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Exporter', exact: true }).click()]);
+  assert.equal(download.suggestedFilename(), 'INBOX-selection.zip');
+  const zip = await readFile(await download.path());
+  assert.equal(zip.toString('latin1').split('PK\x01\x02').length - 1, 2, 'two files in its directory');
   await page.getByRole('button', { name: 'Marquer lu' }).click();
   await page.waitForFunction((n) => document.querySelector('.compteur').innerText.includes(`${n} non lu`), before - 2);
   await page.context().close();

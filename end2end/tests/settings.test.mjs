@@ -87,10 +87,28 @@ test('on a phone: an automatic reply, a forward inside the trust space only, a f
   await page.getByTestId('import-fait').filter({ hasText: '« ancien.eml » : 1 message(s) ajouté(s), 0 doublon(s) ignoré(s).' }).waitFor();
   await moving.locator('input[name=import]').setInputFiles({ name: 'ancien.eml', mimeType: 'message/rfc822', buffer: Buffer.from(eml) });
   await page.getByTestId('import-fait').filter({ hasText: '0 message(s) ajouté(s), 1 doublon(s) ignoré(s).' }).waitFor();
-  // the export is a plain download of the folder chosen
+  // several files at once: each sent in turn, what they did summed up
+  const other = (n) => ({ name: `autre-${n}.eml`, mimeType: 'message/rfc822',
+    buffer: Buffer.from(`From: marc.garnier@cabinet-demo.mssante.fr\nSubject: Autre ${n}\nMessage-ID: <autre-${n}-${id}>\n\nGardé.\n`) });
+  await moving.locator('input[name=import]').setInputFiles([other(1), other(2), { name: 'ancien.eml', mimeType: 'message/rfc822', buffer: Buffer.from(eml) }]);
+  await page.getByTestId('import-fait').filter({ hasText: '3 fichiers envoyés : 2 message(s) ajouté(s), 1 doublon(s) ignoré(s).' }).waitFor();
+  // and a file dropped on the zone
+  await moving.locator('.depot').evaluate((zone, text) => {
+    const data = new DataTransfer();
+    data.items.add(new File([text], 'depose.eml', { type: 'message/rfc822' }));
+    zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: data, bubbles: true, cancelable: true }));
+    zone.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+  }, `From: marc.garnier@cabinet-demo.mssante.fr\nSubject: Déposé\nMessage-ID: <depose-${id}>\n\nGardé.\n`);
+  await page.getByTestId('import-fait').filter({ hasText: '« depose.eml » : 1 message(s) ajouté(s), 0 doublon(s) ignoré(s).' }).waitFor();
+
+  // the export downloads the folder chosen, its progress followed on the page
   const [download] = await Promise.all([page.waitForEvent('download'), moving.getByRole('button', { name: 'Exporter ce dossier' }).tap()]);
   assert.equal(download.suggestedFilename(), 'INBOX.mbox');
-  assert.match(await readFile(await download.path(), 'utf8'), new RegExp(`Message-ID: <${id}>`));
+  const exported = await readFile(await download.path(), 'utf8');
+  assert.match(exported, new RegExp(`Message-ID: <${id}>`));
+  assert.match(exported, new RegExp(`Message-ID: <depose-${id}>`));
+  const count = (exported.match(/^From /gm) || []).length;
+  await page.getByTestId('export-suivi').filter({ hasText: `Export terminé : ${count} message(s) dans le fichier téléchargé.` }).waitFor();
 
   // and a new message starts with the signature
   await page.goto(`${run.webmail.url}/ecrire`);

@@ -362,6 +362,9 @@ fn Toolbar(
             {button("Ne plus suivre", MessageAction::Unflag)}
             <MoveTo folder=folder.get_value() disabled=Signal::derive(none) on_move=Callback::new(move |target| run(MessageAction::Move(target)))/>
             <button type="button" class="supprimer" disabled=none on:click=move |_| run(MessageAction::Delete) data-raccourci="supprimer">"Supprimer"</button>
+            // a download of the selection (ZIP of .eml), the selection kept
+            <a class="bouton-lien exporter-selection" download aria-disabled=move || none().to_string()
+                href=move || crate::urls::export_selection(&folder.get_value(), &selected.get().into_iter().collect::<Vec<_>>())>"Exporter"</a>
         </div>
     }
 }

@@ -8,11 +8,14 @@ use crate::error::Error;
 use crate::gateway::imap::ImapSession;
 use crate::mail::archive::{ArchiveWriter, KeptFlags, MboxReader, Taken, zip_messages};
 use crate::mail::folders::decode_mutf7;
+use app::archive::{ExportProgress, ExportState, valid_export_id};
 use app::organisation::{SHARED_PREFIX, TraceAction};
 use axum::body::Bytes;
 use std::collections::HashSet;
 use std::io::Write;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 /// Messages whose sizes are asked for at once, and the most bytes one answer may carry (a larger message comes
@@ -35,6 +38,75 @@ pub struct Export {
     pub total: usize,
     pub file_name: String,
     pub body: mpsc::Receiver<Result<Bytes, std::io::Error>>,
+}
+
+/// Exports a user's pages follow at once (the oldest is forgotten beyond), and how long one
+/// ended stays known.
+const FOLLOWED_PER_USER: usize = 8;
+const FOLLOWED_FOR: Duration = Duration::from_secs(3600);
+
+/// How far one export has gone, shared by its fetching task and the page following it.
+pub struct Progress {
+    total: usize,
+    done: AtomicUsize,
+    cancelled: AtomicBool,
+    ended: Mutex<Option<ExportState>>,
+    started: Instant,
+}
+
+impl Progress {
+    fn new(total: usize) -> Self {
+        Self { total, done: AtomicUsize::new(0), cancelled: AtomicBool::new(false), ended: Mutex::new(None), started: Instant::now() }
+    }
+
+    fn report(&self) -> ExportProgress {
+        let state = self.ended.lock().unwrap_or_else(|p| p.into_inner()).unwrap_or(ExportState::Running);
+        ExportProgress { done: self.done.load(Ordering::Relaxed), total: self.total, state }
+    }
+
+    fn end(&self, state: ExportState) {
+        *self.ended.lock().unwrap_or_else(|p| p.into_inner()) = Some(state);
+    }
+}
+
+/// The exports pages follow, by the user who started them and the id their page chose: an id
+/// names an export only for that user, whatever another user sends.
+#[derive(Default)]
+pub struct Followed(Mutex<Vec<(String, String, Arc<Progress>)>>);
+
+impl Followed {
+    fn follow(&self, mailbox: &str, id: &str, progress: Arc<Progress>) {
+        let mut all = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        all.retain(|(m, i, p)| p.started.elapsed() < FOLLOWED_FOR && !(m == mailbox && i == id));
+        let theirs = all.iter().filter(|(m, ..)| m == mailbox).count();
+        if theirs >= FOLLOWED_PER_USER {
+            if let Some(oldest) = all.iter().position(|(m, ..)| m == mailbox) {
+                all.remove(oldest);
+            }
+        }
+        all.push((mailbox.to_string(), id.to_string(), progress));
+    }
+
+    fn find(&self, mailbox: &str, id: &str) -> Result<Arc<Progress>, Error> {
+        let all = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        all.iter()
+            .find(|(m, i, _)| m == mailbox && i == id)
+            .map(|(.., p)| p.clone())
+            .ok_or_else(|| Error::NotFound("Cet export n'est pas (ou plus) suivi : voyez où en est le téléchargement dans votre navigateur.".into()))
+    }
+}
+
+/// A page's export id, checked before it is kept or looked up.
+fn export_id(id: &str) -> Result<&str, Error> {
+    if valid_export_id(id) { Ok(id) } else { Err(Error::BadInput("Identifiant d'export invalide.".into())) }
+}
+
+/// What of an export the page chose besides its folders: the id it follows it under, and a
+/// selection of the folder's messages (UIDs the folder does not have are left out).
+#[derive(Default)]
+pub struct Chosen<'a> {
+    pub follow: Option<&'a str>,
+    pub only: Option<HashSet<u32>>,
 }
 
 /// What an import did.
@@ -87,14 +159,23 @@ impl Backend {
     /// body is filled while the messages are fetched. The count is checked first; a failure later
     /// ends the body with an error (the browser then reports a failed download, never a file that
     /// looks whole).
-    pub async fn export(self: &Arc<Self>, caller: Caller, folders: Vec<String>, format: Format) -> Result<Export, Error> {
+    pub async fn export(self: &Arc<Self>, caller: Caller, folders: Vec<String>, format: Format, chosen: Chosen<'_>) -> Result<Export, Error> {
+        let follow = chosen.follow.map(export_id).transpose()?;
         let token = caller.fresh_token().await?;
         let mut imap = self.imap.gateway().open(&caller.identity.mailbox, &token).await?;
         let mut plan = Vec::new();
         for folder in &folders {
-            plan.push((folder.clone(), imap.all_uids(folder).await?));
+            let mut uids = imap.all_uids(folder).await?;
+            if let Some(only) = &chosen.only {
+                uids.retain(|uid| only.contains(uid));
+            }
+            plan.push((folder.clone(), uids));
         }
         let total = plan.iter().map(|(_, uids)| uids.len()).sum();
+        let progress = Arc::new(Progress::new(total));
+        if let Some(id) = follow {
+            self.exports.follow(&caller.identity.mailbox, id, progress.clone());
+        }
         let (out, body) = mpsc::channel(4);
         let (items, mut to_write) = mpsc::channel::<Item>(BATCH);
         let writer_out = out.clone();
@@ -113,28 +194,51 @@ impl Backend {
         // traced on the mailbox the folders are in, as any action on a folder is
         let traced_folder = folders.first().cloned().unwrap_or_default();
         tokio::spawn(async move {
-            let fetched = fetch_all(&mut imap, &plan, &items).await;
+            let fetched = fetch_all(&mut imap, &plan, &items, &progress).await;
             drop(items);
             imap.logout().await;
             let written = writer.await.unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())));
+            let cancelled = progress.cancelled.load(Ordering::Relaxed);
             let result = match (fetched, written) {
+                // stopped as the user asked: the download ends as failed, the trace says so
+                _ if cancelled => Ok(progress.done.load(Ordering::Relaxed)),
                 (Ok(count), Ok(())) => Ok(count),
                 (Err(e), _) => Err(e),
                 (_, Err(e)) => Err(Error::Store(e.to_string())),
             };
-            if let Err(e) = &result {
-                let _ = out.send(Err(std::io::Error::other(e.to_string()))).await;
+            if cancelled || result.is_err() {
+                let why = result.as_ref().err().map_or("export annulé".to_string(), |e| e.to_string());
+                let _ = out.send(Err(std::io::Error::other(why))).await;
             }
+            progress.end(match &result {
+                _ if cancelled => ExportState::Cancelled,
+                Ok(_) => ExportState::Finished,
+                Err(_) => ExportState::Failed,
+            });
             let count = result.as_ref().copied().unwrap_or_default();
-            let detail = format!("export {} : {count} message(s) sur {total}", if format == Format::Zip { "ZIP" } else { "mbox" });
+            let kind = if format == Format::Zip { "ZIP" } else { "mbox" };
+            let detail = format!("export {kind}{} : {count} message(s) sur {total}", if cancelled { " annulé" } else { "" });
             backend.trace_in_folder(&caller, &traced_folder, TraceAction::Export, detail, &result).await;
         });
         let name = match (format, folders.as_slice()) {
+            (Format::Zip, [one]) if chosen.only.is_some() => format!("{}-selection.zip", file_stem(one)),
             (Format::Mbox, [one]) => format!("{}.mbox", file_stem(one)),
             (Format::Zip, [one]) => format!("{}.zip", file_stem(one)),
             _ => "messagerie.zip".to_string(),
         };
         Ok(Export { total, file_name: name, body })
+    }
+
+    /// How far the caller's export `id` has gone.
+    pub(super) fn export_progress(&self, caller: &Caller, id: &str) -> Result<ExportProgress, Error> {
+        Ok(self.exports.find(&caller.identity.mailbox, export_id(id)?)?.report())
+    }
+
+    /// Stop the caller's export `id` (before its next message); how far it went.
+    pub(super) fn cancel_export(&self, caller: &Caller, id: &str) -> Result<ExportProgress, Error> {
+        let progress = self.exports.find(&caller.identity.mailbox, export_id(id)?)?;
+        progress.cancelled.store(true, Ordering::Relaxed);
+        Ok(progress.report())
     }
 
     /// Import the archive in `file` (mbox, ZIP of .eml, or one .eml) into `folder`.
@@ -165,7 +269,8 @@ fn file_stem(folder: &str) -> String {
 }
 
 /// Fetch every message of the plan in bounded batches and hand them to the writer; the count.
-async fn fetch_all(imap: &mut ImapSession, plan: &[(String, Vec<u32>)], items: &mpsc::Sender<Item>) -> Result<usize, Error> {
+/// Stops at the next message once `progress` is cancelled.
+async fn fetch_all(imap: &mut ImapSession, plan: &[(String, Vec<u32>)], items: &mpsc::Sender<Item>, progress: &Progress) -> Result<usize, Error> {
     let mut count = 0;
     for (folder, uids) in plan {
         let path = display_path(folder);
@@ -173,13 +278,20 @@ async fn fetch_all(imap: &mut ImapSession, plan: &[(String, Vec<u32>)], items: &
         for window in uids.chunks(BATCH) {
             let sizes = imap.sizes(folder, window).await?;
             for batch in by_size(&sizes) {
+                if progress.cancelled.load(Ordering::Relaxed) {
+                    return Ok(count);
+                }
                 for (_, raw, flags, received) in imap.whole(folder, &batch).await? {
+                    if progress.cancelled.load(Ordering::Relaxed) {
+                        return Ok(count);
+                    }
                     n += 1;
                     count += 1;
                     let item = Item { folder: path.clone(), n, raw, flags, received };
                     if items.send(item).await.is_err() {
                         return Err(Error::Store("export interrompu".into()));
                     }
+                    progress.done.fetch_add(1, Ordering::Relaxed);
                 }
             }
         }

@@ -24,6 +24,7 @@ use crate::gateway::pool::ImapPool;
 use crate::gateway::psc::Psc;
 use crate::identity::ProfessionalId;
 use crate::store::{directory::{self, Directory, ExtractionDirectory, FhirDirectory}, recent::RecentCorrespondents, sealer::Sealer, session::Sessions, traces::TraceStore};
+use app::archive::ExportProgress;
 use app::backend::{Reply, Request, Webmail};
 use app::organisation::{MailboxEntry, Member, Professional, Rights, TraceFilter, TraceReport};
 use app::reading::{Folder, ListView, Me, MessageAction, MessageList, MessageView, Search};
@@ -62,6 +63,8 @@ pub struct Backend {
     /// each user may have.
     watches: push::Watches,
     watch_limits: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Semaphore>>>,
+    /// The exports the users' pages follow.
+    exports: archive::Followed,
 }
 
 impl Backend {
@@ -97,6 +100,7 @@ impl Backend {
             listed_documents: Default::default(),
             watches: Default::default(),
             watch_limits: Default::default(),
+            exports: Default::default(),
         })
     }
 
@@ -238,5 +242,13 @@ impl Webmail for Backend {
 
     fn save_settings(&self, request: Request, rules: Rules, signature: String, replace_edited: bool) -> Reply<'_, ()> {
         self.serve(request, async move |caller| self.keep_settings(&caller, rules, signature, replace_edited).await)
+    }
+
+    fn export_progress(&self, request: Request, id: String) -> Reply<'_, ExportProgress> {
+        self.serve(request, async move |caller| self.export_progress(&caller, &id))
+    }
+
+    fn cancel_export(&self, request: Request, id: String) -> Reply<'_, ExportProgress> {
+        self.serve(request, async move |caller| self.cancel_export(&caller, &id))
     }
 }

@@ -1,11 +1,13 @@
 //! GET /boites/export?dossier=…&format=mbox|zip (or ?tout=1 for every folder of the caller's own
 //! mailbox, or ?tout=<organisational address> for one they may read): the archive, streamed as it
-//! is fetched, its message count in `X-Nombre-Messages`.
+//! is fetched, its message count in `X-Nombre-Messages`; `&uids=1,2,3` for a selection of the
+//! folder's messages (those it has: a UID it lacks is left out); with `&suivi=<id>`, the page follows its
+//! progress and may cancel it (server functions of `app::archive`).
 //! POST /boites/import?dossier=…: an mbox, a ZIP of .eml or one .eml as the request body, kept in
 //! a private file while it arrives (never whole in memory), then added to the folder; the report
 //! as JSON.
 
-use crate::backend::{Backend, archive::Format};
+use crate::backend::{Backend, archive::{Chosen, Format}};
 use crate::error::Error;
 use app::organisation::{canonical_address, is_shared, mailbox_of, shared_inbox};
 use axum::Json;
@@ -30,6 +32,25 @@ pub struct ExportQuery {
     tout: Option<String>,
     #[serde(default)]
     format: String,
+    /// The id under which the page follows the export (its progress, its cancel button).
+    #[serde(default)]
+    suivi: Option<String>,
+    /// Only these messages of `dossier` (a selection: UIDs, comma-separated).
+    #[serde(default)]
+    uids: Option<String>,
+}
+
+/// Messages one selection may name.
+const SELECTION_MAX: usize = 5_000;
+
+/// The UIDs of a selection, as the page wrote them; refused past [`SELECTION_MAX`] or not numbers.
+fn selection(uids: &str) -> Result<std::collections::HashSet<u32>, Error> {
+    let refused = || Error::BadInput(format!("Sélection invalide : au plus {SELECTION_MAX} messages, désignés par leur numéro."));
+    let parts: Vec<&str> = uids.split(',').filter(|p| !p.is_empty()).collect();
+    if parts.is_empty() || parts.len() > SELECTION_MAX {
+        return Err(refused());
+    }
+    parts.into_iter().map(|p| p.parse::<u32>().map_err(|_| refused())).collect()
 }
 
 pub async fn export(State(backend): State<Arc<Backend>>, session: Session, Query(q): Query<ExportQuery>, request: Parts) -> Result<Response, Error> {
@@ -52,7 +73,12 @@ pub async fn export(State(backend): State<Arc<Backend>>, session: Session, Query
         ("mbox", _) => return Err(Error::BadInput("Une boîte entière s'exporte en ZIP (un fichier mbox ne contient qu'un dossier).".into())),
         _ => Format::Zip,
     };
-    let export = backend.export(caller, folders, format).await?;
+    let only = match (&q.uids, &q.tout) {
+        (Some(uids), None) => Some(selection(uids)?),
+        (Some(_), Some(_)) => return Err(Error::BadInput("Une sélection s'exporte depuis son dossier.".into())),
+        (None, _) => None,
+    };
+    let export = backend.export(caller, folders, format, Chosen { follow: q.suivi.as_deref(), only }).await?;
     let body = Body::from_stream(futures::stream::unfold(export.body, |mut rx| async move { rx.recv().await.map(|chunk| (chunk, rx)) }));
     let mut response = body.into_response();
     let headers = response.headers_mut();

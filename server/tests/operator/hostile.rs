@@ -248,6 +248,16 @@ async fn nobody_reaches_what_is_not_theirs() {
     ask("envoyer", json!({ "draft": hers }));
     ask("abandon", json!({ "id": draft_id, "proof": claire_draft.proof }));
 
+    // Claire's export, followed by her page under an id Marc learns: he can neither see nor stop it
+    let claire_cookie = session_cookie(&db, "10100000017").await;
+    let followed = "export-de-claire-0001";
+    let her_export = http.get(format!("{base}/boites/export?dossier=INBOX&format=mbox&suivi={followed}")).header("cookie", &claire_cookie).send().await.unwrap();
+    assert_eq!(her_export.status(), 200);
+    her_export.bytes().await.unwrap();
+    ask("boites/export/suivi", json!({ "id": followed }));
+    ask("boites/export/annuler", json!({ "id": followed }));
+    ask("boites/export/suivi", json!({ "id": "../../x" }));
+
     for (function, args) in &asked {
         let response = http.post(format!("{base}/api/{function}")).header("cookie", &marc).header("content-type", "application/json")
             .body(args.to_string()).send().await.unwrap();
@@ -273,6 +283,9 @@ async fn nobody_reaches_what_is_not_theirs() {
         assert!(import.status().is_client_error(), "import into {folder}: {}", import.status());
     }
     assert_eq!(crate::common::find(CLAIRE, "Drafts", "Message-ID", &draft_id).len(), 1, "Claire's draft is still there");
+    let hers: app::archive::ExportProgress = http.post(format!("{base}/api/boites/export/suivi")).header("cookie", &claire_cookie)
+        .header("content-type", "application/json").body(json!({ "id": followed }).to_string()).send().await.unwrap().json().await.unwrap();
+    assert_eq!(hers.state, app::archive::ExportState::Finished, "her export went to its end, not stopped by him");
     backend.discard_draft(crate::common::req(&claire_session), draft_id, claire_draft.proof).await.unwrap();
 
     // every server function is in this matrix, or takes nothing that names someone else's data
