@@ -5,6 +5,8 @@
 //! both still work as plain HTML (a download, one file chosen).
 
 use crate::archive::{ExportProgress, ExportState};
+use crate::error::WebmailError;
+use crate::organisation::MailboxEntry;
 use leptos::prelude::*;
 
 /// What the server answers an import with.
@@ -74,6 +76,23 @@ fn Export(folders: StoredValue<Vec<(String, String)>>) -> impl IntoView {
         ev.prevent_default();
         start("tout=1".into());
     };
+    // the organisational mailboxes the user may read, each exported whole
+    let mailboxes = use_context::<Resource<Result<Vec<MailboxEntry>, WebmailError>>>();
+    let teams = move || {
+        let all = mailboxes.and_then(|m| m.get()).and_then(Result::ok).unwrap_or_default();
+        all.into_iter()
+            .filter(|m| m.organisational && m.rights.read)
+            .map(|team| {
+                let query = format!("tout={}", crate::urls::encode(&team.address));
+                view! {
+                    <a class="bouton-lien" href=format!("/boites/export?{query}") download
+                        on:click=move |ev| { ev.prevent_default(); start(query.clone()); }>
+                        {format!("Exporter {} (ZIP)", team.address)}
+                    </a>
+                }
+            })
+            .collect_view()
+    };
     let cancel = move |_| {
         if let Some((id, _)) = followed.get_untracked() {
             leptos::task::spawn_local(async move {
@@ -91,6 +110,7 @@ fn Export(folders: StoredValue<Vec<(String, String)>>) -> impl IntoView {
             <div class="modeles">
                 <button type="submit">"Exporter ce dossier"</button>
                 <a class="bouton-lien" href="/boites/export?tout=1" download on:click=on_whole>"Exporter toute la boîte (ZIP)"</a>
+                <Transition fallback=|| ()>{teams}</Transition>
             </div>
         </form>
         {move || match followed.get() {

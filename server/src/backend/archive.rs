@@ -206,19 +206,21 @@ impl Backend {
                 (Err(e), _) => Err(e),
                 (_, Err(e)) => Err(Error::Store(e.to_string())),
             };
-            if cancelled || result.is_err() {
-                let why = result.as_ref().err().map_or("export annulé".to_string(), |e| e.to_string());
-                let _ = out.send(Err(std::io::Error::other(why))).await;
-            }
+            let count = result.as_ref().copied().unwrap_or_default();
+            let kind = if format == Format::Zip { "ZIP" } else { "mbox" };
+            let detail = format!("export {kind}{} : {count} message(s) sur {total}", if cancelled { " annulé" } else { "" });
+            backend.trace_in_folder(&caller, &traced_folder, TraceAction::Export, detail, &result).await;
+            // traced, then said ended, then the download ends (`out` goes with this task): whoever
+            // sees the download end finds the export ended, and in the traces
             progress.end(match &result {
                 _ if cancelled => ExportState::Cancelled,
                 Ok(_) => ExportState::Finished,
                 Err(_) => ExportState::Failed,
             });
-            let count = result.as_ref().copied().unwrap_or_default();
-            let kind = if format == Format::Zip { "ZIP" } else { "mbox" };
-            let detail = format!("export {kind}{} : {count} message(s) sur {total}", if cancelled { " annulé" } else { "" });
-            backend.trace_in_folder(&caller, &traced_folder, TraceAction::Export, detail, &result).await;
+            if cancelled || result.is_err() {
+                let why = result.as_ref().err().map_or("export annulé".to_string(), |e| e.to_string());
+                let _ = out.send(Err(std::io::Error::other(why))).await;
+            }
         });
         let name = match (format, folders.as_slice()) {
             (Format::Zip, [one]) if chosen.only.is_some() => format!("{}-selection.zip", file_stem(one)),
