@@ -41,6 +41,7 @@ pub trait Webmail: Send + Sync + 'static {
     fn search_directory(&self, request: Request, criteria: DirectoryCriteria) -> Reply<'_, DirectoryPage>;
     fn settings(&self, request: Request) -> Reply<'_, Settings>;
     fn save_settings(&self, request: Request, rules: Rules, signature: String, replace_edited: bool) -> Reply<'_, ()>;
+    fn save_team_signature(&self, request: Request, mailbox: String, signature: String) -> Reply<'_, ()>;
     fn export_progress(&self, request: Request, id: String) -> Reply<'_, ExportProgress>;
     fn cancel_export(&self, request: Request, id: String) -> Reply<'_, ExportProgress>;
 }

@@ -151,6 +151,16 @@ pub struct Settings {
     pub edited_elsewhere: bool,
     /// The folders a filter may file into: IMAP name and label.
     pub folders: Vec<(String, String)>,
+    /// The signatures of the organisational mailboxes the user administers (put in the messages
+    /// their members write from them).
+    pub team_signatures: Vec<TeamSignature>,
+}
+
+/// An organisational mailbox's signature, set by its administrators.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamSignature {
+    pub mailbox: String,
+    pub signature: String,
 }
 
 /// The user's settings.
@@ -158,6 +168,13 @@ pub struct Settings {
 pub async fn load_settings() -> Result<Settings, WebmailError> {
     let (webmail, request) = crate::backend::from_request().await?;
     webmail.settings(request).await
+}
+
+/// Save the signature of an organisational mailbox the user administers.
+#[server(endpoint = "parametres/signature-boite", input = leptos::server_fn::codec::Json)]
+pub async fn save_team_signature(mailbox: String, signature: String) -> Result<(), WebmailError> {
+    let (webmail, request) = crate::backend::from_request().await?;
+    webmail.save_team_signature(request, mailbox, signature).await
 }
 
 /// Save the rules and the signature. `replace_edited`: the user confirmed replacing changes

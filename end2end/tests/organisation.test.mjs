@@ -41,6 +41,17 @@ test('a member opens the organisational mailbox from the switcher and finds the 
   await page.goto(`${run.webmail.url}/?dossier=${encodeURIComponent(`Shared/${ORG}`)}`);
   await page.getByTestId('messages').waitFor();
   assert.equal(await openings(), before + 1);
+
+  // the member exports the whole organisational mailbox from « Paramètres »: followed, then traced
+  await page.goto(`${run.webmail.url}/parametres`);
+  await waitForHydration(page);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: `Exporter ${ORG} (ZIP)` }).click()]);
+  assert.match(download.suggestedFilename(), /^secretariat-cardio.*\.zip$/);
+  await download.path();
+  await page.getByTestId('export-suivi').filter({ hasText: /Export terminé : \d+ message\(s\)/ }).waitFor();
+  await page.goto(`${run.webmail.url}/boites/traces?boite=${encodeURIComponent(ORG)}`);
+  const exported = page.getByTestId('traces').locator('tbody tr').filter({ hasText: 'Export de messages' }).first();
+  assert.match(await exported.innerText(), /Julien MOREAU[\s\S]*export ZIP : \d+ message\(s\) sur \d+/);
   await page.context().close();
 });
 
@@ -85,6 +96,25 @@ test('an administrator manages members, exports the traces, and a revocation app
   await row.waitFor();
   await waitForHydration(claire);
   assert.equal(await row.getByRole('checkbox', { name: /^Envoyer au nom de la boîte/ }).isChecked(), true);
+
+  // the administrator gives the mailbox its signature on « Paramètres » (taken off again after)
+  await claire.goto(`${run.webmail.url}/parametres`);
+  await waitForHydration(claire);
+  const teamSignature = claire.getByTestId('signatures-boites');
+  await teamSignature.getByLabel(`Signature de ${ORG}`).fill('Secrétariat de cardiologie\nPoste 4512');
+  await teamSignature.getByRole('button', { name: `Enregistrer la signature de ${ORG}` }).click();
+  await teamSignature.getByText('Signature de la boîte enregistrée.').waitFor();
+  await claire.goto(`${run.webmail.url}/ecrire?dossier=${encodeURIComponent(`Shared/${ORG}`)}`);
+  await waitForHydration(claire);
+  assert.equal(await claire.getByLabel('Message', { exact: true }).inputValue(), '\n\n-- \nSecrétariat de cardiologie\nPoste 4512');
+  await claire.goto(`${run.webmail.url}/parametres`);
+  await waitForHydration(claire);
+  await teamSignature.getByLabel(`Signature de ${ORG}`).fill('');
+  await teamSignature.getByRole('button', { name: `Enregistrer la signature de ${ORG}` }).click();
+  await teamSignature.getByText('Signature de la boîte enregistrée.').waitFor();
+  await claire.goto(`${run.webmail.url}/boites/membres?boite=${encodeURIComponent(ORG)}`);
+  await row.waitFor();
+  await waitForHydration(claire);
 
   // the directory finds a professional by name; adding gives reading and marking
   // (the directory holds 50 000 fictitious people too: the structure's name narrows it down)

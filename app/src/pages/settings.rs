@@ -2,7 +2,7 @@
 //! on a phone (one column, every field its full width).
 
 use super::frame::Problem;
-use crate::settings::{self as limits, Filter, FilterAction, FilterField, Rules, Settings, save_settings, load_settings};
+use crate::settings::{self as limits, Filter, FilterAction, FilterField, Rules, Settings, TeamSignature, save_settings, save_team_signature, load_settings};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -27,7 +27,7 @@ pub fn SettingsPage() -> impl IntoView {
 
 #[component]
 fn SettingsForm(settings: Settings) -> impl IntoView {
-    let Settings { rules, signature, other_script, edited_elsewhere, folders } = settings;
+    let Settings { rules, signature, other_script, edited_elsewhere, folders, team_signatures } = settings;
     let vacation = RwSignal::new(rules.vacation);
     let forward = RwSignal::new(rules.forward);
     let filters = RwSignal::new(rules.filters);
@@ -121,6 +121,13 @@ fn SettingsForm(settings: Settings) -> impl IntoView {
         </form>
         // a form of its own (forms do not nest), saved by nothing: each part acts at once
         <div class="parametres">
+            {(!team_signatures.is_empty()).then(|| view! {
+                <fieldset data-testid="signatures-boites">
+                    <legend>"Signatures des boîtes organisationnelles"</legend>
+                    <p class="aide">"Ajoutée aux messages que leurs membres écrivent depuis la boîte ; vous en êtes administrateur."</p>
+                    {team_signatures.into_iter().map(|team| view! { <TeamSignatureField team/> }).collect_view()}
+                </fieldset>
+            })}
             <super::transfer::ExportImport folders/>
         </div>
     }
@@ -167,5 +174,31 @@ fn FilterRow(i: usize, filters: RwSignal<Vec<Filter>>, folders: StoredValue<Vec<
                     on:click=move |_| filters.update(|f| if i < f.len() { f.remove(i); })>"Supprimer"</button>
             </span>
         </li>
+    }
+}
+
+/// One organisational mailbox's signature, saved on its own.
+#[component]
+fn TeamSignatureField(team: TeamSignature) -> impl IntoView {
+    let TeamSignature { mailbox, signature } = team;
+    let text = RwSignal::new(signature);
+    let id = format!("signature-{}", mailbox.replace(|c: char| !c.is_ascii_alphanumeric(), "-"));
+    let save = {
+        let mailbox = mailbox.clone();
+        Action::new(move |_: &()| save_team_signature(mailbox.clone(), text.get_untracked()))
+    };
+    view! {
+        <label for=id.clone()>{format!("Signature de {mailbox}")}</label>
+        <textarea id=id name="signature-boite" rows="4" maxlength=limits::MAX_SIGNATURE
+            prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))>{text.get_untracked()}</textarea>
+        <div class="modeles">
+            <button type="button" disabled=move || save.pending().get() on:click=move |_| { save.dispatch(()); }>
+                {format!("Enregistrer la signature de {mailbox}")}
+            </button>
+        </div>
+        {move || save.value().get().map(|saved| match saved {
+            Ok(()) => view! { <p class="bandeau-info" role="status">"Signature de la boîte enregistrée."</p> }.into_any(),
+            Err(error) => view! { <Problem error/> }.into_any(),
+        })}
     }
 }

@@ -244,6 +244,10 @@ impl Webmail for Backend {
         self.serve(request, async move |caller| self.keep_settings(&caller, rules, signature, replace_edited).await)
     }
 
+    fn save_team_signature(&self, request: Request, mailbox: String, signature: String) -> Reply<'_, ()> {
+        self.serve(request, async move |caller| self.keep_team_signature(&caller, &mailbox, &signature).await)
+    }
+
     fn export_progress(&self, request: Request, id: String) -> Reply<'_, ExportProgress> {
         self.serve(request, async move |caller| self.export_progress(&caller, &id))
     }

@@ -284,9 +284,11 @@ impl Backend {
                 draft.from = org.clone();
             }
         }
-        // the user's signature, above a quoted message (written from an organisational mailbox: none)
-        if signed && draft.from.is_empty() {
-            let signature = self.signature_of(&me).await;
+        // the signature of the mailbox written from (the user's, or the organisational mailbox's),
+        // above a quoted message
+        if signed {
+            let signer = if draft.from.is_empty() { &me } else { &draft.from };
+            let signature = self.signature_of(signer).await;
             if !signature.is_empty() {
                 draft.body = format!("\n\n-- \n{signature}{}", draft.body);
             }

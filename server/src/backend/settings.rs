@@ -8,7 +8,7 @@ use crate::gateway::sieve::{SieveSession, TIMEOUT};
 use crate::mail::sieve_script::{self, SCRIPT_NAME};
 use app::organisation::{TraceAction, canonical_address, is_shared};
 use app::reading::FolderRole;
-use app::settings::{self as limits, FilterAction, Rules, Settings};
+use app::settings::{self as limits, FilterAction, Rules, Settings, TeamSignature};
 
 impl Backend {
     /// Run `work` in a ManageSieve session of the caller (a refused token renewed once), within
@@ -58,7 +58,25 @@ impl Backend {
             settings.other_script = Some(active.name.clone());
         }
         settings.signature = self.signatures.of(&caller.identity.mailbox).await?;
+        for team in self.mailboxes(caller).await?.into_iter().filter(|m| m.organisational && m.rights.administer) {
+            let signature = self.signatures.of(&canonical_address(&team.address)).await?;
+            settings.team_signatures.push(TeamSignature { mailbox: team.address, signature });
+        }
         Ok(settings)
+    }
+
+    /// An organisational mailbox's signature, set by one of its administrators (checked with the
+    /// operator: the right to administer it), traced on that mailbox.
+    pub(super) async fn keep_team_signature(&self, caller: &Caller, mailbox: &str, signature: &str) -> Result<(), Error> {
+        let mailbox = canonical_address(mailbox);
+        if !self.rights_on(caller, &mailbox).await?.administer {
+            return Err(Error::Forbidden("Seuls les administrateurs de cette boîte organisationnelle peuvent modifier sa signature.".into()));
+        }
+        let signature = checked_signature(signature)?;
+        let result = self.signatures.set(&mailbox, &signature).await;
+        let detail = if signature.is_empty() { "signature de la boîte retirée" } else { "signature de la boîte modifiée" };
+        self.trace(caller, &mailbox, TraceAction::Settings, detail.into(), super::audit::outcome(&result)).await;
+        result
     }
 
     pub(super) async fn keep_settings(&self, caller: &Caller, rules: Rules, signature: String, replace_edited: bool) -> Result<(), Error> {
@@ -89,7 +107,8 @@ impl Backend {
         self.signatures.set(&canonical_address(&caller.identity.mailbox), &signature).await
     }
 
-    /// The signature of the mailbox a message is written from (the user's own for now).
+    /// The signature of the mailbox a message is written from: the user's own, or the
+    /// organisational mailbox's (set by its administrators).
     pub(super) async fn signature_of(&self, mailbox: &str) -> String {
         self.signatures.of(&canonical_address(mailbox)).await.unwrap_or_default()
     }

@@ -231,6 +231,7 @@ async fn nobody_reaches_what_is_not_theirs() {
         ask("membres", json!({ "mailbox": mailbox }));
         ask("droits", json!({ "mailbox": mailbox, "member": "marc.garnier@cabinet-demo.mssante.fr", "rights": all_rights }));
         ask("traces", json!({ "mailbox": mailbox, "filter": TraceFilter::default() }));
+        ask("parametres/signature-boite", json!({ "mailbox": mailbox, "signature": "Signature imposée" }));
     }
     let claires_file = Upload { bytes: 1, ..upload.clone() };
     let http = http();

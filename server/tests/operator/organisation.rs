@@ -37,6 +37,23 @@ async fn rights_traces_sending_as_the_mailbox_and_revocation() {
     assert_eq!((org_box.inbox.as_str(), org_box.rights), (ORG_INBOX, Rights { read: true, mark: true, organise: false, send_as: true, administer: false }));
     assert!(claire.my_mailboxes(req(&claire_session), claire.list_folders(req(&claire_session)).await.unwrap()).await.unwrap().iter().any(|b| b.address == ORG && b.rights.administer));
 
+    // the mailbox's signature: set by an administrator (the address as typed, in capitals), put in
+    // what a member writes from it; a member is neither offered nor allowed to change it
+    let signature = format!("Secrétariat de cardiologie\nPoste {}", rand::random::<u16>());
+    claire.save_team_signature(req(&claire_session), ORG.to_uppercase(), signature.clone()).await.unwrap();
+    let offered = claire.settings(req(&claire_session)).await.unwrap().team_signatures;
+    assert!(offered.iter().any(|t| t.mailbox == ORG && t.signature == signature), "{offered:?}");
+    assert!(julien.settings(req(&session)).await.unwrap().team_signatures.is_empty());
+    let refused = julien.save_team_signature(req(&session), ORG.into(), "Julien".into()).await.unwrap_err();
+    assert!(matches!(&refused, WebmailError::InvalidInput(text) if text.contains("administrateurs")), "{refused:?}");
+    let written = julien.start_compose(req(&session), ComposeStart::NewIn(ORG_INBOX.into())).await.unwrap().draft;
+    assert_eq!(written.from, ORG);
+    assert!(written.body.starts_with(&format!("\n\n-- \n{signature}")), "{:?}", written.body);
+    let own = julien.start_compose(req(&session), ComposeStart::New).await.unwrap().draft;
+    assert!(!own.body.contains(&signature), "not in what he writes as himself");
+    let traced = rows().await;
+    assert!(traced.iter().any(|r| r.member == CLAIRE && r.detail == "signature de la boîte modifiée"), "{traced:#?}");
+
     // one action, one row: who, what, outcome; the user's own folders leave none
     let start = rows().await.len();
     let inbox = julien.list_messages(req(&session), ORG_INBOX.into(), 0, Search::default(), None).await.unwrap();
