@@ -37,6 +37,28 @@ impl ExportProgress {
     }
 }
 
+/// What an import did: the server's answer, summed over the files the page sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportReport {
+    pub imported: usize,
+    pub duplicates: usize,
+    /// Broken messages: their position in the archive (1-based) and why (the first ones only).
+    pub broken: Vec<(usize, String)>,
+    pub broken_count: usize,
+}
+
+impl ImportReport {
+    pub fn describe(&self) -> String {
+        let mut text = format!("{} message(s) ajouté(s), {} doublon(s) ignoré(s)", self.imported, self.duplicates);
+        if self.broken_count > 0 {
+            let positions: Vec<String> = self.broken.iter().take(10).map(|(n, _)| format!("n° {n}")).collect();
+            text.push_str(&format!(", {} message(s) illisible(s) non importé(s) ({}{})", self.broken_count, positions.join(", "), if self.broken_count > 10 { "…" } else { "" }));
+        }
+        text.push('.');
+        text
+    }
+}
+
 /// The id a page gives an export it follows: 16 to 64 letters, digits or dashes.
 pub fn valid_export_id(id: &str) -> bool {
     (16..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')

@@ -9,29 +9,6 @@ use crate::error::WebmailError;
 use crate::organisation::MailboxEntry;
 use leptos::prelude::*;
 
-/// What the server answers an import with.
-#[cfg(feature = "hydrate")]
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
-pub struct ImportReport {
-    pub imported: usize,
-    pub duplicates: usize,
-    pub broken: Vec<(usize, String)>,
-    pub broken_count: usize,
-}
-
-#[cfg(feature = "hydrate")]
-impl ImportReport {
-    pub fn describe(&self) -> String {
-        let mut text = format!("{} message(s) ajouté(s), {} doublon(s) ignoré(s)", self.imported, self.duplicates);
-        if self.broken_count > 0 {
-            let positions: Vec<String> = self.broken.iter().take(10).map(|(n, _)| format!("n° {n}")).collect();
-            text.push_str(&format!(", {} message(s) illisible(s) non importé(s) ({}{})", self.broken_count, positions.join(", "), if self.broken_count > 10 { "…" } else { "" }));
-        }
-        text.push('.');
-        text
-    }
-}
-
 /// Files one import takes at once (each is one request); more are named, never silently left.
 #[cfg(feature = "hydrate")]
 const FILES_AT_ONCE: usize = 1000;
@@ -261,7 +238,8 @@ mod follow {
 
 #[cfg(feature = "hydrate")]
 mod upload {
-    use super::{FILES_AT_ONCE, ImportReport};
+    use super::FILES_AT_ONCE;
+    use crate::archive::ImportReport;
     use leptos::prelude::*;
     use wasm_bindgen::{JsCast, closure::Closure};
 

@@ -8,7 +8,7 @@ use crate::error::Error;
 use crate::gateway::imap::ImapSession;
 use crate::mail::archive::{ArchiveWriter, KeptFlags, MboxReader, Taken, zip_messages};
 use crate::mail::folders::decode_mutf7;
-use app::archive::{ExportProgress, ExportState, valid_export_id};
+use app::archive::{ExportProgress, ExportState, ImportReport, valid_export_id};
 use app::organisation::{SHARED_PREFIX, TraceAction};
 use axum::body::Bytes;
 use std::collections::HashSet;
@@ -107,16 +107,6 @@ fn export_id(id: &str) -> Result<&str, Error> {
 pub struct Chosen<'a> {
     pub follow: Option<&'a str>,
     pub only: Option<HashSet<u32>>,
-}
-
-/// What an import did.
-#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct ImportReport {
-    pub imported: usize,
-    pub duplicates: usize,
-    /// Broken messages: their position in the archive (1-based) and why (the first [`NAMED_BROKEN`]).
-    pub broken: Vec<(usize, String)>,
-    pub broken_count: usize,
 }
 
 /// Writes what it is given into the channel towards the browser, `CHUNK` bytes at a time (on the

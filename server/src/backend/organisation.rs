@@ -64,15 +64,17 @@ impl Backend {
         Ok(entries)
     }
 
-    async fn require_admin(&self, caller: &Caller, mailbox: &str) -> Result<(), Error> {
+    /// Refused unless the caller administers `mailbox` (asked of the operator); `what` is the
+    /// action refused, in the French text (« gérer ses membres »).
+    pub(super) async fn require_admin(&self, caller: &Caller, mailbox: &str, what: &str) -> Result<(), Error> {
         if !self.rights_on(caller, mailbox).await?.administer {
-            return Err(forbidden("Seuls les administrateurs de cette boîte organisationnelle peuvent gérer ses membres."));
+            return Err(forbidden(&format!("Seuls les administrateurs de cette boîte organisationnelle peuvent {what}.")));
         }
         Ok(())
     }
 
     pub(super) async fn members_of(&self, caller: &Caller, mailbox: &str) -> Result<Vec<Member>, Error> {
-        self.require_admin(caller, mailbox).await?;
+        self.require_admin(caller, mailbox, "gérer ses membres").await?;
         let inbox = shared_inbox(mailbox);
         let acl = self.with_imap(caller, async |imap| imap.acl(&inbox).await).await?;
         let mut members: Vec<Member> = acl
@@ -96,7 +98,7 @@ impl Backend {
     /// Set `member`'s rights on every folder of the organisational mailbox; none at all revokes.
     /// The member's pooled connections and push streams are closed, so the change applies at once.
     pub(super) async fn change_rights(&self, caller: &Caller, mailbox: &str, member: &str, rights: Rights) -> Result<(), Error> {
-        self.require_admin(caller, mailbox).await?;
+        self.require_admin(caller, mailbox, "gérer ses membres").await?;
         let member = member.trim().to_lowercase();
         member.parse::<lettre::Address>().map_err(|_| bad_input("Adresse du membre invalide."))?;
         if member == mailbox.to_lowercase() {

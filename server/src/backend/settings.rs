@@ -32,7 +32,9 @@ impl Backend {
     }
 
     pub(super) async fn user_settings(&self, caller: &Caller) -> Result<Settings, Error> {
-        let folders = self.filing_folders(caller).await?;
+        // one folder list for the filters' folders and the mailboxes the user administers
+        let listed = self.folders(caller).await?;
+        let folders = filing(&listed);
         let (ours, scripts) = self
             .with_sieve(caller, async |sieve| {
                 let scripts = sieve.list().await?;
@@ -58,8 +60,8 @@ impl Backend {
             settings.other_script = Some(active.name.clone());
         }
         settings.signature = self.signatures.of(&caller.identity.mailbox).await?;
-        for team in self.mailboxes(caller).await?.into_iter().filter(|m| m.organisational && m.rights.administer) {
-            let signature = self.signatures.of(&canonical_address(&team.address)).await?;
+        for team in self.mailboxes_in(caller, &listed).await?.into_iter().filter(|m| m.organisational && m.rights.administer) {
+            let signature = self.signatures.of(&team.address).await?;
             settings.team_signatures.push(TeamSignature { mailbox: team.address, signature });
         }
         Ok(settings)
@@ -69,9 +71,7 @@ impl Backend {
     /// operator: the right to administer it), traced on that mailbox.
     pub(super) async fn keep_team_signature(&self, caller: &Caller, mailbox: &str, signature: &str) -> Result<(), Error> {
         let mailbox = canonical_address(mailbox);
-        if !self.rights_on(caller, &mailbox).await?.administer {
-            return Err(Error::Forbidden("Seuls les administrateurs de cette boîte organisationnelle peuvent modifier sa signature.".into()));
-        }
+        self.require_admin(caller, &mailbox, "modifier sa signature").await?;
         let signature = checked_signature(signature)?;
         let result = self.signatures.set(&mailbox, &signature).await;
         let detail = if signature.is_empty() { "signature de la boîte retirée" } else { "signature de la boîte modifiée" };
@@ -104,26 +104,25 @@ impl Backend {
         let detail = describe(&rules);
         self.trace(caller, &caller.identity.mailbox, TraceAction::Settings, detail, super::audit::outcome(&result)).await;
         result?;
-        self.signatures.set(&canonical_address(&caller.identity.mailbox), &signature).await
+        self.signatures.set(&caller.identity.mailbox, &signature).await
     }
 
     /// The signature of the mailbox a message is written from: the user's own, or the
     /// organisational mailbox's (set by its administrators).
     pub(super) async fn signature_of(&self, mailbox: &str) -> String {
-        self.signatures.of(&canonical_address(mailbox)).await.unwrap_or_default()
+        self.signatures.of(mailbox).await.unwrap_or_default()
     }
 
     /// The user's own folders a filter may file into (IMAP name, label): not the drafts, nor
     /// another mailbox's.
     async fn filing_folders(&self, caller: &Caller) -> Result<Vec<(String, String)>, Error> {
-        Ok(self
-            .folders(caller)
-            .await?
-            .into_iter()
-            .filter(|f| !is_shared(&f.name) && f.role != FolderRole::Drafts)
-            .map(|f| (f.name, f.label))
-            .collect())
+        Ok(filing(&self.folders(caller).await?))
     }
+}
+
+/// Among the `listed` folders, those a filter may file into (IMAP name, label).
+fn filing(listed: &[app::reading::Folder]) -> Vec<(String, String)> {
+    listed.iter().filter(|f| !is_shared(&f.name) && f.role != FolderRole::Drafts).map(|f| (f.name.clone(), f.label.clone())).collect()
 }
 
 const EDITED_ELSEWHERE: &str = "Vos règles ont été modifiées par un autre logiciel depuis leur dernier enregistrement ici. \

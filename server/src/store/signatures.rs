@@ -2,6 +2,7 @@
 
 use super::store;
 use crate::error::Error;
+use app::organisation::canonical_address;
 use tower_sessions_sqlx_store::sqlx::{self, SqlitePool};
 
 #[derive(Clone)]
@@ -18,10 +19,10 @@ impl Signatures {
         Ok(Self { db })
     }
 
-    /// The signature of `mailbox` (canonical address); empty when none.
+    /// The signature of `mailbox` (kept under its canonical address); empty when none.
     pub async fn of(&self, mailbox: &str) -> Result<String, Error> {
         let row: Option<(String,)> = sqlx::query_as("SELECT signature FROM signatures WHERE mailbox = ?")
-            .bind(mailbox)
+            .bind(canonical_address(mailbox))
             .fetch_optional(&self.db)
             .await
             .map_err(store)?;
@@ -30,6 +31,7 @@ impl Signatures {
 
     /// Set it; an empty one is removed.
     pub async fn set(&self, mailbox: &str, signature: &str) -> Result<(), Error> {
+        let mailbox = canonical_address(mailbox);
         let query = if signature.is_empty() {
             sqlx::query("DELETE FROM signatures WHERE mailbox = ?").bind(mailbox)
         } else {

@@ -34,13 +34,8 @@ fn contents(mailbox: &str, folder: &str) -> BTreeSet<(String, String, String)> {
         .collect()
 }
 
-#[derive(serde::Deserialize, Debug)]
-struct Report {
-    imported: usize,
-    duplicates: usize,
-    broken: Vec<(usize, String)>,
-    broken_count: usize,
-}
+/// What an import answers.
+use app::archive::ImportReport as Report;
 
 #[tokio::test]
 async fn a_mailbox_exported_and_imported_again_is_the_same() {
