@@ -79,6 +79,13 @@ pub async fn router(config: &Config, leptos_options: LeptosOptions, backend: Arc
     // one file may be as large as the whole allowance; the endpoint words the refusal
     let upload_limit = config.sending.max_attachment_bytes.max(app::patient::PATIENT_ATTACHMENT_BYTES) as usize + 64 * 1024;
     let guard = guard::Guard { public_url: config.public_url.clone().into(), upload_max: upload_limit, import_max: config.import_max_bytes };
+    // the pages and their server functions; a page that does not come is given up (slow.rs)
+    let pages = Router::new()
+        .leptos_routes_with_context(&state, routes, context.clone(), {
+            let options = leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .route_layer(axum::middleware::from_fn_with_state(state.shell.clone(), slow::page_deadline));
     let mut router = Router::new()
         .route("/auth/login", get(auth::login))
         .route("/auth/callback", get(auth::callback))
@@ -93,10 +100,7 @@ pub async fn router(config: &Config, leptos_options: LeptosOptions, backend: Arc
         .route(archive::IMPORT_PATH, post(archive::import).layer(axum::extract::DefaultBodyLimit::max(config.import_max_bytes)))
         .nest_service(&format!("/{}", leptos_options.site_pkg_dir), build_files)
         .route(guard::UPLOAD_PATH, post(upload::upload).layer(axum::extract::DefaultBodyLimit::max(upload_limit)))
-        .leptos_routes_with_context(&state, routes, context.clone(), {
-            let options = leptos_options.clone();
-            move || shell(options.clone())
-        })
+        .merge(pages)
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .with_state(state)
         .layer(sessions)

@@ -14,6 +14,7 @@ pub struct Shell(Arc<ShellFiles>);
 struct ShellFiles {
     worker: String,
     offline_page: String,
+    late_page: String,
 }
 
 impl Shell {
@@ -26,10 +27,30 @@ impl Shell {
         let worker = include_str!("service_worker.js")
             .replace("__VERSION__", &js_literal(&built.version))
             .replace("__SHELL__", &js_literal(&kept));
-        let offline_page = offline_html(&format!("{pkg}/{}", built.css));
-        Shell(Arc::new(ShellFiles { worker, offline_page }))
+        Self::build(worker, &format!("{pkg}/{}", built.css))
+    }
+
+    fn build(worker: String, stylesheet: &str) -> Shell {
+        let offline_page = notice_html(stylesheet, "Hors connexion", OFFLINE_NOTICE, false);
+        let late_page = notice_html(stylesheet, "Page en attente", LATE_NOTICE, true);
+        Shell(Arc::new(ShellFiles { worker, offline_page, late_page }))
+    }
+
+    /// A shell without service worker, for tests of the pages it serves.
+    #[cfg(test)]
+    pub fn with_stylesheet(stylesheet: &str) -> Shell {
+        Self::build(String::new(), stylesheet)
+    }
+
+    /// The page answered when a page takes too long to come ([`super::slow`]).
+    pub fn late_page(&self) -> &str {
+        &self.0.late_page
     }
 }
+
+/// The policy of the pages written here: their stylesheet and icon, nothing else.
+pub const NOTICE_POLICY: &str =
+    "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 pub const OFFLINE_PATH: &str = "/hors-connexion";
 
@@ -51,29 +72,38 @@ pub async fn offline_page(State(shell): State<Shell>) -> impl IntoResponse {
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
             (header::CACHE_CONTROL, "no-cache"),
-            (header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"),
+            (header::CONTENT_SECURITY_POLICY, NOTICE_POLICY),
         ],
         shell.0.offline_page.clone(),
     )
 }
 
-fn offline_html(stylesheet: &str) -> String {
+const OFFLINE_NOTICE: &str = "<p class=\"accroche\">La messagerie n'est pas joignable depuis cet appareil pour le moment.</p>
+<p>Le message que vous écriviez est gardé dans cet onglet : il vous sera proposé dès que vous rouvrirez « Écrire », une fois la connexion revenue.</p>
+<a class=\"bouton-psc\" href=\"/\">Réessayer</a>";
+
+/// Reloads the same address (an empty link is the page itself): nothing of it is written here.
+const LATE_NOTICE: &str = "<p class=\"accroche\">Cette page met plus de temps que prévu à venir. Nouvel essai dans un instant…</p>
+<p>Rien de ce que vous faisiez n'est perdu.</p>
+<a class=\"bouton-psc\" href=\"\">Réessayer maintenant</a>";
+
+/// A page with no script: a title, what `body` says, and (`reload`) a new try after 2 s.
+fn notice_html(stylesheet: &str, title: &str, body: &str, reload: bool) -> String {
+    let reload = if reload { "\n<meta http-equiv=\"refresh\" content=\"2\">" } else { "" };
     format!(
         r#"<!DOCTYPE html>
 <html lang="fr">
 <head>
 <meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Hors connexion · Messagerie MSSanté</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">{reload}
+<title>{title} · Messagerie MSSanté</title>
 <link rel="stylesheet" href="{stylesheet}">
 <link rel="icon" href="/favicon.svg" type="image/svg+xml">
 </head>
 <body>
 <main id="contenu" class="connexion hors-connexion">
-<h1>Hors connexion</h1>
-<p class="accroche">La messagerie n'est pas joignable depuis cet appareil pour le moment.</p>
-<p>Le message que vous écriviez est gardé dans cet onglet : il vous sera proposé dès que vous rouvrirez « Écrire », une fois la connexion revenue.</p>
-<a class="bouton-psc" href="/">Réessayer</a>
+<h1>{title}</h1>
+{body}
 </main>
 </body>
 </html>
