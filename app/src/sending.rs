@@ -109,6 +109,9 @@ pub struct Compose {
     /// Addresses the user may send from: their own first, then organisational mailboxes where
     /// they hold the right to send.
     pub senders: Vec<String>,
+    /// The signature of each of `senders`, in the same order (empty: none), so that changing
+    /// « De » changes the signature in the text.
+    pub signatures: Vec<String>,
     /// Largest total size of the attachments, in bytes.
     pub max_attachment_bytes: u64,
     /// The same when a patient is among the recipients (Mon Espace Santé: 25 Mo).
@@ -168,6 +171,52 @@ pub async fn answer_receipt(folder: String, uid: u32, send: bool) -> Result<(), 
     webmail.answer_receipt(request, folder, uid, send).await
 }
 
+/// The line that opens a forwarded message in the text of a forward.
+pub const FORWARD_HEADER: &str = "-------- Message transféré --------";
+
+fn signature_block(signature: &str) -> String {
+    format!("\n\n-- \n{signature}")
+}
+
+/// Where the quoted message starts in `body` (its blank line before « Le …, … a écrit : » or the
+/// forward's header), if there is one.
+fn quoted_part(body: &str) -> Option<usize> {
+    body.match_indices("\n\n").map(|(at, _)| at).find(|&at| {
+        let line = body[at + 2..].lines().next().unwrap_or_default();
+        line == FORWARD_HEADER || (line.starts_with("Le ") && line.ends_with(" a écrit :"))
+    })
+}
+
+/// `body` with its signature changed from `old` to `new` (the mailbox written from changed):
+/// where the old one was, or — when there was none — after what is written, above a quoted
+/// message. None when nothing is to change, or when the old signature is no longer in the text
+/// as it was put (the user edited it: their text is left alone).
+pub fn swap_signature(body: &str, old: &str, new: &str) -> Option<String> {
+    if old.trim() == new.trim() {
+        return None;
+    }
+    let new_block = if new.trim().is_empty() { String::new() } else { signature_block(new) };
+    if !old.trim().is_empty() {
+        let old_block = signature_block(old);
+        let at = body.find(&old_block)?;
+        let end = at + old_block.len();
+        if !(body[end..].is_empty() || body[end..].starts_with('\n')) {
+            return None; // the start of a longer text: not the signature as it was put
+        }
+        return Some(format!("{}{new_block}{}", &body[..at], &body[end..]));
+    }
+    if new_block.is_empty() || body.contains("\n-- \n") || body.starts_with("-- \n") {
+        return None; // nothing to put, or a signature of the user's own already
+    }
+    let at = quoted_part(body).unwrap_or_else(|| body.trim_end().len());
+    Some(format!("{}{new_block}{}", &body[..at], &body[at..]))
+}
+
+/// `body` as the server first gives it, signed with `signature` (none when empty).
+pub fn signed(body: String, signature: &str) -> String {
+    swap_signature(&body, "", signature).unwrap_or(body)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,5 +236,29 @@ mod tests {
         assert_eq!(Draft { mixed_confirmed: true, ..mixed }.patient_refusal(), None);
         let two = Draft { cc: vec!["285077511234511@patient.mssante.fr".into()], mixed_confirmed: true, ..draft };
         assert!(two.patient_refusal().unwrap().contains("un seul patient"));
+    }
+
+    #[test]
+    fn the_signature_follows_the_mailbox_written_from() {
+        let reply = "\n\nLe 3 déc. 2026, Dr Marc GARNIER a écrit :\n> Bonjour\n> -- \n> Marc";
+        // put above the quoted message, after what is written
+        let mine = signed(reply.to_string(), "Dr Claire DUBOIS");
+        assert_eq!(mine, format!("\n\n-- \nDr Claire DUBOIS{reply}"));
+        let typed = format!("Merci, je le vois demain.{mine}");
+        // changed for the team's, then taken off, then put back: the text written stays
+        let team = swap_signature(&typed, "Dr Claire DUBOIS", "Secrétariat de cardiologie\nPoste 4512").unwrap();
+        assert_eq!(team, format!("Merci, je le vois demain.\n\n-- \nSecrétariat de cardiologie\nPoste 4512{reply}"));
+        let none = swap_signature(&team, "Secrétariat de cardiologie\nPoste 4512", "").unwrap();
+        assert_eq!(none, format!("Merci, je le vois demain.{reply}"));
+        assert_eq!(swap_signature(&none, "", "Dr Claire DUBOIS").unwrap(), typed);
+        // a forward, a new message
+        let forward = format!("\n\n{FORWARD_HEADER}\nDe : Marc\n\nTexte");
+        assert_eq!(signed(format!("Pour avis.{forward}"), "S"), format!("Pour avis.\n\n-- \nS{forward}"));
+        assert_eq!(signed("Bonjour,\n\n".into(), "S"), "Bonjour,\n\n-- \nS\n\n");
+        assert_eq!(signed(String::new(), "S"), "\n\n-- \nS");
+        // an edited signature, or one of the user's own, is left alone
+        assert_eq!(swap_signature("Texte\n\n-- \nDr Claire DUBOIS, cardiologue", "Dr Claire DUBOIS", "S"), None);
+        assert_eq!(swap_signature("Texte\n\n-- \nma signature", "", "S"), None);
+        assert_eq!(swap_signature("Texte", "S", "S"), None);
     }
 }

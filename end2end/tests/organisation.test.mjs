@@ -106,7 +106,15 @@ test('an administrator manages members, exports the traces, and a revocation app
   await teamSignature.getByText('Signature de la boîte enregistrée.').waitFor();
   await claire.goto(`${run.webmail.url}/ecrire?dossier=${encodeURIComponent(`Shared/${ORG}`)}`);
   await waitForHydration(claire);
-  assert.equal(await claire.getByLabel('Message', { exact: true }).inputValue(), '\n\n-- \nSecrétariat de cardiologie\nPoste 4512');
+  const body = claire.getByLabel('Message', { exact: true });
+  assert.equal(await body.inputValue(), '\n\n-- \nSecrétariat de cardiologie\nPoste 4512');
+  // written from her own mailbox instead (no signature of her own): the team's goes, what is typed stays
+  await body.fill('Bien reçu.\n\n-- \nSecrétariat de cardiologie\nPoste 4512');
+  const from = claire.getByRole('combobox', { name: /^De/ });
+  await from.selectOption('claire.dubois@hopital-demo.mssante.fr');
+  assert.equal(await body.inputValue(), 'Bien reçu.');
+  await from.selectOption(ORG);
+  assert.equal(await body.inputValue(), 'Bien reçu.\n\n-- \nSecrétariat de cardiologie\nPoste 4512');
   await claire.goto(`${run.webmail.url}/parametres`);
   await waitForHydration(claire);
   await teamSignature.getByLabel(`Signature de ${ORG}`).fill('');

@@ -286,17 +286,20 @@ impl Backend {
         }
         // the signature of the mailbox written from (the user's, or the organisational mailbox's),
         // above a quoted message
+        let mut signatures = Vec::with_capacity(senders.len());
+        for sender in &senders {
+            signatures.push(self.signature_of(sender).await);
+        }
         if signed {
             let signer = if draft.from.is_empty() { &me } else { &draft.from };
-            let signature = self.signature_of(signer).await;
-            if !signature.is_empty() {
-                draft.body = format!("\n\n-- \n{signature}{}", draft.body);
-            }
+            let signer = senders.iter().position(|s| s == signer).unwrap_or(0);
+            draft.body = app::sending::signed(std::mem::take(&mut draft.body), &signatures[signer]);
         }
         Ok(Compose {
             draft,
             from: me,
             senders,
+            signatures,
             max_attachment_bytes: self.sending.allowance(false).await,
             max_patient_attachment_bytes: self.sending.allowance(true).await,
         })

@@ -259,7 +259,8 @@ pub fn forward(raw: &[u8], me: &str, received: i64) -> Option<(Draft, Vec<Attach
     let message = parse(raw)?;
     let list = |a: Option<&Address>| a.map(|a| a.iter().map(full_name).collect::<Vec<_>>().join(", ")).unwrap_or_default();
     let body = format!(
-        "\n\n-------- Message transféré --------\nDe : {}\nDate : {}\nObjet : {}\nÀ : {}\n\n{}",
+        "\n\n{}\nDe : {}\nDate : {}\nObjet : {}\nÀ : {}\n\n{}",
+        app::sending::FORWARD_HEADER,
         list(message.from()),
         date_of(&message, received),
         subject(&message),

@@ -57,7 +57,7 @@ pub fn ComposePage() -> impl IntoView {
 
 #[component]
 fn ComposeForm(compose: Compose) -> impl IntoView {
-    let Compose { draft, from, senders, max_attachment_bytes, max_patient_attachment_bytes } = compose;
+    let Compose { draft, from, senders, signatures, max_attachment_bytes, max_patient_attachment_bytes } = compose;
     let state = DraftState::new(draft, from.clone());
     let DraftState { id, to, cc, bcc, subject, body, attachments, receipt, close_exchange, .. } = state;
     let current = Memo::new(move |_| state.draft());
@@ -127,7 +127,7 @@ fn ComposeForm(compose: Compose) -> impl IntoView {
         <section class="redaction" aria-labelledby="titre-redaction">
             <h1 id="titre-redaction">{move || if subject.with(String::is_empty) { "Nouveau message".to_string() } else { subject.get() }}</h1>
             <RestoreBanner restorable restore=Callback::new(restore)/>
-            <SenderChoice state senders from/>
+            <SenderChoice state senders signatures from/>
             <RecipientField label="À" name="a" list=to added confirmed=state.patient_confirmed/>
             <RecipientField label="Cc" name="cc" list=cc added confirmed=state.patient_confirmed/>
             <RecipientField label="Cci" name="cci" list=bcc added confirmed=state.patient_confirmed/>
@@ -202,15 +202,27 @@ fn RestoreBanner(restorable: RwSignal<Option<Draft>>, restore: Callback<Draft>) 
     }
 }
 
-/// "De": the user's own mailbox, or an organisational one they may send as.
+/// "De": the user's own mailbox, or an organisational one they may send as; changing it changes
+/// the signature in the text (`signatures`: one per sender).
 #[component]
-fn SenderChoice(state: DraftState, senders: Vec<String>, from: String) -> impl IntoView {
+fn SenderChoice(state: DraftState, senders: Vec<String>, signatures: Vec<String>, from: String) -> impl IntoView {
     let sender = state.sender;
+    let signature_of = {
+        let by_sender: Vec<(String, String)> = senders.iter().cloned().zip(signatures).collect();
+        move |address: &str| by_sender.iter().find(|(s, _)| s == address).map(|(_, sig)| sig.clone()).unwrap_or_default()
+    };
+    let choose = move |chosen: String| {
+        let (old, new) = (signature_of(&sender.get_untracked()), signature_of(&chosen));
+        if let Some(body) = state.body.with_untracked(|body| crate::sending::swap_signature(body, &old, &new)) {
+            state.body.set(body);
+        }
+        sender.set(chosen);
+    };
     if senders.len() > 1 {
         view! {
             <label class="champ">
                 <span class="libelle">"De"</span>
-                <select name="de" on:change=move |ev| sender.set(event_target_value(&ev))>
+                <select name="de" on:change=move |ev| choose(event_target_value(&ev))>
                     {senders.into_iter().map(|address| {
                         let selected = address == sender.get_untracked();
                         let label = if state.is_own(&address) { address.clone() } else { format!("{address} (boîte organisationnelle, en votre nom)") };
