@@ -26,6 +26,9 @@ export const newContext = (browser, options = {}) => browser.newContext({ locale
 
 /** Start a webmail server on `port`; resolves once it answers. */
 export async function startWebmail(port, env = {}) {
+  // a server left behind (a killed run) would answer in this one's place, with other settings
+  const taken = await fetch(`http://127.0.0.1:${port}`).then(() => true, () => false);
+  if (taken) throw new Error(`port ${port} is already held by another process: stop it first (ss -ltnp | grep ${port})`);
   const dataDir = mkdtempSync(join(tmpdir(), 'mss-webmail-'));
   const bin = env.WEBMAIL_BIN || process.env.WEBMAIL_BIN || join(ROOT, 'target/release/server');
   const child = spawn(bin, [], {
