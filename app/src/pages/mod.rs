@@ -5,6 +5,8 @@ pub(crate) mod annuaire;
 pub(crate) mod compose;
 pub(crate) mod document;
 pub(crate) mod early_input;
+#[cfg(feature = "hydrate")]
+pub(crate) mod file_upload;
 pub(crate) mod frame;
 pub(crate) mod mailbox;
 pub(crate) mod markers;

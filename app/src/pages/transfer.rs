@@ -240,8 +240,8 @@ mod follow {
 mod upload {
     use super::FILES_AT_ONCE;
     use crate::archive::ImportReport;
+    use crate::pages::file_upload::Answer;
     use leptos::prelude::*;
-    use wasm_bindgen::{JsCast, closure::Closure};
 
     type Progress = RwSignal<Option<(usize, usize, String, u32)>>;
 
@@ -295,35 +295,16 @@ mod upload {
     }
 
     fn send(file: web_sys::File, url: &str, progress: Progress, done: impl FnOnce(Result<ImportReport, String>) + 'static) {
-        let Ok(xhr) = web_sys::XmlHttpRequest::new() else { return done(Err("l'envoi n'a pas pu commencer.".into())) };
-        if xhr.open("POST", url).is_err() {
-            return done(Err("l'envoi n'a pas pu commencer.".into()));
-        }
-        let _ = xhr.set_request_header("Content-Type", "application/octet-stream");
-        let on_progress = Closure::<dyn Fn(web_sys::ProgressEvent)>::new(move |e: web_sys::ProgressEvent| {
-            if e.length_computable() && e.total() > 0.0 {
-                let _ = progress.try_update(|p| if let Some(p) = p { p.3 = (e.loaded() / e.total() * 100.0) as u32 });
-            }
-        });
-        if let Ok(target) = xhr.upload() {
-            target.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
-        }
-        on_progress.forget();
-        let request = xhr.clone();
-        let done = std::cell::Cell::new(Some(done));
-        let on_end = Closure::<dyn Fn()>::new(move || {
-            let Some(done) = done.take() else { return };
-            let status = request.status().unwrap_or(0);
-            let text = request.response_text().ok().flatten().unwrap_or_default();
+        let on_progress = move |percent| {
+            let _ = progress.try_update(|p| if let Some(p) = p { p.3 = percent });
+        };
+        crate::pages::file_upload::post_file(&file, url, "application/octet-stream", on_progress, move |Answer { status, text }| {
             done(match (status, serde_json::from_str::<ImportReport>(&text)) {
                 (200, Ok(report)) => Ok(report),
                 (0, _) => Err("la connexion a été perdue pendant l'envoi : rien n'a été importé après la coupure ; relancez l'import (les messages déjà ajoutés seront ignorés).".into()),
                 (_, _) if !text.is_empty() && !text.starts_with('{') => Err(text),
                 _ => Err("n'a pas été importé : réessayez.".into()),
-            });
+            })
         });
-        xhr.set_onloadend(Some(on_end.as_ref().unchecked_ref()));
-        on_end.forget();
-        let _ = xhr.send_with_opt_blob(Some(&file));
     }
 }

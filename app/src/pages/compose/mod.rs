@@ -325,36 +325,18 @@ fn Attachments(attachments: RwSignal<Vec<Upload>>, uploading: RwSignal<Vec<(u32,
 #[cfg(feature = "hydrate")]
 mod upload {
     use super::Upload;
+    use crate::pages::file_upload::Answer;
     use leptos::prelude::*;
-    use wasm_bindgen::{JsCast, closure::Closure};
 
     pub fn start(file: web_sys::File, attachments: RwSignal<Vec<Upload>>, uploading: RwSignal<Vec<(u32, String, u32)>>, problem: RwSignal<Option<String>>) {
         static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let key = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let name = file.name();
         uploading.update(|u| u.push((key, name.clone(), 0)));
-        let Ok(xhr) = web_sys::XmlHttpRequest::new() else { return };
-        if xhr.open("POST", &format!("/brouillons/pieces?nom={}", crate::urls::encode(&name))).is_err() {
-            return;
-        }
-        if !file.type_().is_empty() {
-            let _ = xhr.set_request_header("Content-Type", &file.type_());
-        }
-        let progress = Closure::<dyn Fn(web_sys::ProgressEvent)>::new(move |e: web_sys::ProgressEvent| {
-            if e.length_computable() && e.total() > 0.0 {
-                let percent = (e.loaded() / e.total() * 100.0) as u32;
-                uploading.update(|u| u.iter_mut().filter(|p| p.0 == key).for_each(|p| p.2 = percent));
-            }
-        });
-        if let Ok(target) = xhr.upload() {
-            target.set_onprogress(Some(progress.as_ref().unchecked_ref()));
-        }
-        progress.forget();
-        let request = xhr.clone();
-        let done = Closure::<dyn Fn()>::new(move || {
+        let url = format!("/brouillons/pieces?nom={}", crate::urls::encode(&name));
+        let on_progress = move |percent| uploading.update(|u| u.iter_mut().filter(|p| p.0 == key).for_each(|p| p.2 = percent));
+        crate::pages::file_upload::post_file(&file, &url, &file.type_(), on_progress, move |Answer { status, text }| {
             uploading.update(|u| u.retain(|p| p.0 != key));
-            let status = request.status().unwrap_or(0);
-            let text = request.response_text().ok().flatten().unwrap_or_default();
             match (status, serde_json::from_str::<Upload>(&text)) {
                 (200, Ok(kept)) => attachments.update(|a| a.push(kept)),
                 (0, _) => problem.set(Some(format!("La connexion a été perdue pendant l'envoi de « {name} » : ajoutez-le de nouveau."))),
@@ -365,8 +347,5 @@ mod upload {
                 _ => problem.set(Some(format!("« {name} » n'a pas été ajouté : réessayez."))),
             }
         });
-        xhr.set_onloadend(Some(done.as_ref().unchecked_ref()));
-        done.forget();
-        let _ = xhr.send_with_opt_blob(Some(&file));
     }
 }
