@@ -174,6 +174,16 @@ pub async fn answer_receipt(folder: String, uid: u32, send: bool) -> Result<(), 
 /// The line that opens a forwarded message in the text of a forward.
 pub const FORWARD_HEADER: &str = "-------- Message transféré --------";
 
+/// The line that opens the quoted message in a reply: « Le <date>, <who> a écrit : ».
+pub fn reply_attribution(date: &str, who: &str) -> String {
+    format!("Le {date}, {who} a écrit :")
+}
+
+/// Whether `line` is a [`reply_attribution`].
+fn is_reply_attribution(line: &str) -> bool {
+    line.starts_with("Le ") && line.ends_with(" a écrit :")
+}
+
 fn signature_block(signature: &str) -> String {
     format!("\n\n-- \n{signature}")
 }
@@ -183,7 +193,7 @@ fn signature_block(signature: &str) -> String {
 fn quoted_part(body: &str) -> Option<usize> {
     body.match_indices("\n\n").map(|(at, _)| at).find(|&at| {
         let line = body[at + 2..].lines().next().unwrap_or_default();
-        line == FORWARD_HEADER || (line.starts_with("Le ") && line.ends_with(" a écrit :"))
+        line == FORWARD_HEADER || is_reply_attribution(line)
     })
 }
 

@@ -247,7 +247,7 @@ pub fn reply(raw: &[u8], me: &str, all: bool, received: i64) -> Option<Draft> {
         to,
         cc,
         subject: prefixed("RE : ", &message),
-        body: format!("\n\nLe {}, {who} a écrit :\n{quoted}", date_of(&message, received)),
+        body: format!("\n\n{}\n{quoted}", app::sending::reply_attribution(&date_of(&message, received), &who)),
         in_reply_to: parent,
         references,
         ..Draft::default()
