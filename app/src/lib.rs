@@ -21,7 +21,7 @@ mod pages;
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::{
-    SsrMode,
+    Lazy, SsrMode,
     components::{ParentRoute, Route, Router, Routes},
     path,
 };
@@ -123,18 +123,20 @@ pub fn App() -> impl IntoView {
         }/>
         <Router>
             <Routes fallback=pages::NotFound>
+                // the list and the message are in the main code; the other pages' code comes on
+                // their first visit (pages/on_demand.rs)
                 // whole pages are rendered before sending: readable without JavaScript, no streaming scripts
                 // the frame (header, mailboxes, folders) stays while its pages change: who is signed
                 // in and their mailboxes are asked once, not on every navigation
                 <ParentRoute path=path!("") view=pages::SignedIn ssr=SsrMode::Async>
                     <Route path=path!("") view=pages::MailboxPage ssr=SsrMode::Async/>
                     <Route path=path!("messages/:uid") view=pages::MessagePage ssr=SsrMode::Async/>
-                    <Route path=path!("messages/:uid/document") view=pages::DocumentPage ssr=SsrMode::Async/>
-                    <Route path=path!("ecrire") view=pages::ComposePage ssr=SsrMode::Async/>
-                    <Route path=path!("annuaire") view=pages::AnnuairePage ssr=SsrMode::Async/>
-                    <Route path=path!("boites/membres") view=pages::MembersPage ssr=SsrMode::Async/>
-                    <Route path=path!("boites/traces") view=pages::TracesPage ssr=SsrMode::Async/>
-                    <Route path=path!("parametres") view=pages::SettingsPage ssr=SsrMode::Async/>
+                    <Route path=path!("messages/:uid/document") view={Lazy::<pages::DocumentRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("ecrire") view={Lazy::<pages::ComposeRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("annuaire") view={Lazy::<pages::AnnuaireRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("boites/membres") view={Lazy::<pages::MembersRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("boites/traces") view={Lazy::<pages::TracesRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("parametres") view={Lazy::<pages::SettingsRoute>::new()} ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -64,6 +64,7 @@ pub struct BuildFiles {
     pub css: String,
     pub js: String,
     pub wasm: String,
+    pub chunk_loader: Option<String>,
     pub version: String,
 }
 
@@ -84,9 +85,13 @@ pub fn build_file_names(options: &LeptosOptions) -> BuildFiles {
         Some(hash) => format!("{name}.{hash}.{kind}"),
         None => format!("{name}.{kind}"),
     };
+    // a change in any chunk is a new version too
     let version = match hash_of("wasm") {
-        Some(hash) => hash,
+        Some(hash) => hash_of("split").map_or(hash.clone(), |split| format!("{hash}-{split}")),
         None => format!("dev-{}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()),
     };
-    BuildFiles { css: named("css"), js: named("js"), wasm: named("wasm"), version }
+    // a build split into chunks (`--split`) has the script that loads them, which the main script
+    // imports at start
+    let chunk_loader = hash_of("split").map(|hash| format!("__wasm_split.{hash}.js"));
+    BuildFiles { css: named("css"), js: named("js"), wasm: named("wasm"), chunk_loader, version }
 }

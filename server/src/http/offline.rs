@@ -23,9 +23,10 @@ impl Shell {
         let pkg = format!("/{}", options.site_pkg_dir);
         let mut kept: Vec<String> = vec![OFFLINE_PATH.to_string()];
         kept.extend(assets::PUBLIC_FILES.iter().map(|f| f.to_string()));
-        kept.extend([&built.css, &built.js, &built.wasm].map(|name| format!("{pkg}/{name}")));
+        kept.extend([&built.css, &built.js, &built.wasm].into_iter().chain(&built.chunk_loader).map(|name| format!("{pkg}/{name}")));
         let worker = include_str!("service_worker.js")
             .replace("__VERSION__", &js_literal(&built.version))
+            .replace("__BUILD_DIR__", &js_literal(&format!("{pkg}/")))
             .replace("__SHELL__", &js_literal(&kept));
         Self::build(worker, &format!("{pkg}/{}", built.css))
     }

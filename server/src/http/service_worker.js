@@ -5,6 +5,8 @@
 // service worker, which the page offers to take on (« Recharger »).
 const VERSION = __VERSION__;
 const SHELL = __SHELL__;
+// the build's files, all named by their content (the pages' code loaded on demand among them)
+const BUILD_DIR = __BUILD_DIR__;
 const CACHE = `coquille-${VERSION}`;
 const OFFLINE = '/hors-connexion';
 
@@ -34,6 +36,15 @@ self.addEventListener('fetch', (event) => {
     event.respondWith(fetch(request).catch(() => caches.match(OFFLINE, { ignoreVary: true })));
   } else if (SHELL.includes(url.pathname)) {
     event.respondWith(caches.match(request, { ignoreVary: true }).then((kept) => kept || fetch(request)));
+  } else if (url.pathname.startsWith(BUILD_DIR)) {
+    // a page's code, fetched the first time the page is visited, is kept with the shell from then on
+    event.respondWith(caches.match(request, { ignoreVary: true }).then((kept) => kept || fetch(request).then((answer) => {
+      if (answer.ok) {
+        const copy = answer.clone();
+        caches.open(CACHE).then((cache) => cache.put(request, copy));
+      }
+      return answer;
+    })));
   }
   // anything else (server functions, messages, attachments, events) goes to the network as if
   // there were no service worker
