@@ -35,6 +35,52 @@ pub struct Config {
     pub session_idle: Duration,
     /// The largest archive one import may send.
     pub import_max_bytes: usize,
+    /// The settings still at the local test operator's or the demo's values (see
+    /// [`Config::check_production`]).
+    pub test_values: Vec<&'static str>,
+}
+
+fn production_refusal(public_url: &str, test_values: &[&str]) -> Option<String> {
+    (public_url.starts_with("https://") && !test_values.is_empty()).then(|| {
+        format!(
+            "WEBMAIL_PUBLIC_URL est en https (service réel), mais ces réglages gardent leur valeur de test : {} ; \
+             donnez-leur les valeurs de production (README, « Configuration »)",
+            test_values.join(", ")
+        )
+    })
+}
+
+/// The PSC client secret of the demo and the tests (operator/psc).
+const DEMO_CLIENT_SECRET: &str = "webmail-secret";
+
+/// Which security settings keep a value only right for the test operator: the PSC stand-in, its
+/// certificate authority and whitelist, the demo's client secret and NIL, keys in the build folder.
+/// `get` reads one setting (the environment, or a test's map).
+fn settings_at_test_values(get: impl Fn(&str) -> Option<String>) -> Vec<&'static str> {
+    let unset = |name: &str| get(name).is_none_or(|v| v.is_empty());
+    let mut found = Vec::new();
+    let issuer = get("PSC_ISSUER").unwrap_or_default();
+    let public_https = url::Url::parse(&issuer).is_ok_and(|url| {
+        url.scheme() == "https"
+            && match url.host() {
+                Some(url::Host::Domain(name)) => name != "localhost",
+                Some(url::Host::Ipv4(ip)) => !ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => !ip.is_loopback(),
+                None => false,
+            }
+    });
+    if !public_https {
+        found.push("PSC_ISSUER");
+    }
+    if get("PSC_CLIENT_SECRET").as_deref() == Some(DEMO_CLIENT_SECRET) {
+        found.push("PSC_CLIENT_SECRET");
+    }
+    for name in ["IMAP_CA_FILE", "LISTE_BLANCHE_FILE", "MSS_NIL", "SEAL_KEY_FILE", "TRACE_SIGNING_KEY_FILE"] {
+        if unset(name) {
+            found.push(name);
+        }
+    }
+    found
 }
 
 /// The CRLs of the operator's certificate chain (IGC-Santé).
@@ -202,11 +248,66 @@ impl Config {
                 60 * idle.parse::<u64>().map_err(|_| ConfigError(format!("SESSION_IDLE_MINUTES invalide : {idle}")))?,
             ),
             import_max_bytes: 1024 * 1024 * import_mb.parse::<usize>().map_err(|_| ConfigError(format!("IMPORT_MAX_MB invalide : {import_mb}")))?,
+            test_values: settings_at_test_values(|name| env::var(name).ok()),
         })
+    }
+
+    /// Served over https, the webmail is a real service: it refuses to start while a security
+    /// setting keeps its test value, and names each one (plain http is the demo and the tests).
+    pub fn check_production(&self) -> Result<(), ConfigError> {
+        production_refusal(&self.public_url, &self.test_values).map_or(Ok(()), |refusal| Err(ConfigError(refusal)))
     }
 
     /// Whether cookies must carry the Secure flag (anything but plain-HTTP local development).
     pub fn secure_cookies(&self) -> bool {
         self.public_url.starts_with("https://")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn found(settings: &[(&str, &str)]) -> Vec<&'static str> {
+        let map: HashMap<String, String> = settings.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        settings_at_test_values(|name| map.get(name).cloned())
+    }
+
+    const PRODUCTION: [(&str, &str); 7] = [
+        ("PSC_ISSUER", "https://auth.esante.gouv.fr/auth/realms/esante-wallet"),
+        ("PSC_CLIENT_SECRET", "un-secret-de-production"),
+        ("IMAP_CA_FILE", "/etc/mssante/igc-sante.pem"),
+        ("LISTE_BLANCHE_FILE", "/var/lib/mssante/listeblanche.xml"),
+        ("MSS_NIL", "NIL-0001"),
+        ("SEAL_KEY_FILE", "/var/lib/webmail/seal.key"),
+        ("TRACE_SIGNING_KEY_FILE", "/etc/webmail/traces.key"),
+    ];
+
+    #[test]
+    fn the_test_operators_values_are_named() {
+        assert_eq!(
+            found(&[("PSC_CLIENT_SECRET", DEMO_CLIENT_SECRET)]),
+            ["PSC_ISSUER", "PSC_CLIENT_SECRET", "IMAP_CA_FILE", "LISTE_BLANCHE_FILE", "MSS_NIL", "SEAL_KEY_FILE", "TRACE_SIGNING_KEY_FILE"]
+        );
+        assert_eq!(found(&PRODUCTION), Vec::<&str>::new());
+        // a local or plain-http issuer is the stand-in, whatever its spelling
+        for issuer in ["http://psc.example.fr", "https://127.0.0.1:9090", "https://localhost/realm", "https://[::1]:9090"] {
+            let mut settings = PRODUCTION.to_vec();
+            settings[0].1 = issuer;
+            assert_eq!(found(&settings), ["PSC_ISSUER"], "{issuer}");
+        }
+        let mut settings = PRODUCTION.to_vec();
+        settings[4].1 = "";
+        assert_eq!(found(&settings), ["MSS_NIL"]);
+    }
+
+    #[test]
+    fn only_an_https_service_is_refused() {
+        let left = ["PSC_CLIENT_SECRET", "IMAP_CA_FILE"];
+        assert_eq!(production_refusal("http://127.0.0.1:8080", &left), None, "the demo starts");
+        let refusal = production_refusal("https://webmail.chu-exemple.fr", &left).unwrap();
+        assert!(refusal.contains("valeur de test : PSC_CLIENT_SECRET, IMAP_CA_FILE"), "{refusal}");
+        assert_eq!(production_refusal("https://webmail.chu-exemple.fr", &[]), None);
     }
 }

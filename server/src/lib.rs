@@ -31,12 +31,13 @@ pub async fn run() -> Result<(), BoxError> {
         )
         .init();
     let config = config::Config::from_env()?;
+    config.check_production()?;
     let mut leptos_options = get_configuration(None)?.leptos_options;
     leptos_options.hash_files = http::assets::hashed_build(&leptos_options);
     let addr = leptos_options.site_addr;
     let db = store::open_database(&config.session_db).await?;
     let backend = Arc::new(backend::Backend::build(&config, db.clone()).await?);
-    let app = http::router(&config, leptos_options, backend, db).await?;
+    let app = http::router(&config, leptos_options, backend.clone(), db).await?;
     // answers go out at once: with Nagle's algorithm, a response written in two parts waited for
     // the client's delayed ACK (40 ms on every static file)
     let listener = axum::serve::ListenerExt::tap_io(tokio::net::TcpListener::bind(addr).await?, |tcp| {
@@ -45,7 +46,51 @@ pub async fn run() -> Result<(), BoxError> {
         }
     });
     tracing::info!("webmail on {} (PSC {}, IMAP {}:{})", config.public_url, config.psc.issuer, config.imap.host, config.imap.port);
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        stop_asked().await;
+        tracing::info!("stopping: no new connections, running requests finish ({DRAIN:?} at most)");
+        let _ = stop.send(true);
+    });
+    let asked = |mut stopping: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = stopping.wait_for(|&asked| asked).await;
+    };
     // the peer address goes into the access traces
-    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await?;
+    let serving = axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(asked(stopping.clone()));
+    let draining = async {
+        asked(stopping).await;
+        // once the listener is closed, push streams (which never finish by themselves) end, so
+        // that their browsers reconnect to another instance
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        backend.imap.shut_down().await;
+        tokio::time::sleep(DRAIN).await;
+    };
+    tokio::select! {
+        served = serving => served?,
+        _ = draining => tracing::warn!("requests still running after {DRAIN:?}: cut short"),
+    }
+    // what the finished requests gave back to the pool
+    backend.imap.shut_down().await;
+    tracing::info!("stopped");
     Ok(())
+}
+
+/// How long running requests are given to finish once a stop is asked.
+const DRAIN: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// SIGTERM (systemd, an orchestrator) or Ctrl-C.
+async fn stop_asked() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(term) => term,
+        Err(e) => {
+            tracing::warn!("SIGTERM not watched: {e}");
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
 }

@@ -142,6 +142,22 @@ impl ImapPool {
         }
     }
 
+    /// At shutdown: every push stream ends (the browsers reconnect to another instance) and every
+    /// pooled connection is closed with LOGOUT. Called again once the running requests are done,
+    /// for the connections they gave back meanwhile.
+    pub async fn shut_down(&self) {
+        let idle: Vec<Idle> = {
+            let mut slots = self.slots.lock().unwrap();
+            for tx in slots.values().filter_map(|s| s.sign_outs.as_ref()) {
+                tx.send_modify(|n| *n += 1);
+            }
+            slots.values_mut().flat_map(|s| std::mem::take(&mut s.idle)).collect()
+        };
+        for c in idle {
+            c.session.logout().await;
+        }
+    }
+
     async fn close_idle(&self, older_than: Duration) {
         let expired: Vec<Idle> = {
             let mut slots = self.slots.lock().unwrap();

@@ -1,12 +1,13 @@
 //! What the browser talks to: the router with its routes, body limits and security layers, the
 //! sign-in routes, and the plain endpoints beside the server functions (message parts, uploads,
-//! CSV export, push).
+//! CSV export, push), and the probes of whoever runs the service.
 
 pub mod archive;
 pub mod assets;
 pub mod auth;
 pub mod export;
 pub mod guard;
+pub mod health;
 pub mod offline;
 pub mod parts;
 pub mod push;
@@ -54,7 +55,7 @@ pub async fn router(config: &Config, leptos_options: LeptosOptions, backend: Arc
         security::PageNonce::record();
     };
 
-    let store = SqliteStore::new(db);
+    let store = SqliteStore::new(db.clone());
     store.migrate().await.map_err(|e| Error::Store(e.to_string()))?;
     tokio::spawn(store.clone().continuously_delete_expired(tokio::time::Duration::from_secs(60)));
     let sessions = SessionManagerLayer::new(store)
@@ -72,6 +73,12 @@ pub async fn router(config: &Config, leptos_options: LeptosOptions, backend: Arc
         auth: auth::AuthState { psc: backend.psc.clone(), sessions: backend.sessions.clone(), imap: backend.imap.clone() },
         backend,
     };
+    let readiness = health::Readiness {
+        sessions: db.clone(),
+        traces: state.backend.traces.clone(),
+        imap: (config.imap.host.clone(), config.imap.port),
+        smtp: (config.smtp.host.clone(), config.smtp.port),
+    };
     let routes = generate_route_list(App);
     let build_files = Router::new()
         .fallback_service(assets::build_files(&leptos_options))
@@ -87,6 +94,8 @@ pub async fn router(config: &Config, leptos_options: LeptosOptions, backend: Arc
         })
         .route_layer(axum::middleware::from_fn_with_state(state.shell.clone(), slow::page_deadline));
     let mut router = Router::new()
+        .route("/healthz", get(health::alive))
+        .route("/readyz", get(health::ready).with_state(readiness))
         .route("/auth/login", get(auth::login))
         .route("/auth/callback", get(auth::callback))
         .route("/auth/logout", post(auth::logout))

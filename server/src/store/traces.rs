@@ -174,6 +174,11 @@ impl TraceStore {
     }
 
     /// Append one trace.
+    /// Whether the database answers (the readiness probe).
+    pub async fn reachable(&self) -> Result<(), Error> {
+        sqlx::query("SELECT 1").execute(&self.db).await.map(drop).map_err(store)
+    }
+
     pub async fn record(&self, trace: &Trace) -> Result<(), Error> {
         let _one_writer = self.writer.lock().await;
         let previous = self.last_hash().await?;

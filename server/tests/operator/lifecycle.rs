@@ -1,0 +1,136 @@
+//! The server as a service runs it: the `server` binary itself, started and stopped as systemd or
+//! an orchestrator would. Probes (`/healthz`, `/readyz`), the stop on SIGTERM (push streams ended,
+//! the process gone well within its 20 s), and the refusal to serve real users on test settings.
+
+use crate::common::{CLAIRE_RPPS, config, session_cookie};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The webmail binary on `port` with the test operator's settings and a data folder of its own;
+/// `settings` added or overriding.
+fn start(port: u16, settings: &[(&str, &str)]) -> (Child, PathBuf) {
+    let dir = std::env::temp_dir().join(format!("webmail-service-{}-{port}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("site")).unwrap();
+    let file = |name: &str| dir.join(name).display().to_string();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_server"));
+    command
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .env("LEPTOS_OUTPUT_NAME", "mssante-webmail")
+        .env("LEPTOS_SITE_ROOT", file("site"))
+        .env("LEPTOS_SITE_PKG_DIR", "pkg")
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("LEPTOS_ENV", "PROD")
+        .env("LEPTOS_HASH_FILES", "false")
+        .env("PSC_CLIENT_SECRET", "webmail-secret")
+        .env("SESSION_DB", file("sessions.db"))
+        // the key of this test process, so that the sessions it writes are the server's
+        .env("SEAL_KEY_FILE", config("webmail").seal_key_file)
+        .env("TRACE_DATABASE_URL", format!("sqlite://{}?mode=rwc", file("traces.db")))
+        .env("TRACE_SIGNING_KEY_FILE", file("traces.key"))
+        .env("ANNUAIRE_INDEX_DIR", file("annuaire"))
+        .env("CRL_CACHE_DIR", file("crl"))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    for (name, value) in settings {
+        command.env(name, value);
+    }
+    (command.spawn().expect("the server binary"), dir)
+}
+
+/// Waits until the server answers `/healthz` (30 s at most: a debug build opens its stores).
+async fn until_alive(base: &str, server: &mut Child) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(answer) = reqwest::get(format!("{base}/healthz")).await {
+            assert_eq!(answer.status(), 200);
+            assert_eq!(answer.text().await.unwrap(), "ok\n");
+            return;
+        }
+        assert!(server.try_wait().unwrap().is_none(), "the server stopped at start");
+        assert!(Instant::now() < deadline, "the server never answered");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The exit status once the process is gone, waiting `within` at most.
+async fn exited(server: &mut Child, within: Duration) -> Option<std::process::ExitStatus> {
+    let deadline = Instant::now() + within;
+    while Instant::now() < deadline {
+        if let Some(status) = server.try_wait().unwrap() {
+            return Some(status);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    None
+}
+
+fn terminate(server: &Child) {
+    let sent = Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
+    assert!(sent.success());
+}
+
+async fn readiness(base: &str) -> (u16, serde_json::Value) {
+    let answer = reqwest::get(format!("{base}/readyz")).await.unwrap();
+    (answer.status().as_u16(), answer.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn probes_tell_an_instance_that_cannot_serve_and_sigterm_ends_push_streams_then_the_process() {
+    let port = 8094;
+    let base = format!("http://127.0.0.1:{port}");
+    let (mut server, dir) = start(port, &[]);
+    until_alive(&base, &mut server).await;
+    let (status, parts) = readiness(&base).await;
+    assert_eq!((status, &parts), (200, &serde_json::json!({ "pret": true, "parties": { "sessions": "ok", "traces": "ok", "imap": "ok", "smtp": "ok" } })));
+
+    // a browser with the inbox open, its push stream running
+    let db = server::store::open_database(&dir.join("sessions.db")).await.unwrap();
+    let cookie = session_cookie(&db, CLAIRE_RPPS).await;
+    let mut answer = reqwest::Client::new().get(format!("{base}/evenements?dossier=INBOX")).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(answer.status(), 200);
+    let first = String::from_utf8(answer.chunk().await.unwrap().unwrap().to_vec()).unwrap();
+    assert!(first.contains("event: pret"), "{first}");
+
+    // stopped: the stream ends at once (the browser reconnects elsewhere), then the process
+    let asked = Instant::now();
+    terminate(&server);
+    let ended = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Ok(Some(_)) = answer.chunk().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the push stream was still open 10 s after SIGTERM");
+    let status = exited(&mut server, Duration::from_secs(25)).await.expect("the process gone within the 20 s drain");
+    assert!(status.success(), "{status:?}");
+    eprintln!("stopped {} ms after SIGTERM, push stream included", asked.elapsed().as_millis());
+    assert!(reqwest::get(format!("{base}/healthz")).await.is_err(), "nothing listens any more");
+
+    // an instance whose operator is out of reach is alive but not ready
+    let (mut cut_off, _) = start(port, &[("IMAP_PORT", "1"), ("SMTP_PORT", "1")]);
+    until_alive(&base, &mut cut_off).await;
+    let (status, parts) = readiness(&base).await;
+    assert_eq!(status, 503);
+    assert_eq!(parts["pret"], false);
+    assert_eq!((&parts["parties"]["imap"], &parts["parties"]["smtp"], &parts["parties"]["sessions"]), (&"injoignable".into(), &"injoignable".into(), &"ok".into()));
+    terminate(&cut_off);
+    assert!(exited(&mut cut_off, Duration::from_secs(25)).await.is_some_and(|s| s.success()));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn an_https_service_on_test_settings_refuses_to_start_and_names_them() {
+    let (mut server, dir) = start(8095, &[("WEBMAIL_PUBLIC_URL", "https://webmail.chu-exemple.fr")]);
+    let status = exited(&mut server, Duration::from_secs(30)).await.expect("refused at once");
+    assert!(!status.success());
+    let mut said = String::new();
+    std::io::Read::read_to_string(&mut server.stderr.take().unwrap(), &mut said).unwrap();
+    for setting in ["PSC_ISSUER", "PSC_CLIENT_SECRET", "IMAP_CA_FILE", "LISTE_BLANCHE_FILE", "MSS_NIL"] {
+        assert!(said.contains(setting), "{setting} not named: {said}");
+    }
+    // the files given their own place here are not named
+    assert!(!said.contains("SEAL_KEY_FILE") && !said.contains("TRACE_SIGNING_KEY_FILE"), "{said}");
+    assert!(said.contains("Le serveur de messagerie n'a pas pu démarrer"), "{said}");
+    let _ = std::fs::remove_dir_all(dir);
+}
