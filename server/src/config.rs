@@ -38,6 +38,8 @@ pub struct Config {
     /// The settings still at the local test operator's or the demo's values (see
     /// [`Config::check_production`]).
     pub test_values: Vec<&'static str>,
+    /// Where Prometheus metrics are served (`/metrics`), apart from the public address; none when unset.
+    pub metrics_addr: Option<std::net::SocketAddr>,
 }
 
 fn production_refusal(public_url: &str, test_values: &[&str]) -> Option<String> {
@@ -249,6 +251,10 @@ impl Config {
             ),
             import_max_bytes: 1024 * 1024 * import_mb.parse::<usize>().map_err(|_| ConfigError(format!("IMPORT_MAX_MB invalide : {import_mb}")))?,
             test_values: settings_at_test_values(|name| env::var(name).ok()),
+            metrics_addr: match env::var("METRICS_ADDR").ok().filter(|v| !v.is_empty()) {
+                Some(addr) => Some(addr.parse().map_err(|_| ConfigError(format!("METRICS_ADDR invalide : {addr} (adresse:port)")))?),
+                None => None,
+            },
         })
     }
 

@@ -55,6 +55,15 @@ pub async fn run() -> Result<(), BoxError> {
     let asked = |mut stopping: tokio::sync::watch::Receiver<bool>| async move {
         let _ = stopping.wait_for(|&asked| asked).await;
     };
+    if let Some(metrics_addr) = config.metrics_addr {
+        let metrics = tokio::net::TcpListener::bind(metrics_addr).await?;
+        let router = http::metrics::router(backend.clone());
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(metrics, router).await {
+                tracing::warn!("metrics listener stopped: {e}");
+            }
+        });
+    }
     // the peer address goes into the access traces
     let serving = axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(asked(stopping.clone()));

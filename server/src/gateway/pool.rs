@@ -175,6 +175,11 @@ impl ImapPool {
         }
     }
 
+    /// Pooled connections of all users now (metrics).
+    pub fn idle_total(&self) -> usize {
+        self.slots.lock().unwrap().values().map(|s| s.idle.len()).sum()
+    }
+
     /// Pooled connections now (for tests and the benchmark).
     pub fn idle_count(&self, mailbox: &str) -> usize {
         self.slots.lock().unwrap().get(mailbox).map_or(0, |s| s.idle.len())

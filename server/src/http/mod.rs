@@ -8,6 +8,7 @@ pub mod auth;
 pub mod export;
 pub mod guard;
 pub mod health;
+pub mod metrics;
 pub mod offline;
 pub mod parts;
 pub mod push;
@@ -121,7 +122,7 @@ pub async fn router(config: &Config, leptos_options: LeptosOptions, backend: Arc
     for layer in security::layers(config.secure_cookies()) {
         router = router.layer(layer);
     }
-    router = router.layer(axum::middleware::from_fn(slow::log_slow_requests));
+    router = router.layer(axum::middleware::from_fn(slow::log_slow_requests)).layer(axum::middleware::from_fn(metrics::record));
     // brotli/gzip for pages and answers (the build's files come precompressed; server-sent
     // events are left uncompressed)
     Ok(router.layer(tower_http::compression::CompressionLayer::new()))

@@ -1,6 +1,7 @@
 //! The server as a service runs it: the `server` binary itself, started and stopped as systemd or
-//! an orchestrator would. Probes (`/healthz`, `/readyz`), the stop on SIGTERM (push streams ended,
-//! the process gone well within its 20 s), and the refusal to serve real users on test settings.
+//! an orchestrator would. Probes (`/healthz`, `/readyz`), metrics on their own address, the stop
+//! on SIGTERM (push streams ended, the process gone well within its 20 s), and the refusal to serve
+//! real users on test settings.
 
 use crate::common::{CLAIRE_RPPS, config, session_cookie};
 use std::path::PathBuf;
@@ -81,7 +82,7 @@ async fn readiness(base: &str) -> (u16, serde_json::Value) {
 async fn probes_tell_an_instance_that_cannot_serve_and_sigterm_ends_push_streams_then_the_process() {
     let port = 8094;
     let base = format!("http://127.0.0.1:{port}");
-    let (mut server, dir) = start(port, &[]);
+    let (mut server, dir) = start(port, &[("METRICS_ADDR", "127.0.0.1:9474")]);
     until_alive(&base, &mut server).await;
     let (status, parts) = readiness(&base).await;
     assert_eq!((status, &parts), (200, &serde_json::json!({ "pret": true, "parties": { "sessions": "ok", "traces": "ok", "imap": "ok", "smtp": "ok" } })));
@@ -93,6 +94,22 @@ async fn probes_tell_an_instance_that_cannot_serve_and_sigterm_ends_push_streams
     assert_eq!(answer.status(), 200);
     let first = String::from_utf8(answer.chunk().await.unwrap().unwrap().to_vec()).unwrap();
     assert!(first.contains("event: pret"), "{first}");
+
+    // metrics, on their own address only: routes as templates, nothing of the user
+    let metrics = reqwest::get("http://127.0.0.1:9474/metrics").await.unwrap().text().await.unwrap();
+    for series in [
+        r#"webmail_http_requests_total{route="/readyz",method="GET",status="2xx"} 1"#,
+        r#"webmail_http_requests_total{route="/evenements",method="GET",status="2xx"} 1"#,
+        r#"webmail_http_request_duration_seconds_count{route="/readyz",method="GET"} 1"#,
+        "webmail_push_streams 1",
+        "webmail_imap_idle_connections ",
+    ] {
+        assert!(metrics.contains(series), "{series} missing from:\n{metrics}");
+    }
+    for private in ["INBOX", "dossier", "claire", "hopital-demo", CLAIRE_RPPS] {
+        assert!(!metrics.contains(private), "{private} in the metrics");
+    }
+    assert_eq!(reqwest::get(format!("{base}/metrics")).await.unwrap().status(), 404, "not on the public address");
 
     // stopped: the stream ends at once (the browser reconnects elsewhere), then the process
     let asked = Instant::now();
