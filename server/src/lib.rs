@@ -25,11 +25,12 @@ use std::sync::Arc;
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 pub async fn run() -> Result<(), BoxError> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into());
+    // one JSON object per line for a log collector; text for a person
+    match std::env::var("LOG_FORMAT").as_deref() {
+        Ok("json") => tracing_subscriber::fmt().json().with_env_filter(filter).init(),
+        _ => tracing_subscriber::fmt().with_env_filter(filter).init(),
+    }
     let config = config::Config::from_env()?;
     config.check_production()?;
     let mut leptos_options = get_configuration(None)?.leptos_options;

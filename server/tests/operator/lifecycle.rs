@@ -33,7 +33,8 @@ fn start(port: u16, settings: &[(&str, &str)]) -> (Child, PathBuf) {
         .env("ANNUAIRE_INDEX_DIR", file("annuaire"))
         .env("CRL_CACHE_DIR", file("crl"))
         .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
+        // the log (on stdout) and start-up errors (stderr), read once the process is gone
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     for (name, value) in settings {
         command.env(name, value);
@@ -82,7 +83,7 @@ async fn readiness(base: &str) -> (u16, serde_json::Value) {
 async fn probes_tell_an_instance_that_cannot_serve_and_sigterm_ends_push_streams_then_the_process() {
     let port = 8094;
     let base = format!("http://127.0.0.1:{port}");
-    let (mut server, dir) = start(port, &[("METRICS_ADDR", "127.0.0.1:9474")]);
+    let (mut server, dir) = start(port, &[("METRICS_ADDR", "127.0.0.1:9474"), ("LOG_FORMAT", "json"), ("RUST_LOG", "info,sqlx=warn")]);
     until_alive(&base, &mut server).await;
     let (status, parts) = readiness(&base).await;
     assert_eq!((status, &parts), (200, &serde_json::json!({ "pret": true, "parties": { "sessions": "ok", "traces": "ok", "imap": "ok", "smtp": "ok" } })));
@@ -123,6 +124,14 @@ async fn probes_tell_an_instance_that_cannot_serve_and_sigterm_ends_push_streams
     assert!(status.success(), "{status:?}");
     eprintln!("stopped {} ms after SIGTERM, push stream included", asked.elapsed().as_millis());
     assert!(reqwest::get(format!("{base}/healthz")).await.is_err(), "nothing listens any more");
+    // its log: one JSON object per line, the stop told, nothing of the user nor a token
+    let mut log = String::new();
+    std::io::Read::read_to_string(&mut server.stdout.take().unwrap(), &mut log).unwrap();
+    let lines: Vec<serde_json::Value> = log.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}"))).collect();
+    assert!(lines.iter().any(|l| l["fields"]["message"].as_str().is_some_and(|m| m.starts_with("stopping"))), "{log}");
+    for private in ["claire", "Bearer", "eyJ"] {
+        assert!(!log.contains(private), "{private} in the log");
+    }
 
     // an instance whose operator is out of reach is alive but not ready
     let (mut cut_off, _) = start(port, &[("IMAP_PORT", "1"), ("SMTP_PORT", "1")]);
