@@ -19,14 +19,14 @@ const IDLE_ROUND: Duration = Duration::from_secs(25);
 pub(super) type Watches = Arc<Mutex<HashMap<(String, String), broadcast::Sender<()>>>>;
 
 impl Backend {
-    /// Changes of `folder` for the caller: a message on each change, the channel closed when the
-    /// watch ends (sign-out, the token it was opened with expires, the operator drops it). Joins
-    /// the watch of that folder when one runs, else starts one.
     /// Folders watched now, all users together (metrics).
     pub fn push_stream_count(&self) -> usize {
         self.watches.lock().unwrap().len()
     }
 
+    /// Changes of `folder` for the caller: a message on each change, the channel closed when the
+    /// watch ends (sign-out, the token it was opened with expires, the operator drops it). Joins
+    /// the watch of that folder when one runs, else starts one.
     pub async fn watch(&self, caller: &Caller, folder: &str) -> Result<broadcast::Receiver<()>, Error> {
         let key = (caller.identity.mailbox.clone(), folder.to_string());
         if let Some(running) = self.watches.lock().unwrap().get(&key) {

@@ -146,15 +146,9 @@ impl ImapPool {
     /// pooled connection is closed with LOGOUT. Called again once the running requests are done,
     /// for the connections they gave back meanwhile.
     pub async fn shut_down(&self) {
-        let idle: Vec<Idle> = {
-            let mut slots = self.slots.lock().unwrap();
-            for tx in slots.values().filter_map(|s| s.sign_outs.as_ref()) {
-                tx.send_modify(|n| *n += 1);
-            }
-            slots.values_mut().flat_map(|s| std::mem::take(&mut s.idle)).collect()
-        };
-        for c in idle {
-            c.session.logout().await;
+        let mailboxes: Vec<String> = self.slots.lock().unwrap().keys().cloned().collect();
+        for mailbox in mailboxes {
+            self.forget(&mailbox).await;
         }
     }
 

@@ -85,13 +85,14 @@ pub fn build_file_names(options: &LeptosOptions) -> BuildFiles {
         Some(hash) => format!("{name}.{hash}.{kind}"),
         None => format!("{name}.{kind}"),
     };
+    let split = hash_of("split");
     // a change in any chunk is a new version too
     let version = match hash_of("wasm") {
-        Some(hash) => hash_of("split").map_or(hash.clone(), |split| format!("{hash}-{split}")),
+        Some(hash) => split.as_ref().map_or(hash.clone(), |split| format!("{hash}-{split}")),
         None => format!("dev-{}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()),
     };
     // a build split into chunks (`--split`) has the script that loads them, which the main script
     // imports at start
-    let chunk_loader = hash_of("split").map(|hash| format!("__wasm_split.{hash}.js"));
+    let chunk_loader = split.map(|hash| format!("__wasm_split.{hash}.js"));
     BuildFiles { css: named("css"), js: named("js"), wasm: named("wasm"), chunk_loader, version }
 }
