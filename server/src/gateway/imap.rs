@@ -7,7 +7,7 @@ use crate::mail::{folders, message, search, threads};
 use crate::mail::worker::off_the_workers;
 use crate::mail::message::Opened;
 use crate::mail::archive::KeptFlags;
-use app::organisation::{SHARED_PREFIX, is_shared, shared_inbox};
+use app::organisation::{SHARED_PREFIX, canonical_address, is_shared, mailbox_of, shared_inbox};
 use app::reading::{Folder, FolderRole, MessageAction, MessageList, MessageSummary, Search, SearchProgress};
 use async_imap::types::{Flag, NameAttribute};
 use futures::TryStreamExt;
@@ -332,6 +332,10 @@ fn selectable<'a>(names: impl Iterator<Item = (&'a str, &'a [NameAttribute<'a>])
                 _ => false,
             })
         })
+        // a shared mailbox opened once by another spelling of its address (capitals typed in an
+        // address bar) is listed again under that spelling for the rest of the connection: only
+        // the canonical one is kept, so no mailbox shows twice nor is recorded under two names
+        .filter(|(name, _)| mailbox_of(name).is_none_or(|address| address == canonical_address(address)))
         .map(|(name, attributes)| (name.to_string(), role_of(name, attributes)))
         .collect();
     listed.sort_by_key(|(name, role)| (is_shared(name), *role as u8, name.clone()));
@@ -1251,5 +1255,13 @@ mod tests {
         assert_eq!(imap_answer::<()>(&Err(E::ConnectionLost)), "connexion perdue");
         assert_eq!(without_keyword_owners("+FLAGS.SILENT ($MSSPris $MSSPris.julien.moreau@hopital-demo.mssante.fr)"), "+FLAGS.SILENT ($MSSPris $MSSPris)");
         assert_eq!(without_keyword_owners("-FLAGS.SILENT (\\Seen)"), "-FLAGS.SILENT (\\Seen)");
+    }
+
+    #[test]
+    fn a_shared_mailbox_is_listed_under_its_canonical_address_only() {
+        let none: &[NameAttribute] = &[];
+        let names = ["INBOX", "Shared/secretariat-cardio@hopital-demo.mssante.fr/INBOX", "Shared/SECRETARIAT-CARDIO@HOPITAL-DEMO.MSSANTE.FR/INBOX", "Dossier MAJUSCULE"];
+        let listed: Vec<String> = selectable(names.iter().map(|n| (*n, none))).into_iter().map(|(name, _)| name).collect();
+        assert_eq!(listed, ["INBOX", "Dossier MAJUSCULE", "Shared/secretariat-cardio@hopital-demo.mssante.fr/INBOX"]);
     }
 }

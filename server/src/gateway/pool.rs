@@ -119,7 +119,6 @@ impl ImapPool {
         }
     }
 
-    /// Close every pooled connection of `mailbox` (at sign-out).
     /// Told when the user of `mailbox` signs out.
     pub fn sign_outs(&self, mailbox: &str) -> tokio::sync::watch::Receiver<u64> {
         let mut slots = self.slots.lock().unwrap();

@@ -30,9 +30,14 @@ async fn rights_traces_sending_as_the_mailbox_and_revocation() {
     // as operator/start.sh grants them (again, should an earlier run have stopped half-way)
     claire.set_rights(req(&claire_session), ORG.into(), JULIEN.into(), SECRETARY).await.unwrap();
 
-    // the switcher: own mailbox first, then the organisational one with the rights the operator reports
+    // the switcher: own mailbox first, then the organisational one with the rights the operator
+    // reports, once, under its address, even after he opened it by another spelling (the operator
+    // then lists that spelling too on his connection)
+    let shouted = ORG_INBOX.to_uppercase().replace("SHARED/", "Shared/");
+    julien.list_messages(req(&session), shouted, 0, Search::default(), None).await.expect("the operator serves this spelling");
     let boxes = julien.my_mailboxes(req(&session), julien.list_folders(req(&session)).await.unwrap()).await.unwrap();
     assert_eq!((boxes[0].address.as_str(), boxes[0].organisational), (JULIEN, false));
+    assert_eq!(boxes.iter().map(|b| b.address.as_str()).collect::<Vec<_>>(), [JULIEN, ORG]);
     let org_box = boxes.iter().find(|b| b.address == ORG).expect("the organisational mailbox is offered");
     assert_eq!((org_box.inbox.as_str(), org_box.rights), (ORG_INBOX, Rights { read: true, mark: true, organise: false, send_as: true, administer: false }));
     assert!(claire.my_mailboxes(req(&claire_session), claire.list_folders(req(&claire_session)).await.unwrap()).await.unwrap().iter().any(|b| b.address == ORG && b.rights.administer));
