@@ -45,6 +45,15 @@ render() { sed "s#@STATE@#$STATE#g" "$1" > "$2"; }
 render "$HERE/dovecot/dovecot.conf.in" "$STATE/etc/dovecot/dovecot.conf"
 render "$HERE/dovecot/oauth2.conf.ext.in" "$STATE/etc/dovecot/oauth2.conf.ext"
 cp "$HERE/dovecot/users" "$STATE/etc/dovecot/users"
+# who may act for an organisational mailbox on ManageSieve: its administrators (the admin right
+# in directory.json; a rights change made later through the webmail does not change this list)
+python3 - "$HERE/directory.json" > "$STATE/etc/dovecot/delegations" <<'PY'
+import json, sys
+for org, o in json.load(open(sys.argv[1]))["organisational"].items():
+    for member, rights in o["members"].items():
+        if "admin" in rights.split():
+            print(f"sieve/{org}*{member}:::::::nopassword=y")
+PY
 render "$HERE/postfix/main.cf.in" "$STATE/etc/postfix/main.cf"
 render "$HERE/postfix/master.cf" "$STATE/etc/postfix/master.cf"
 cp "$HERE/postfix/vmailbox" "$HERE/postfix/valias" "$HERE/postfix/sender_login" "$STATE/etc/postfix/"

@@ -8,7 +8,7 @@ use crate::reading::{Folder, ListView, Me, MessageAction, MessageList, MessageVi
 use crate::error::WebmailError;
 use crate::organisation::{MailboxEntry, Member, Professional, Rights, TraceFilter, TraceReport};
 use crate::sending::{Compose, ComposeStart, Draft, RecipientCheck, Sent};
-use crate::settings::{Rules, Settings};
+use crate::settings::{Rules, Settings, Vacation};
 use std::any::Any;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -42,6 +42,7 @@ pub trait Webmail: Send + Sync + 'static {
     fn settings(&self, request: Request) -> Reply<'_, Settings>;
     fn save_settings(&self, request: Request, rules: Rules, signature: String, replace_edited: bool) -> Reply<'_, ()>;
     fn save_team_signature(&self, request: Request, mailbox: String, signature: String) -> Reply<'_, ()>;
+    fn save_team_vacation(&self, request: Request, mailbox: String, vacation: Vacation, replace_edited: bool) -> Reply<'_, ()>;
     fn export_progress(&self, request: Request, id: String) -> Reply<'_, ExportProgress>;
     fn cancel_export(&self, request: Request, id: String) -> Reply<'_, ExportProgress>;
 }

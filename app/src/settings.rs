@@ -151,16 +151,21 @@ pub struct Settings {
     pub edited_elsewhere: bool,
     /// The folders a filter may file into: IMAP name and label.
     pub folders: Vec<(String, String)>,
-    /// The signatures of the organisational mailboxes the user administers (put in the messages
-    /// their members write from them).
-    pub team_signatures: Vec<TeamSignature>,
+    /// The organisational mailboxes the user administers: their signature and automatic reply.
+    pub teams: Vec<TeamSettings>,
 }
 
-/// An organisational mailbox's signature, set by its administrators.
+/// What the administrators of an organisational mailbox set for it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TeamSignature {
+pub struct TeamSettings {
     pub mailbox: String,
+    /// Put in the messages members write from the mailbox.
     pub signature: String,
+    /// Its automatic reply; `None` when its operator does not let the webmail act for the
+    /// mailbox on its rules.
+    pub vacation: Option<Vacation>,
+    /// The mailbox's webmail script was changed by another program since it was written here.
+    pub edited_elsewhere: bool,
 }
 
 /// The user's settings.
@@ -175,6 +180,14 @@ pub async fn load_settings() -> Result<Settings, WebmailError> {
 pub async fn save_team_signature(mailbox: String, signature: String) -> Result<(), WebmailError> {
     let (webmail, request) = crate::backend::from_request().await?;
     webmail.save_team_signature(request, mailbox, signature).await
+}
+
+/// Save the automatic reply of an organisational mailbox the user administers (its other rules
+/// are kept). `replace_edited` as for [`save_settings`].
+#[server(endpoint = "parametres/reponse-boite", input = leptos::server_fn::codec::Json)]
+pub async fn save_team_vacation(mailbox: String, vacation: Vacation, replace_edited: bool) -> Result<(), WebmailError> {
+    let (webmail, request) = crate::backend::from_request().await?;
+    webmail.save_team_vacation(request, mailbox, vacation, replace_edited).await
 }
 
 /// Save the rules and the signature. `replace_edited`: the user confirmed replacing changes

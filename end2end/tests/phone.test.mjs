@@ -86,7 +86,7 @@ for (const [size, options] of Object.entries(SIZES)) {
     assert.match(await own.locator('tbody tr').first().innerText(), /(UID FETCH|FETCH) [^→]+→ OK/);
     await check('mon activité');
     await page.goto(`${run.webmail.url}/parametres`);
-    await page.getByRole('group', { name: 'Réponse automatique' }).waitFor();
+    await page.getByRole('group', { name: 'Réponse automatique', exact: true }).waitFor();
     await check('paramètres');
     await page.goto(`${run.webmail.url}/messages/999999`);
     await page.getByRole('heading', { name: 'Message indisponible' }).waitFor();

@@ -13,16 +13,21 @@ const run = browserAndWebmail(8081);
 const LUCIE_RPPS = '10100000074';
 const LUCIE = 'lucie.rolland@hopital-demo.mssante.fr';
 
-/** Lucie without any rules, as another test may have left them (or this one would leave a forward). */
-function withoutRules() {
+/** `mailbox` without any rules, as another test may have left them (or this one would leave a
+ * forward or an automatic reply). */
+function withoutRules(mailbox) {
   const conf = `${process.env.OPERATOR_STATE || '/var/tmp/mssante-operator'}/etc/dovecot/dovecot.conf`;
   const sieve = (...args) => { try { execFileSync('doveadm', ['-c', conf, 'sieve', ...args], { stdio: 'ignore' }); } catch { /* none */ } };
-  sieve('deactivate', '-u', LUCIE);
-  sieve('delete', '-u', LUCIE, 'messagerie-mssante');
-  sieve('delete', '-u', LUCIE, 'autre-logiciel');
+  sieve('deactivate', '-u', mailbox);
+  sieve('delete', '-u', mailbox, 'messagerie-mssante');
+  sieve('delete', '-u', mailbox, 'autre-logiciel');
 }
-before(withoutRules);
-after(withoutRules);
+/** The service Lucie administers. */
+const SERVICE = 'reeducation@hopital-demo.mssante.fr';
+for (const mailbox of [LUCIE, SERVICE]) {
+  before(() => withoutRules(mailbox));
+  after(() => withoutRules(mailbox));
+}
 const PHONE = { viewport: { width: 360, height: 780 }, isMobile: true, hasTouch: true };
 
 test('on a phone: an automatic reply, a forward inside the trust space only, a filter and a signature, kept', async () => {
@@ -32,7 +37,7 @@ test('on a phone: an automatic reply, a forward inside the trust space only, a f
   await waitForHydration(page);
   await page.getByRole('button', { name: /^Menu/ }).tap();
   await page.getByTestId('parametres').tap();
-  const reply = page.getByRole('group', { name: 'Réponse automatique' });
+  const reply = page.getByRole('group', { name: 'Réponse automatique', exact: true });
   await reply.waitFor();
   await waitForHydration(page);
 
@@ -117,5 +122,37 @@ test('on a phone: an automatic reply, a forward inside the trust space only, a f
   assert.equal(await page.getByLabel('Message', { exact: true }).inputValue(), '\n\n-- \nLucie ROLLAND\nKinésithérapeute');
   // the one refusal: the forward to gmail.com
   assert.deepEqual(problems, ['Failed to load resource: the server responded with a status of 400 (Bad Request) (http://127.0.0.1:8081/api/parametres/enregistrer)']);
+  await page.context().close();
+});
+
+test("on a phone: the automatic reply of a service's mailbox, set by its administrator", async () => {
+  const page = await (await newContext(run.browser, PHONE)).newPage();
+  const problems = watchProblems(page, run.webmail.url);
+  await signIn(page, run.webmail.url, LUCIE_RPPS);
+  await page.goto(`${run.webmail.url}/parametres`);
+  const service = page.getByRole('group', { name: `Réponse automatique de ${SERVICE}` });
+  await service.waitFor();
+  await waitForHydration(page);
+  await service.getByLabel('Répondre automatiquement aux messages reçus').tap();
+  await service.getByRole('button', { name: "Texte de changement d'adresse" }).tap();
+  await service.getByLabel('Objet', { exact: true }).fill('Service fermé');
+  // her own automatic reply is another one, untouched
+  const own = page.getByRole('group', { name: 'Réponse automatique', exact: true });
+  const ownBefore = await own.getByLabel('Objet', { exact: true }).inputValue();
+  assert.notEqual(ownBefore, 'Service fermé');
+  const save = service.getByRole('button', { name: `Enregistrer la réponse automatique de ${SERVICE}` });
+  await save.scrollIntoViewIfNeeded();
+  await save.tap();
+  await service.getByText('Réponse automatique de la boîte enregistrée.').waitFor();
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 360, `${width} px wide on a 360 px screen`);
+
+  await page.reload();
+  await service.waitFor();
+  assert.equal(await service.getByLabel('Répondre automatiquement aux messages reçus').isChecked(), true);
+  assert.equal(await service.getByLabel('Objet', { exact: true }).inputValue(), 'Service fermé');
+  assert.match(await service.getByLabel('Message', { exact: true }).inputValue(), /Ma nouvelle adresse MSSanté est/);
+  assert.equal(await own.getByLabel('Objet', { exact: true }).inputValue(), ownBefore);
+  assert.deepEqual(problems, []);
   await page.context().close();
 });

@@ -146,6 +146,10 @@ pub struct SieveConfig {
     pub port: u16,
     pub ca_file: PathBuf,
     pub revocation: RevocationConfig,
+    /// How the operator lets an administrator act for an organisational mailbox on ManageSieve:
+    /// sign-in name `<mailbox><separator><administrator>` with the administrator's token (Dovecot's
+    /// master-user separator). `None` (SIEVE_DELEGATION_SEPARATOR=non): the operator has no such rule.
+    pub delegation_separator: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -225,6 +229,7 @@ impl Config {
                 port: sieve_port.parse().map_err(|_| ConfigError(format!("SIEVE_PORT invalide : {sieve_port}")))?,
                 ca_file,
                 revocation,
+                delegation_separator: Some(var("SIEVE_DELEGATION_SEPARATOR", "*")).filter(|s| s != "non"),
             },
             sending: SendingConfig {
                 liste_blanche: var("LISTE_BLANCHE_FILE", &format!("{operator_state}/listeblanche.xml")).into(),

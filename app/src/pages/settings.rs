@@ -2,7 +2,7 @@
 //! on a phone (one column, every field its full width).
 
 use super::frame::Problem;
-use crate::settings::{self as limits, Filter, FilterAction, FilterField, Rules, Settings, TeamSignature, save_settings, save_team_signature, load_settings};
+use crate::settings::{self as limits, Filter, FilterAction, FilterField, Rules, Settings, TeamSettings, Vacation, save_settings, save_team_signature, save_team_vacation, load_settings};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -27,7 +27,7 @@ pub fn SettingsPage() -> impl IntoView {
 
 #[component]
 fn SettingsForm(settings: Settings) -> impl IntoView {
-    let Settings { rules, signature, other_script, edited_elsewhere, folders, team_signatures } = settings;
+    let Settings { rules, signature, other_script, edited_elsewhere, folders, teams } = settings;
     let vacation = RwSignal::new(rules.vacation);
     let forward = RwSignal::new(rules.forward);
     let filters = RwSignal::new(rules.filters);
@@ -43,32 +43,7 @@ fn SettingsForm(settings: Settings) -> impl IntoView {
         <form class="parametres" on:submit=move |ev| { ev.prevent_default(); save.dispatch(replace.get_untracked()); }>
             <fieldset>
                 <legend>"Réponse automatique"</legend>
-                <label class="case"><input type="checkbox" name="absence" checked=move || vacation.with(|v| v.enabled) prop:checked=move || vacation.with(|v| v.enabled)
-                    on:change=move |ev| vacation.update(|v| v.enabled = event_target_checked(&ev))/>"Répondre automatiquement aux messages reçus"</label>
-                <div class="periode">
-                    <label>"Du "<input type="date" name="du" value=move || vacation.with(|v| v.from.clone()) prop:value=move || vacation.with(|v| v.from.clone())
-                        on:change=move |ev| vacation.update(|v| v.from = event_target_value(&ev))/></label>
-                    <label>"Au "<input type="date" name="au" value=move || vacation.with(|v| v.until.clone()) prop:value=move || vacation.with(|v| v.until.clone())
-                        on:change=move |ev| vacation.update(|v| v.until = event_target_value(&ev))/></label>
-                </div>
-                <p class="aide">"Sans dates, la réponse part dès l'enregistrement et jusqu'à ce que vous la désactiviez."</p>
-                <label>"Objet"<input type="text" name="objet-reponse" maxlength=limits::MAX_SUBJECT value=move || vacation.with(|v| v.subject.clone()) prop:value=move || vacation.with(|v| v.subject.clone())
-                    on:input=move |ev| vacation.update(|v| v.subject = event_target_value(&ev))/></label>
-                // beside its label, not in it: the label's name must not take in the text
-                <label for="texte-reponse">"Message"</label>
-                <textarea id="texte-reponse" name="texte-reponse" rows="7" maxlength=limits::MAX_REPLY_TEXT prop:value=move || vacation.with(|v| v.text.clone())
-                    on:input=move |ev| vacation.update(|v| v.text = event_target_value(&ev))>{vacation.with_untracked(|v| v.text.clone())}</textarea>
-                <div class="modeles">
-                    <button type="button" on:click=move |_| vacation.update(|v| { v.subject = "Absence".into(); v.text = limits::ABSENCE_TEXT.into(); })>"Texte d'absence"</button>
-                    <button type="button" on:click=move |_| vacation.update(|v| { v.subject = "Changement d'adresse".into(); v.text = limits::moved_text("…"); })>"Texte de changement d'adresse"</button>
-                </div>
-                <label>"Une même personne la reçoit au plus une fois tous les "
-                    <input type="number" name="jours" class="jours" min=*limits::REPLY_DAYS.start() max=*limits::REPLY_DAYS.end()
-                        value=move || vacation.with(|v| v.days.to_string()) prop:value=move || vacation.with(|v| v.days.to_string())
-                        on:change=move |ev| vacation.update(|v| v.days = event_target_value(&ev).trim().parse().unwrap_or(0))/>" jours"</label>
-                <label class="case"><input type="checkbox" name="patients" checked=move || vacation.with(|v| v.patients) prop:checked=move || vacation.with(|v| v.patients)
-                    on:change=move |ev| vacation.update(|v| v.patients = event_target_checked(&ev))/>"Répondre aussi aux patients (Mon Espace Santé)"</label>
-                <p class="aide">"Jamais de réponse aux listes de diffusion, aux envois en nombre ni aux réponses automatiques."</p>
+                <VacationFields vacation suffix=String::new()/>
             </fieldset>
 
             <fieldset>
@@ -121,15 +96,49 @@ fn SettingsForm(settings: Settings) -> impl IntoView {
         </form>
         // a form of its own (forms do not nest), saved by nothing: each part acts at once
         <div class="parametres">
-            {(!team_signatures.is_empty()).then(|| view! {
+            {(!teams.is_empty()).then(|| view! {
                 <fieldset data-testid="signatures-boites">
-                    <legend>"Signatures des boîtes organisationnelles"</legend>
-                    <p class="aide">"Ajoutée aux messages que leurs membres écrivent depuis la boîte ; vous en êtes administrateur."</p>
-                    {team_signatures.into_iter().map(|team| view! { <TeamSignatureField team/> }).collect_view()}
+                    <legend>"Boîtes organisationnelles"</legend>
+                    <p class="aide">"Vous en êtes administrateur : la signature est ajoutée aux messages que leurs membres écrivent depuis la boîte ; la réponse automatique part de la boîte."</p>
+                    {teams.into_iter().map(|team| view! { <TeamSettingsField team/> }).collect_view()}
                 </fieldset>
             })}
             <super::transfer::ExportImport folders/>
         </div>
+    }
+}
+
+/// The automatic reply's fields (the user's own, or an organisational mailbox's: `suffix` keeps
+/// their names and ids apart on the page).
+#[component]
+fn VacationFields(vacation: RwSignal<Vacation>, suffix: String) -> impl IntoView {
+    view! {
+        <label class="case"><input type="checkbox" name=format!("absence{suffix}") checked=move || vacation.with(|v| v.enabled) prop:checked=move || vacation.with(|v| v.enabled)
+            on:change=move |ev| vacation.update(|v| v.enabled = event_target_checked(&ev))/>"Répondre automatiquement aux messages reçus"</label>
+        <div class="periode">
+            <label>"Du "<input type="date" name=format!("du{suffix}") value=move || vacation.with(|v| v.from.clone()) prop:value=move || vacation.with(|v| v.from.clone())
+                on:change=move |ev| vacation.update(|v| v.from = event_target_value(&ev))/></label>
+            <label>"Au "<input type="date" name=format!("au{suffix}") value=move || vacation.with(|v| v.until.clone()) prop:value=move || vacation.with(|v| v.until.clone())
+                on:change=move |ev| vacation.update(|v| v.until = event_target_value(&ev))/></label>
+        </div>
+        <p class="aide">"Sans dates, la réponse part dès l'enregistrement et jusqu'à ce que vous la désactiviez."</p>
+        <label>"Objet"<input type="text" name=format!("objet-reponse{suffix}") maxlength=limits::MAX_SUBJECT value=move || vacation.with(|v| v.subject.clone()) prop:value=move || vacation.with(|v| v.subject.clone())
+            on:input=move |ev| vacation.update(|v| v.subject = event_target_value(&ev))/></label>
+        // beside its label, not in it: the label's name must not take in the text
+        <label for=format!("texte-reponse{suffix}")>"Message"</label>
+        <textarea id=format!("texte-reponse{suffix}") name=format!("texte-reponse{suffix}") rows="7" maxlength=limits::MAX_REPLY_TEXT prop:value=move || vacation.with(|v| v.text.clone())
+            on:input=move |ev| vacation.update(|v| v.text = event_target_value(&ev))>{vacation.with_untracked(|v| v.text.clone())}</textarea>
+        <div class="modeles">
+            <button type="button" on:click=move |_| vacation.update(|v| { v.subject = "Absence".into(); v.text = limits::ABSENCE_TEXT.into(); })>"Texte d'absence"</button>
+            <button type="button" on:click=move |_| vacation.update(|v| { v.subject = "Changement d'adresse".into(); v.text = limits::moved_text("…"); })>"Texte de changement d'adresse"</button>
+        </div>
+        <label>"Une même personne la reçoit au plus une fois tous les "
+            <input type="number" name=format!("jours{suffix}") class="jours" min=*limits::REPLY_DAYS.start() max=*limits::REPLY_DAYS.end()
+                value=move || vacation.with(|v| v.days.to_string()) prop:value=move || vacation.with(|v| v.days.to_string())
+                on:change=move |ev| vacation.update(|v| v.days = event_target_value(&ev).trim().parse().unwrap_or(0))/>" jours"</label>
+        <label class="case"><input type="checkbox" name=format!("patients{suffix}") checked=move || vacation.with(|v| v.patients) prop:checked=move || vacation.with(|v| v.patients)
+            on:change=move |ev| vacation.update(|v| v.patients = event_target_checked(&ev))/>"Répondre aussi aux patients (Mon Espace Santé)"</label>
+        <p class="aide">"Jamais de réponse aux listes de diffusion, aux envois en nombre ni aux réponses automatiques."</p>
     }
 }
 
@@ -177,16 +186,49 @@ fn FilterRow(i: usize, filters: RwSignal<Vec<Filter>>, folders: StoredValue<Vec<
     }
 }
 
-/// One organisational mailbox's signature, saved on its own.
+/// One organisational mailbox the user administers: its signature and its automatic reply, each
+/// saved on its own.
 #[component]
-fn TeamSignatureField(team: TeamSignature) -> impl IntoView {
-    let TeamSignature { mailbox, signature } = team;
+fn TeamSettingsField(team: TeamSettings) -> impl IntoView {
+    let TeamSettings { mailbox, signature, vacation, edited_elsewhere } = team;
     let text = RwSignal::new(signature);
-    let id = format!("signature-{}", mailbox.replace(|c: char| !c.is_ascii_alphanumeric(), "-"));
+    let slug = mailbox.replace(|c: char| !c.is_ascii_alphanumeric(), "-");
+    let id = format!("signature-{slug}");
     let save = {
         let mailbox = mailbox.clone();
         Action::new(move |_: &()| save_team_signature(mailbox.clone(), text.get_untracked()))
     };
+    let reply = vacation.map(|vacation| {
+        let vacation = RwSignal::new(vacation);
+        let replace = RwSignal::new(false);
+        let save_reply = {
+            let mailbox = mailbox.clone();
+            Action::new(move |_: &()| save_team_vacation(mailbox.clone(), vacation.get_untracked(), replace.get_untracked()))
+        };
+        view! {
+            <fieldset data-testid="reponse-boite">
+                <legend>{format!("Réponse automatique de {mailbox}")}</legend>
+                <VacationFields vacation suffix=format!("-{slug}")/>
+                {edited_elsewhere.then(|| view! {
+                    <div class="bandeau-info" role="alert">
+                        <p>"Les règles de cette boîte ont été modifiées par un autre logiciel depuis leur dernier enregistrement ici."</p>
+                        <label class="case"><input type="checkbox" name=format!("remplacer-{slug}") checked=replace prop:checked=replace
+                            on:change=move |ev| replace.set(event_target_checked(&ev))/>"Remplacer ces modifications"</label>
+                    </div>
+                })}
+                <div class="modeles">
+                    <button type="button" disabled=move || save_reply.pending().get() on:click=move |_| { save_reply.dispatch(()); }>
+                        {format!("Enregistrer la réponse automatique de {mailbox}")}
+                    </button>
+                </div>
+                {move || save_reply.value().get().map(|saved| match saved {
+                    Ok(()) => view! { <p class="bandeau-info" role="status">"Réponse automatique de la boîte enregistrée."</p> }.into_any(),
+                    Err(error) => view! { <Problem error/> }.into_any(),
+                })}
+            </fieldset>
+        }
+        .into_any()
+    });
     view! {
         <label for=id.clone()>{format!("Signature de {mailbox}")}</label>
         <textarea id=id name="signature-boite" rows="4" maxlength=limits::MAX_SIGNATURE
@@ -200,5 +242,8 @@ fn TeamSignatureField(team: TeamSignature) -> impl IntoView {
             Ok(()) => view! { <p class="bandeau-info" role="status">"Signature de la boîte enregistrée."</p> }.into_any(),
             Err(error) => view! { <Problem error/> }.into_any(),
         })}
+        {reply.unwrap_or_else(|| view! {
+            <p class="aide">"L'opérateur de cette boîte ne permet pas de régler sa réponse automatique depuis la messagerie."</p>
+        }.into_any())}
     }
 }

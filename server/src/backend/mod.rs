@@ -31,7 +31,7 @@ use app::reading::{Folder, ListView, Me, MessageAction, MessageList, MessageView
 use app::directory::{Correspondent, DirectoryCriteria, DirectoryPage};
 use app::documents::HealthDocument;
 use app::sending::{Compose, ComposeStart, Draft, RecipientCheck, Sent};
-use app::settings::{Rules, Settings};
+use app::settings::{Rules, Settings, Vacation};
 use std::sync::Arc;
 use tower_sessions_sqlx_store::sqlx::SqlitePool;
 
@@ -81,6 +81,7 @@ impl Backend {
                 config.sieve.host.clone(),
                 config.sieve.port,
                 crate::gateway::tls::OperatorTls::new(&config.sieve.ca_file, &config.sieve.host, crate::gateway::revocation::Side::Sieve, &config.sieve.revocation)?,
+                config.sieve.delegation_separator.clone(),
             ),
             signatures: crate::store::signatures::Signatures::new(db.clone()).await?,
             import_dir: config.session_db.parent().map(|d| d.join("imports")).unwrap_or_else(|| "imports".into()),
@@ -246,6 +247,10 @@ impl Webmail for Backend {
 
     fn save_team_signature(&self, request: Request, mailbox: String, signature: String) -> Reply<'_, ()> {
         self.serve(request, async move |caller| self.keep_team_signature(&caller, &mailbox, &signature).await)
+    }
+
+    fn save_team_vacation(&self, request: Request, mailbox: String, vacation: Vacation, replace_edited: bool) -> Reply<'_, ()> {
+        self.serve(request, async move |caller| self.keep_team_vacation(&caller, &mailbox, vacation, replace_edited).await)
     }
 
     fn export_progress(&self, request: Request, id: String) -> Reply<'_, ExportProgress> {

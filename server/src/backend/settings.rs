@@ -8,18 +8,24 @@ use crate::gateway::sieve::{SieveSession, TIMEOUT};
 use crate::mail::sieve_script::{self, SCRIPT_NAME};
 use app::organisation::{TraceAction, canonical_address, is_shared};
 use app::reading::FolderRole;
-use app::settings::{self as limits, FilterAction, Rules, Settings, TeamSignature};
+use app::settings::{self as limits, FilterAction, Rules, Settings, TeamSettings, Vacation};
 
 impl Backend {
     /// Run `work` in a ManageSieve session of the caller (a refused token renewed once), within
-    /// [`TIMEOUT`] for everything.
-    async fn with_sieve<T>(&self, caller: &Caller, work: impl AsyncFnOnce(&mut SieveSession) -> Result<T, Error>) -> Result<T, Error> {
+    /// [`TIMEOUT`] for everything; `acting_for`: an organisational mailbox they administer, whose
+    /// rules the operator lets them set (checked by the caller of this function).
+    async fn with_sieve<T>(&self, caller: &Caller, acting_for: Option<&str>, work: impl AsyncFnOnce(&mut SieveSession) -> Result<T, Error>) -> Result<T, Error> {
         let run = async {
-            let mailbox = &caller.identity.mailbox;
-            let mut session = match self.sieve.open(mailbox, &caller.access_token()).await {
+            let login = match acting_for {
+                None => caller.identity.mailbox.clone(),
+                Some(mailbox) => self.sieve.delegated_login(mailbox, &caller.identity.mailbox).ok_or(Error::Forbidden(NOT_DELEGATED.into()))?,
+            };
+            let mut session = match self.sieve.open(&login, &caller.access_token()).await {
+                // acting for a mailbox, a refusal is the operator's rule, not an expired token
+                Err(Error::OperatorRefused(_)) if acting_for.is_some() => return Err(Error::Forbidden(NOT_DELEGATED.into())),
                 Err(Error::OperatorRefused(_)) if caller.may_renew() => {
                     caller.renew().await?;
-                    self.sieve.open(mailbox, &caller.access_token()).await?
+                    self.sieve.open(&login, &caller.access_token()).await?
                 }
                 other => other?,
             };
@@ -35,34 +41,29 @@ impl Backend {
         // one folder list for the filters' folders and the mailboxes the user administers
         let listed = self.folders(caller).await?;
         let folders = filing(&listed);
-        let (ours, scripts) = self
-            .with_sieve(caller, async |sieve| {
-                let scripts = sieve.list().await?;
-                let ours = match scripts.iter().any(|s| s.name == SCRIPT_NAME) {
-                    true => Some(sieve.get(SCRIPT_NAME).await?),
-                    false => None,
-                };
-                Ok((ours, scripts))
-            })
-            .await?;
-        let mut settings = Settings { folders, ..Settings::default() };
-        match ours.as_deref().map(sieve_script::read) {
-            Some(Some((rules, other, unchanged))) => {
-                settings.rules = rules;
-                settings.other_script = other.filter(|name| scripts.iter().any(|s| &s.name == name));
-                settings.edited_elsewhere = !unchanged;
-            }
-            // a script of that name the webmail did not write
-            Some(None) => settings.edited_elsewhere = true,
-            None => {}
-        }
-        if let Some(active) = scripts.iter().find(|s| s.active && s.name != SCRIPT_NAME) {
-            settings.other_script = Some(active.name.clone());
-        }
-        settings.signature = self.signatures.of(&caller.identity.mailbox).await?;
+        let written = self.with_sieve(caller, None, read_rules).await?;
+        let mut settings = Settings {
+            folders,
+            rules: written.rules,
+            other_script: written.other_script,
+            edited_elsewhere: written.edited_elsewhere,
+            signature: self.signatures.of(&caller.identity.mailbox).await?,
+            ..Settings::default()
+        };
         for team in self.mailboxes_in(caller, &listed).await?.into_iter().filter(|m| m.organisational && m.rights.administer) {
             let signature = self.signatures.of(&team.address).await?;
-            settings.team_signatures.push(TeamSignature { mailbox: team.address, signature });
+            // a mailbox whose operator does not delegate its rules still has its signature
+            let written = match self.with_sieve(caller, Some(&team.address), read_rules).await {
+                Ok(written) => Some(written),
+                Err(Error::Forbidden(_)) => None,
+                Err(e) => return Err(e),
+            };
+            settings.teams.push(TeamSettings {
+                mailbox: team.address,
+                signature,
+                edited_elsewhere: written.as_ref().is_some_and(|w| w.edited_elsewhere),
+                vacation: written.map(|w| w.rules.vacation),
+            });
         }
         Ok(settings)
     }
@@ -79,29 +80,29 @@ impl Backend {
         result
     }
 
+    /// An organisational mailbox's automatic reply, set by one of its administrators (the right
+    /// checked with the operator first, then the operator's own delegation rule on ManageSieve);
+    /// the mailbox's other rules in the webmail's script are kept. Traced on that mailbox.
+    pub(super) async fn keep_team_vacation(&self, caller: &Caller, mailbox: &str, vacation: Vacation, replace_edited: bool) -> Result<(), Error> {
+        let mailbox = canonical_address(mailbox);
+        self.require_admin(caller, &mailbox, "régler sa réponse automatique").await?;
+        let vacation = checked_rules(Rules { vacation, ..Rules::default() }, &[], &mailbox, |a| self.sending.trust.check(a))?.vacation;
+        let detail = if vacation.enabled { "réponse automatique de la boîte activée" } else { "réponse automatique de la boîte désactivée" };
+        let result = self
+            .with_sieve(caller, Some(&mailbox), async |sieve| {
+                write_rules(sieve, replace_edited, |current| Rules { vacation, ..current.unwrap_or_default() }).await.map(|_| ())
+            })
+            .await;
+        self.trace(caller, &mailbox, TraceAction::Settings, detail.into(), super::audit::outcome(&result)).await;
+        result
+    }
+
     pub(super) async fn keep_settings(&self, caller: &Caller, rules: Rules, signature: String, replace_edited: bool) -> Result<(), Error> {
         let folders = self.filing_folders(caller).await?;
         let rules = checked_rules(rules, &folders, &caller.identity.mailbox, |a| self.sending.trust.check(a))?;
         let signature = checked_signature(&signature)?;
-        let result = self
-            .with_sieve(caller, async |sieve| {
-                let scripts = sieve.list().await?;
-                let mut other = scripts.iter().find(|s| s.active && s.name != SCRIPT_NAME).map(|s| s.name.clone());
-                if scripts.iter().any(|s| s.name == SCRIPT_NAME) {
-                    let current = sieve.get(SCRIPT_NAME).await?;
-                    let read = sieve_script::read(&current);
-                    if !replace_edited && !read.as_ref().is_some_and(|(_, _, unchanged)| *unchanged) {
-                        return Err(Error::BadInput(EDITED_ELSEWHERE.into()));
-                    }
-                    // the other program's script included before stays included while it exists
-                    let before = read.and_then(|(_, other, _)| other).filter(|name| scripts.iter().any(|s| &s.name == name));
-                    other = other.or(before);
-                }
-                sieve.put(SCRIPT_NAME, &sieve_script::script(&rules, other.as_deref())).await?;
-                sieve.activate(SCRIPT_NAME).await
-            })
-            .await;
         let detail = describe(&rules);
+        let result = self.with_sieve(caller, None, async |sieve| write_rules(sieve, replace_edited, |_| rules).await.map(|_| ())).await;
         self.trace(caller, &caller.identity.mailbox, TraceAction::Settings, detail, super::audit::outcome(&result)).await;
         result?;
         self.signatures.set(&caller.identity.mailbox, &signature).await
@@ -119,6 +120,63 @@ impl Backend {
         Ok(filing(&self.folders(caller).await?))
     }
 }
+
+/// What a mailbox's scripts say: the webmail's rules, another program's active script, and
+/// whether the webmail's script was edited elsewhere.
+struct Written {
+    rules: Rules,
+    other_script: Option<String>,
+    edited_elsewhere: bool,
+}
+
+async fn read_rules(sieve: &mut SieveSession) -> Result<Written, Error> {
+    let scripts = sieve.list().await?;
+    let ours = match scripts.iter().any(|s| s.name == SCRIPT_NAME) {
+        true => Some(sieve.get(SCRIPT_NAME).await?),
+        false => None,
+    };
+    let mut written = Written { rules: Rules::default(), other_script: None, edited_elsewhere: false };
+    match ours.as_deref().map(sieve_script::read) {
+        Some(Some((rules, other, unchanged))) => {
+            written.rules = rules;
+            written.other_script = other.filter(|name| scripts.iter().any(|s| &s.name == name));
+            written.edited_elsewhere = !unchanged;
+        }
+        // a script of that name the webmail did not write
+        Some(None) => written.edited_elsewhere = true,
+        None => {}
+    }
+    if let Some(active) = scripts.iter().find(|s| s.active && s.name != SCRIPT_NAME) {
+        written.other_script = Some(active.name.clone());
+    }
+    Ok(written)
+}
+
+/// Write the webmail's script with the rules `make` gives from the ones it holds now, and make it
+/// active; another program's active script stays included after them. Refused when the script was
+/// edited elsewhere and the user did not confirm replacing it (`replace_edited`).
+async fn write_rules(sieve: &mut SieveSession, replace_edited: bool, make: impl FnOnce(Option<Rules>) -> Rules) -> Result<Rules, Error> {
+    let scripts = sieve.list().await?;
+    let mut other = scripts.iter().find(|s| s.active && s.name != SCRIPT_NAME).map(|s| s.name.clone());
+    let mut current = None;
+    if scripts.iter().any(|s| s.name == SCRIPT_NAME) {
+        let text = sieve.get(SCRIPT_NAME).await?;
+        let read = sieve_script::read(&text);
+        if !replace_edited && !read.as_ref().is_some_and(|(_, _, unchanged)| *unchanged) {
+            return Err(Error::BadInput(EDITED_ELSEWHERE.into()));
+        }
+        // the other program's script included before stays included while it exists
+        let before = read.as_ref().and_then(|(_, other, _)| other.clone()).filter(|name| scripts.iter().any(|s| &s.name == name));
+        other = other.or(before);
+        current = read.map(|(rules, _, _)| rules);
+    }
+    let rules = make(current);
+    sieve.put(SCRIPT_NAME, &sieve_script::script(&rules, other.as_deref())).await?;
+    sieve.activate(SCRIPT_NAME).await?;
+    Ok(rules)
+}
+
+const NOT_DELEGATED: &str = "L'opérateur de cette boîte organisationnelle ne permet pas à la messagerie de régler sa réponse automatique.";
 
 /// Among the `listed` folders, those a filter may file into (IMAP name, label).
 fn filing(listed: &[app::reading::Folder]) -> Vec<(String, String)> {

@@ -24,6 +24,7 @@ pub struct SieveGateway {
     host: String,
     port: u16,
     tls: OperatorTls,
+    delegation_separator: Option<String>,
 }
 
 /// A script on the server and whether it is the active one.
@@ -47,12 +48,19 @@ pub struct SieveSession {
 }
 
 impl SieveGateway {
-    pub fn new(host: String, port: u16, tls: OperatorTls) -> Self {
-        Self { host, port, tls }
+    pub fn new(host: String, port: u16, tls: OperatorTls, delegation_separator: Option<String>) -> Self {
+        Self { host, port, tls, delegation_separator }
     }
 
-    /// A signed-in session for `user` with their access token. A refused token is
-    /// [`Error::OperatorRefused`] (the caller renews it once).
+    /// The name `user` signs in with to act for `mailbox` (an organisational mailbox they
+    /// administer), `None` when the operator has no delegation rule.
+    pub fn delegated_login(&self, mailbox: &str, user: &str) -> Option<String> {
+        self.delegation_separator.as_ref().map(|separator| format!("{mailbox}{separator}{user}"))
+    }
+
+    /// A signed-in session as `user` (a mailbox, or a [`Self::delegated_login`]) with the access
+    /// token of the person signed in. A refused token is [`Error::OperatorRefused`] (the caller
+    /// renews it once).
     pub async fn open(&self, user: &str, token: &str) -> Result<SieveSession, Error> {
         let unreachable = |e: std::io::Error| Error::RulesUnreachable(e.to_string());
         let tcp = TcpStream::connect((self.host.as_str(), self.port)).await.map_err(unreachable)?;

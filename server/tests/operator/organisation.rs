@@ -46,9 +46,9 @@ async fn rights_traces_sending_as_the_mailbox_and_revocation() {
     // what a member writes from it; a member is neither offered nor allowed to change it
     let signature = format!("Secrétariat de cardiologie\nPoste {}", rand::random::<u16>());
     claire.save_team_signature(req(&claire_session), ORG.to_uppercase(), signature.clone()).await.unwrap();
-    let offered = claire.settings(req(&claire_session)).await.unwrap().team_signatures;
+    let offered = claire.settings(req(&claire_session)).await.unwrap().teams;
     assert!(offered.iter().any(|t| t.mailbox == ORG && t.signature == signature), "{offered:?}");
-    assert!(julien.settings(req(&session)).await.unwrap().team_signatures.is_empty());
+    assert!(julien.settings(req(&session)).await.unwrap().teams.is_empty());
     let refused = julien.save_team_signature(req(&session), ORG.into(), "Julien".into()).await.unwrap_err();
     assert!(matches!(&refused, WebmailError::InvalidInput(text) if text.contains("administrateurs")), "{refused:?}");
     let written = julien.start_compose(req(&session), ComposeStart::NewIn(ORG_INBOX.into())).await.unwrap().draft;

@@ -84,10 +84,10 @@ fn doveadm_sieve(args: &[&str], input: Option<&str>) -> String {
     out.strip_prefix("sieve script:\n").map(String::from).unwrap_or(out)
 }
 
-/// Lucie without any script (a run before this one may have left some; this one must not leave
-/// an automatic reply behind).
-fn without_rules() {
-    for args in [&["deactivate", "-u", LUCIE][..], &["delete", "-u", LUCIE, "messagerie-mssante"], &["delete", "-u", LUCIE, "autre-logiciel"]] {
+/// `mailbox` without any script (a run before this one may have left some; this one must not
+/// leave an automatic reply behind).
+fn without_rules(mailbox: &str) {
+    for args in [&["deactivate", "-u", mailbox][..], &["delete", "-u", mailbox, "messagerie-mssante"], &["delete", "-u", mailbox, "autre-logiciel"]] {
         let conf = format!("{}/etc/dovecot/dovecot.conf", operator_state());
         let _ = std::process::Command::new("doveadm").args([&["-c", conf.as_str(), "sieve"], args].concat()).stdin(std::process::Stdio::null()).output();
     }
@@ -96,7 +96,7 @@ fn without_rules() {
 #[tokio::test]
 async fn rules_set_on_the_page_are_applied_by_the_operator_on_delivery() {
     let (backend, session, _, _) = backend_for(LUCIE_RPPS).await;
-    without_rules();
+    without_rules(LUCIE);
     let tag = rand::random::<u32>();
     // a folder of her own for the filter (made by another client)
     let folder = format!("Laboratoire-{tag}");
@@ -182,5 +182,64 @@ async fn rules_set_on_the_page_are_applied_by_the_operator_on_delivery() {
     backend.save_settings(req(&session), fewer.clone(), String::new(), true).await.unwrap();
     let settings = backend.settings(req(&session)).await.unwrap();
     assert_eq!((settings.rules, settings.edited_elsewhere, settings.signature.as_str()), (fewer, false, ""));
-    without_rules();
+    without_rules(LUCIE);
+}
+
+/// The service's mailbox Lucie administers (no other test uses it).
+const REEDUCATION: &str = "reeducation@hopital-demo.mssante.fr";
+
+#[tokio::test]
+async fn an_organisational_mailbox_s_automatic_reply_is_set_by_its_administrators() {
+    without_rules(REEDUCATION);
+    let (backend, session, _, config) = backend_for(LUCIE_RPPS).await;
+    let tag = rand::random::<u32>();
+
+    // her page offers the mailbox's automatic reply, off
+    let team = |settings: app::settings::Settings| settings.teams.into_iter().find(|t| t.mailbox == REEDUCATION).expect("the mailbox she administers");
+    let offered = team(backend.settings(req(&session)).await.unwrap());
+    assert_eq!((offered.vacation.clone().map(|v| v.enabled), offered.edited_elsewhere), (Some(false), false));
+
+    // a member who does not administer it may not set it (Julien is not even a member)
+    let julien = crate::common::session_for("10100000025").await;
+    let refused = backend.save_team_vacation(req(&julien), REEDUCATION.into(), Vacation::default(), false).await.unwrap_err();
+    assert!(matches!(&refused, WebmailError::InvalidInput(text) if text.contains("administrateurs")), "{refused:?}");
+
+    // set through the page (the address as typed), the operator applies it on delivery: Paul,
+    // writing twice, gets one reply, from the mailbox
+    let subject = format!("Service fermé {tag}");
+    let vacation = Vacation { enabled: true, subject: subject.clone(), text: app::settings::moved_text("reeducation@nouvel-hopital.mssante.fr"), ..Vacation::default() };
+    backend.save_team_vacation(req(&session), REEDUCATION.to_uppercase(), vacation.clone(), false).await.unwrap();
+    assert_eq!(team(backend.settings(req(&session)).await.unwrap()).vacation, Some(vacation));
+    let to_service = |subject: &str, id: &str| format!("From: {PAUL}\r\nTo: {REEDUCATION}\r\nSubject: {subject}\r\nMessage-ID: <{id}>\r\nDate: Fri, 04 Dec 2026 10:00:00 +0100\r\n\r\nBonjour.\r\n");
+    arrives(PAUL, REEDUCATION, &to_service("Rendez-vous", &format!("r1-{tag}@cabinet-demo.mssante.fr"))).await;
+    let replies = wait_for(PAUL, "INBOX", "Subject", &subject, 1).await;
+    assert_eq!(replies.len(), 1, "the service's automatic reply reached Paul");
+    let reply = crate::common::fetch_text(PAUL, "INBOX", &replies[0]);
+    assert!(reply.contains(&format!("From: <{REEDUCATION}>")) && reply.contains("Auto-Submitted: auto-replied") && reply.contains("nouvel-hopital"), "{reply}");
+    arrives(PAUL, REEDUCATION, &to_service("Rendez-vous, suite", &format!("r2-{tag}@cabinet-demo.mssante.fr"))).await;
+    assert_eq!(wait_for(REEDUCATION, "INBOX", "Message-ID", &format!("r2-{tag}@"), 1).await.len(), 1);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(find(PAUL, "INBOX", "Subject", &subject).len(), 1, "once per sender, not twice");
+
+    // traced on the mailbox, under her name, without the text
+    let rows = backend.traces(req(&session), REEDUCATION.into(), TraceFilter::default()).await.unwrap().rows;
+    let row = rows.iter().find(|r| r.detail == "réponse automatique de la boîte activée").expect("the change is traced on the mailbox");
+    assert_eq!(row.member, LUCIE);
+    assert!(row.request.contains("PUTSCRIPT (") && row.answer.ends_with("OK ; OK"), "{} → {}", row.request, row.answer);
+
+    // an operator with no delegation rule: the page says so, and nothing is attempted
+    let mut without = config.clone();
+    without.sieve.delegation_separator = None;
+    let (elsewhere, session_elsewhere, _, _) = crate::common::backend_with(without, LUCIE_RPPS).await;
+    assert_eq!(team(elsewhere.settings(req(&session_elsewhere)).await.unwrap()).vacation, None);
+    let refused = elsewhere.save_team_vacation(req(&session_elsewhere), REEDUCATION.into(), Vacation::default(), false).await.unwrap_err();
+    assert!(matches!(&refused, WebmailError::InvalidInput(text) if text.contains("ne permet pas")), "{refused:?}");
+
+    // turned off: no reply to a new sender
+    backend.save_team_vacation(req(&session), REEDUCATION.into(), Vacation::default(), false).await.unwrap();
+    arrives(PATIENT, REEDUCATION, &to_service("Question", &format!("r3-{tag}@patient.mssante.fr")).replace(PAUL, PATIENT)).await;
+    assert_eq!(wait_for(REEDUCATION, "INBOX", "Message-ID", &format!("r3-{tag}@"), 1).await.len(), 1);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(find(PATIENT, "INBOX", "Subject", &subject).is_empty());
+    without_rules(REEDUCATION);
 }
