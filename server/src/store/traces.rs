@@ -93,10 +93,31 @@ fn trace_of(row: &sqlx::any::AnyRow) -> Result<Trace, sqlx::Error> {
     })
 }
 
+/// The advisory lock of the chain on PostgreSQL (any number the webmail alone uses on its store).
+const CHAIN_LOCK: i64 = 0x6d73_735f_7472_6163;
+
+/// The hash the next row chains to: the newest row's, or the anchor's when there is none.
+async fn last_hash(conn: &mut sqlx::AnyConnection) -> Result<String, Error> {
+    let last: Option<String> = sqlx::query_scalar("SELECT hash FROM access_traces ORDER BY id DESC LIMIT 1")
+        .fetch_optional(&mut *conn).await.map_err(store)?;
+    match last {
+        Some(hash) => Ok(hash),
+        None => anchor(conn).await,
+    }
+}
+
+/// The hash of the last row retention removed (empty when it removed none).
+async fn anchor(conn: &mut sqlx::AnyConnection) -> Result<String, Error> {
+    let anchor: Option<String> = sqlx::query_scalar("SELECT hash FROM access_trace_anchor LIMIT 1").fetch_optional(conn).await.map_err(store)?;
+    Ok(anchor.unwrap_or_default())
+}
+
 pub struct TraceStore {
     db: AnyPool,
-    /// One writer at a time, so that each row chains to the one truly before it.
+    /// One writer at a time, so that each row chains to the one truly before it: in this process
+    /// by this lock, across the instances sharing a PostgreSQL store by an advisory lock too.
     writer: tokio::sync::Mutex<()>,
+    shared: bool,
     retention_days: i64,
     /// Signs the checkpoints; its public half checks them.
     signer: Ed25519KeyPair,
@@ -154,23 +175,21 @@ impl TraceStore {
                 }
             }
         }
-        let traces = Self { db, writer: tokio::sync::Mutex::new(()), retention_days, signer };
+        let traces = Self { db, writer: tokio::sync::Mutex::new(()), shared: url.starts_with("postgres"), retention_days, signer };
         traces.apply_retention().await?;
         Ok(traces)
     }
 
-    async fn last_hash(&self) -> Result<String, Error> {
-        let last: Option<String> = sqlx::query_scalar("SELECT hash FROM access_traces ORDER BY id DESC LIMIT 1")
-            .fetch_optional(&self.db).await.map_err(store)?;
-        match last {
-            Some(hash) => Ok(hash),
-            None => self.anchor().await,
+    /// A transaction that alone may extend or cut the chain until it ends: the writer lock of
+    /// this process and, on PostgreSQL, a transaction-scoped advisory lock that every instance
+    /// writing the same store takes (released at commit or rollback).
+    async fn writing(&self) -> Result<(tokio::sync::MutexGuard<'_, ()>, sqlx::Transaction<'static, sqlx::Any>), Error> {
+        let one_writer = self.writer.lock().await;
+        let mut tx = self.db.begin().await.map_err(store)?;
+        if self.shared {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(CHAIN_LOCK).execute(&mut *tx).await.map_err(store)?;
         }
-    }
-
-    async fn anchor(&self) -> Result<String, Error> {
-        let anchor: Option<String> = sqlx::query_scalar("SELECT hash FROM access_trace_anchor LIMIT 1").fetch_optional(&self.db).await.map_err(store)?;
-        Ok(anchor.unwrap_or_default())
+        Ok((one_writer, tx))
     }
 
     /// Append one trace.
@@ -180,15 +199,15 @@ impl TraceStore {
     }
 
     pub async fn record(&self, trace: &Trace) -> Result<(), Error> {
-        let _one_writer = self.writer.lock().await;
-        let previous = self.last_hash().await?;
+        let (_one_writer, mut tx) = self.writing().await?;
+        let previous = last_hash(&mut tx).await?;
         let hash = chain_hash(&previous, trace);
         sqlx::query(&format!("INSERT INTO access_traces ({COLUMNS}, previous_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"))
             .bind(&trace.mailbox).bind(trace.at).bind(&trace.subject).bind(&trace.professional_id).bind(&trace.name)
             .bind(&trace.member).bind(&trace.action).bind(&trace.detail).bind(&trace.ip).bind(&trace.user_agent)
             .bind(&trace.outcome).bind(&trace.request).bind(&trace.answer).bind(&previous).bind(&hash)
-            .execute(&self.db).await.map_err(store)?;
-        Ok(())
+            .execute(&mut *tx).await.map_err(store)?;
+        tx.commit().await.map_err(store)
     }
 
     /// The traces of `mailbox` (of one member when `member` is given), newest first, within
@@ -213,7 +232,7 @@ impl TraceStore {
 
     /// Sign the chain's current head into a new checkpoint, unless the last one says the same.
     pub async fn checkpoint(&self) -> Result<(), Error> {
-        let _one_writer = self.writer.lock().await;
+        let (_one_writer, tx) = self.writing().await?;
         let newest: Option<(i64, i64, String)> = sqlx::query_as("SELECT id, at, hash FROM access_traces ORDER BY id DESC LIMIT 1")
             .fetch_optional(&self.db).await.map_err(store)?;
         let Some((last_row, row_at, head)) = newest else { return Ok(()) };
@@ -225,7 +244,7 @@ impl TraceStore {
         sqlx::query("INSERT INTO access_trace_checkpoints (at, last_row, row_at, head, signature) VALUES ($1, $2, $3, $4, $5)")
             .bind(checkpoint.at).bind(checkpoint.last_row).bind(checkpoint.row_at).bind(&checkpoint.head).bind(&signature)
             .execute(&self.db).await.map_err(store)?;
-        Ok(())
+        tx.commit().await.map_err(store)
     }
 
     /// The newest checkpoint and whether its signature is this webmail's.
@@ -289,7 +308,7 @@ impl TraceStore {
 
     /// The hash chain from the anchor to the newest row.
     async fn walk(&self) -> Result<Integrity, Error> {
-        let mut previous = self.anchor().await?;
+        let mut previous = anchor(&mut *self.db.acquire().await.map_err(store)?).await?;
         let rows = sqlx::query(&format!("SELECT id, {COLUMNS}, previous_hash, hash FROM access_traces ORDER BY id"))
             .fetch_all(&self.db).await.map_err(store)?;
         for row in &rows {
@@ -307,20 +326,18 @@ impl TraceStore {
 
     /// Remove the rows older than the retention period; the last removed hash anchors the chain.
     pub async fn apply_retention(&self) -> Result<(), Error> {
-        let _one_writer = self.writer.lock().await;
+        let (_one_writer, mut tx) = self.writing().await?;
         let before = unix_now() - self.retention_days * 86_400;
         let last_removed: Option<(i64, String)> =
             sqlx::query_as("SELECT id, hash FROM access_traces WHERE at < $1 ORDER BY id DESC LIMIT 1")
-                .bind(before).fetch_optional(&self.db).await.map_err(store)?;
+                .bind(before).fetch_optional(&mut *tx).await.map_err(store)?;
         if let Some((id, hash)) = last_removed {
-            let mut tx = self.db.begin().await.map_err(store)?;
             sqlx::query("DELETE FROM access_traces WHERE id <= $1").bind(id).execute(&mut *tx).await.map_err(store)?;
             sqlx::query("DELETE FROM access_trace_anchor").execute(&mut *tx).await.map_err(store)?;
             sqlx::query("INSERT INTO access_trace_anchor (hash, last_row) VALUES ($1, $2)").bind(&hash).bind(id).execute(&mut *tx).await.map_err(store)?;
-            tx.commit().await.map_err(store)?;
             tracing::info!("access traces: rows up to {id} removed after {} days", self.retention_days);
         }
-        Ok(())
+        tx.commit().await.map_err(store)
     }
 
     /// For tests of tampering: run a statement on the store as an intruder would.

@@ -104,3 +104,28 @@ async fn sqlite() {
 async fn postgresql() {
     chain_holds_and_tampering_is_found(POSTGRES).await;
 }
+
+/// Two instances (two stores, each with its own pool and its own in-process lock) writing one
+/// PostgreSQL store at the same moment keep one valid chain. A database of its own: the test
+/// above empties the shared one.
+#[tokio::test]
+async fn two_instances_writing_at_once_keep_one_chain_on_postgresql() {
+    use sqlx::Connection;
+    let mut admin = sqlx::PgConnection::connect("postgres://webmail@127.0.0.1:5433/postgres").await.expect("PostgreSQL of the test operator");
+    if let Err(e) = sqlx::query("CREATE DATABASE traces_instances").execute(&mut admin).await {
+        assert!(e.to_string().contains("already exists"), "{e}");
+    }
+    let url = "postgres://webmail@127.0.0.1:5433/traces_instances";
+    let first = empty_store(url).await;
+    let key = std::env::temp_dir().join(format!("traces-signing-{}.key", std::process::id()));
+    let second = TraceStore::open(url, 183, &key).await.unwrap();
+    let now = unix_now();
+    async fn writes(store: &TraceStore, action: &str, now: i64) {
+        for _ in 0..40 {
+            store.record(&trace(action, now)).await.unwrap();
+        }
+    }
+    tokio::join!(writes(&first, "lecture", now), writes(&second, "ouverture", now), writes(&first, "suppression", now), writes(&second, "envoi", now));
+    assert_eq!(first.verify().await.unwrap(), Integrity::Intact { rows: 160 });
+    assert_eq!(second.verify().await.unwrap(), Integrity::Intact { rows: 160 });
+}
