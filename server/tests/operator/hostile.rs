@@ -232,6 +232,8 @@ async fn nobody_reaches_what_is_not_theirs() {
         ask("droits", json!({ "mailbox": mailbox, "member": "marc.garnier@cabinet-demo.mssante.fr", "rights": all_rights }));
         ask("traces", json!({ "mailbox": mailbox, "filter": TraceFilter::default() }));
         ask("parametres/signature-boite", json!({ "mailbox": mailbox, "signature": "Signature imposée" }));
+        let vacation = app::settings::Vacation { enabled: true, ..Default::default() };
+        ask("parametres/reponse-boite", json!({ "mailbox": mailbox, "vacation": vacation, "replace_edited": true }));
     }
     let claires_file = Upload { bytes: 1, ..upload.clone() };
     let http = http();
