@@ -13,7 +13,10 @@ pub struct Config {
     /// ManageSieve (RFC 5804, STARTTLS, 4190): where the user's rules are kept.
     pub sieve: SieveConfig,
     pub sending: SendingConfig,
-    /// Access traces: `sqlite://…` (default) or `postgres://…`.
+    /// The webmail's database shared by its instances (`postgres://…`); `None`: the SQLite file
+    /// `session_db`, for one machine.
+    pub database_url: Option<String>,
+    /// Access traces: `sqlite://…` (default), or `postgres://…` (DATABASE_URL's when it is set).
     pub trace_database: String,
     pub trace_retention_days: i64,
     /// The Ed25519 seed signing the traces' checkpoints (made when missing; keep it apart from
@@ -237,7 +240,8 @@ impl Config {
                 max_attachment_bytes: 1024 * 1024
                     * max_mb.parse::<u64>().map_err(|_| ConfigError(format!("ATTACHMENTS_MAX_MB invalide : {max_mb}")))?,
             },
-            trace_database: var("TRACE_DATABASE_URL", "sqlite://target/webmail-data/traces.db?mode=rwc"),
+            database_url: env::var("DATABASE_URL").ok().filter(|v| !v.is_empty()),
+            trace_database: var("TRACE_DATABASE_URL", &env::var("DATABASE_URL").ok().filter(|v| !v.is_empty()).unwrap_or_else(|| "sqlite://target/webmail-data/traces.db?mode=rwc".into())),
             trace_retention_days: retention.parse().map_err(|_| ConfigError(format!("TRACE_RETENTION_DAYS invalide : {retention}")))?,
             trace_signing_key_file: var("TRACE_SIGNING_KEY_FILE", "target/webmail-data/traces-signing.key").into(),
             trace_checkpoint_every: Duration::from_secs(

@@ -36,8 +36,8 @@ pub async fn run() -> Result<(), BoxError> {
     let mut leptos_options = get_configuration(None)?.leptos_options;
     leptos_options.hash_files = http::assets::hashed_build(&leptos_options);
     let addr = leptos_options.site_addr;
-    let db = store::open_database(&config.session_db).await?;
-    let backend = Arc::new(backend::Backend::build(&config, db.clone()).await?);
+    let db = store::database::Database::open(config.database_url.as_deref(), &config.session_db).await?;
+    let backend = Arc::new(backend::Backend::build(&config, &db).await?);
     let app = http::router(&config, leptos_options, backend.clone(), db).await?;
     // answers go out at once: with Nagle's algorithm, a response written in two parts waited for
     // the client's delayed ACK (40 ms on every static file)

@@ -33,7 +33,7 @@ use app::documents::HealthDocument;
 use app::sending::{Compose, ComposeStart, Draft, RecipientCheck, Sent};
 use app::settings::{Rules, Settings, Vacation};
 use std::sync::Arc;
-use tower_sessions_sqlx_store::sqlx::SqlitePool;
+use crate::store::database::Database;
 
 pub struct Backend {
     pub psc: Arc<Psc>,
@@ -69,23 +69,23 @@ pub struct Backend {
 
 impl Backend {
     /// Everything the server functions and endpoints need, from the configuration; `db` is the
-    /// SQLite database beside the sessions (uploads, sent Message-IDs).
-    pub async fn build(config: &Config, db: SqlitePool) -> Result<Self, Error> {
+    /// webmail's database (uploads, sent Message-IDs, signatures, recent correspondents).
+    pub async fn build(config: &Config, db: &Database) -> Result<Self, Error> {
         let sealer = Arc::new(Sealer::open(&config.seal_key_file)?);
         Ok(Self {
             psc: Arc::new(Psc::new(config.psc.clone(), &config.public_url)?),
             sessions: Arc::new(Sessions::new(sealer.clone())),
             imap: ImapPool::new(ImapGateway::new(config.imap.clone())?),
-            sending: Sending::new(config, db.clone(), sealer).await?,
+            sending: Sending::new(config, db.any.clone(), sealer).await?,
             sieve: crate::gateway::sieve::SieveGateway::new(
                 config.sieve.host.clone(),
                 config.sieve.port,
                 crate::gateway::tls::OperatorTls::new(&config.sieve.ca_file, &config.sieve.host, crate::gateway::revocation::Side::Sieve, &config.sieve.revocation)?,
                 config.sieve.delegation_separator.clone(),
             ),
-            signatures: crate::store::signatures::Signatures::new(db.clone()).await?,
+            signatures: crate::store::signatures::Signatures::new(db.any.clone()),
             import_dir: config.session_db.parent().map(|d| d.join("imports")).unwrap_or_else(|| "imports".into()),
-            recent: RecentCorrespondents::new(db).await?,
+            recent: RecentCorrespondents::new(db.any.clone()),
             traces: {
                 let traces = Arc::new(TraceStore::open(&config.trace_database, config.trace_retention_days, &config.trace_signing_key_file).await?);
                 traces.clone().keep_signing(config.trace_checkpoint_every);

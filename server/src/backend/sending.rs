@@ -23,7 +23,6 @@ use app::reading::FolderRole;
 use app::sending::{Compose, ComposeStart, Draft, RecipientCheck, Sent, Upload, is_patient, too_many_recipients};
 use lettre::address::Envelope;
 use std::time::{Duration, Instant};
-use tower_sessions_sqlx_store::sqlx::SqlitePool;
 
 /// Most files one message may carry.
 const MAX_ATTACHMENTS: usize = 50;
@@ -42,6 +41,43 @@ pub struct Sending {
     size_limit: tokio::sync::Mutex<Option<(Instant, u64)>>,
 }
 
+const SENDING_ELSEWHERE: &str = "Ce message est déjà en cours d'envoi (depuis un autre onglet ou un autre appareil) : \
+     il ne sera pas envoyé deux fois. Attendez quelques secondes puis ouvrez « Envoyés ».";
+
+/// A request's claim on sending a draft ([`Outbox::claim_send`]), given back when the send is
+/// over or the request dropped (a browser gone) — unless it is `in_doubt`: submitted, or being
+/// submitted, and not yet recorded as sent. Whether the message left is then unknown, so no one
+/// may send it again until the claim expires.
+struct Claim {
+    outbox: Outbox,
+    mailbox: String,
+    id: String,
+    in_doubt: bool,
+    released: bool,
+}
+
+impl Claim {
+    async fn release(mut self) {
+        self.released = true;
+        if !self.in_doubt {
+            if let Err(e) = self.outbox.release_send(&self.mailbox, &self.id).await {
+                tracing::warn!("send claim not released (it expires by itself): {e}");
+            }
+        }
+    }
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        if !self.released && !self.in_doubt {
+            let (outbox, mailbox, id) = (self.outbox.clone(), std::mem::take(&mut self.mailbox), std::mem::take(&mut self.id));
+            tokio::spawn(async move {
+                let _ = outbox.release_send(&mailbox, &id).await;
+            });
+        }
+    }
+}
+
 /// How often the operator's size limit is read again, and again after a failed read.
 const SIZE_LIMIT_KEPT: Duration = Duration::from_secs(3600);
 const SIZE_LIMIT_RETRY: Duration = Duration::from_secs(60);
@@ -55,7 +91,7 @@ pub fn attachments_within(size: u64) -> u64 {
 }
 
 impl Sending {
-    pub async fn new(config: &Config, db: SqlitePool, sealer: std::sync::Arc<crate::store::sealer::Sealer>) -> Result<Self, Error> {
+    pub async fn new(config: &Config, db: sqlx::AnyPool, sealer: std::sync::Arc<crate::store::sealer::Sealer>) -> Result<Self, Error> {
         Ok(Self {
             smtp: SmtpGateway::new(config.smtp.clone())?,
             trust: TrustSpace::new(config.sending.liste_blanche.clone()),
@@ -409,6 +445,24 @@ impl Backend {
         }
         // the right to send as an organisational mailbox is asked once, before anything is sent
         let org = self.organisational_sender(caller, draft).await?;
+        // one send of this draft at a time, whichever tab, device or instance it comes through
+        if !self.sending.outbox.claim_send(mailbox, &draft.id).await? {
+            return Err(Error::BadInput(SENDING_ELSEWHERE.into()));
+        }
+        let mut claim = Claim { outbox: self.sending.outbox.clone(), mailbox: mailbox.clone(), id: draft.id.clone(), in_doubt: false, released: false };
+        let sent = self.send_claimed(caller, draft, org, &mut claim).await;
+        claim.release().await;
+        sent
+    }
+
+    /// The send of a draft this request has claimed.
+    async fn send_claimed(&self, caller: &Caller, draft: &Draft, org: Option<String>, claim: &mut Claim) -> Result<Sent, Error> {
+        let mailbox = &caller.identity.mailbox;
+        // the send that held the claim before may have finished meanwhile
+        if let Some(done) = self.sending.outbox.sent(mailbox, &draft.id).await? {
+            let copied = done.copied || self.file_sent(caller, &draft.id, &done.raw).await.is_ok();
+            return Ok(Sent { copied_to_sent: copied });
+        }
         let message = self.mime(caller, draft, org.as_deref(), compose::Purpose::Submission).await?;
         let raw = message.formatted();
         // 1. in Drafts first (with its blind copies): if anything below fails, the message is there.
@@ -426,13 +480,19 @@ impl Backend {
             other => other?,
         }
         // 2. submit, then remember it was, before anything else can fail
+        claim.in_doubt = true;
         let submitted = self.submit(caller, message.envelope(), &raw, draft.delivery_receipt).await;
         // one trace in the mailbox it is sent from: the organisational one, or the user's own
         let to: Vec<&str> = draft.recipients().map(String::as_str).collect();
         let detail = format!("Message-ID <{}>, destinataires : {}", draft.id, to.join(", "));
         self.trace(caller, org.as_deref().unwrap_or(mailbox), TraceAction::Send, detail, outcome(&submitted)).await;
+        if submitted.is_err() {
+            // refused: the next send may try again at once
+            claim.in_doubt = false;
+        }
         submitted?;
         self.sending.outbox.record_sent(mailbox, &draft.id, &raw).await?;
+        claim.in_doubt = false;
         let recipients: Vec<String> = draft.recipients().cloned().collect();
         if let Err(e) = self.recent.used(mailbox, &recipients).await {
             tracing::warn!("recent correspondents not recorded: {e}");

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tower_sessions_sqlx_store::sqlx::{self, SqlitePool};
+use crate::store::database::Database;
 
 /// Each check is given this long: a probe must answer before the balancer's own timeout.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(3);
@@ -18,7 +18,7 @@ const CHECK_TIMEOUT: Duration = Duration::from_secs(3);
 /// What `/readyz` checks.
 #[derive(Clone)]
 pub struct Readiness {
-    pub sessions: SqlitePool,
+    pub sessions: Database,
     pub traces: Arc<TraceStore>,
     pub imap: (String, u16),
     pub smtp: (String, u16),
@@ -32,7 +32,7 @@ pub async fn alive() -> &'static str {
 /// GET /readyz: 200 when every part answers, 503 otherwise; the body names each part's state.
 pub async fn ready(State(parts): State<Readiness>) -> Response {
     let (sessions, traces, imap, smtp) = tokio::join!(
-        checked(async { sqlx::query("SELECT 1").execute(&parts.sessions).await.map(drop).map_err(|e| e.to_string()) }),
+        checked(async { parts.sessions.reachable().await.map_err(|e| e.to_string()) }),
         checked(async { parts.traces.reachable().await.map_err(|e| e.to_string()) }),
         checked(greeting(&parts.imap, "* OK", b"z LOGOUT\r\n")),
         checked(greeting(&parts.smtp, "220", b"QUIT\r\n")),

@@ -26,7 +26,7 @@ use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::sync::Arc;
 use tower_sessions::{Expiry, ExpiredDeletion, SessionManagerLayer, cookie::SameSite};
-use tower_sessions_sqlx_store::{SqliteStore, sqlx::SqlitePool};
+use crate::store::database::Database;
 
 #[derive(Clone, FromRef)]
 struct AppState {
@@ -38,7 +38,7 @@ struct AppState {
 
 /// The whole application: pages and server functions (Leptos), sign-in, endpoints, sessions in
 /// `db`, security headers and compression.
-pub async fn router(config: &Config, leptos_options: LeptosOptions, backend: Arc<Backend>, db: SqlitePool) -> Result<Router, Error> {
+pub async fn router(config: &Config, leptos_options: LeptosOptions, backend: Arc<Backend>, db: Database) -> Result<Router, Error> {
     let webmail: Arc<dyn Webmail> = backend.clone();
     let psc_origin = security::origin_of(&config.psc.issuer);
 
@@ -56,8 +56,7 @@ pub async fn router(config: &Config, leptos_options: LeptosOptions, backend: Arc
         security::PageNonce::record();
     };
 
-    let store = SqliteStore::new(db.clone());
-    store.migrate().await.map_err(|e| Error::Store(e.to_string()))?;
+    let store = db.session_store();
     tokio::spawn(store.clone().continuously_delete_expired(tokio::time::Duration::from_secs(60)));
     let sessions = SessionManagerLayer::new(store)
         .with_name(SESSION_COOKIE)

@@ -1,17 +1,24 @@
 //! What the webmail keeps: browser sessions, the outbox (uploads, sent Message-IDs), the access
 //! traces, each user's recent correspondents, and the Annuaire santé directory it searches.
 
+pub mod database;
 pub mod directory;
 pub mod outbox;
 pub mod recent;
 pub mod sealer;
 pub mod session;
+pub mod session_store;
 pub mod signatures;
 pub mod traces;
 
 use crate::error::Error;
 use std::path::Path;
 use tower_sessions_sqlx_store::sqlx::{SqlitePool, sqlite::{SqliteConnectOptions, SqlitePoolOptions}};
+
+/// Held while one instance makes or migrates tables in a shared (PostgreSQL) database: the others
+/// starting at the same moment wait, then find everything made (concurrent CREATE … IF NOT EXISTS
+/// trip over each other). A number the webmail alone uses on its database.
+pub(crate) const MIGRATION_LOCK: i64 = 0x6d73_735f_6d69_6772;
 
 /// A failure of the webmail's own storage (database, key or folder), for the log.
 fn store(e: impl std::fmt::Display) -> Error {

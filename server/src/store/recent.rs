@@ -5,26 +5,20 @@
 use super::store;
 use crate::clock::unix_now;
 use crate::error::Error;
-use tower_sessions_sqlx_store::sqlx::{self, SqlitePool};
+use sqlx::AnyPool;
 
 /// Addresses kept per user.
 const KEPT: i64 = 50;
 
 #[derive(Clone)]
 pub struct RecentCorrespondents {
-    db: SqlitePool,
+    db: AnyPool,
 }
 
 impl RecentCorrespondents {
-    pub async fn new(db: SqlitePool) -> Result<Self, Error> {
-        sqlx::query(
-            "CREATE TABLE IF NOT EXISTS recent_correspondents (mailbox TEXT NOT NULL, address TEXT NOT NULL, \
-             used_at INTEGER NOT NULL, PRIMARY KEY (mailbox, address))",
-        )
-        .execute(&db)
-        .await
-        .map_err(store)?;
-        Ok(Self { db })
+    /// On `db`, its table made by the database's migrations.
+    pub fn new(db: AnyPool) -> Self {
+        Self { db }
     }
 
     /// `mailbox` just wrote to `addresses`.
@@ -32,7 +26,7 @@ impl RecentCorrespondents {
         let now = unix_now();
         for address in addresses.iter().filter(|a| !app::patient::is_patient(a)).take(100) {
             sqlx::query(
-                "INSERT INTO recent_correspondents (mailbox, address, used_at) VALUES (?, ?, ?) \
+                "INSERT INTO recent_correspondents (mailbox, address, used_at) VALUES ($1, $2, $3) \
                  ON CONFLICT (mailbox, address) DO UPDATE SET used_at = excluded.used_at",
             )
             .bind(mailbox)
@@ -43,8 +37,8 @@ impl RecentCorrespondents {
             .map_err(store)?;
         }
         sqlx::query(
-            "DELETE FROM recent_correspondents WHERE mailbox = ? AND address NOT IN \
-             (SELECT address FROM recent_correspondents WHERE mailbox = ? ORDER BY used_at DESC LIMIT ?)",
+            "DELETE FROM recent_correspondents WHERE mailbox = $1 AND address NOT IN \
+             (SELECT address FROM recent_correspondents WHERE mailbox = $2 ORDER BY used_at DESC LIMIT $3)",
         )
         .bind(mailbox)
         .bind(mailbox)
@@ -57,7 +51,7 @@ impl RecentCorrespondents {
 
     /// The user's correspondents, most recent first.
     pub async fn of(&self, mailbox: &str) -> Result<Vec<String>, Error> {
-        sqlx::query_scalar("SELECT address FROM recent_correspondents WHERE mailbox = ? ORDER BY used_at DESC, address LIMIT ?")
+        sqlx::query_scalar("SELECT address FROM recent_correspondents WHERE mailbox = $1 ORDER BY used_at DESC, address LIMIT $2")
             .bind(mailbox)
             .bind(KEPT)
             .fetch_all(&self.db)

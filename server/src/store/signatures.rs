@@ -3,25 +3,22 @@
 use super::store;
 use crate::error::Error;
 use app::organisation::canonical_address;
-use tower_sessions_sqlx_store::sqlx::{self, SqlitePool};
+use sqlx::AnyPool;
 
 #[derive(Clone)]
 pub struct Signatures {
-    db: SqlitePool,
+    db: AnyPool,
 }
 
 impl Signatures {
-    pub async fn new(db: SqlitePool) -> Result<Self, Error> {
-        sqlx::query("CREATE TABLE IF NOT EXISTS signatures (mailbox TEXT PRIMARY KEY, signature TEXT NOT NULL)")
-            .execute(&db)
-            .await
-            .map_err(store)?;
-        Ok(Self { db })
+    /// On `db`, its table made by the database's migrations.
+    pub fn new(db: AnyPool) -> Self {
+        Self { db }
     }
 
     /// The signature of `mailbox` (kept under its canonical address); empty when none.
     pub async fn of(&self, mailbox: &str) -> Result<String, Error> {
-        let row: Option<(String,)> = sqlx::query_as("SELECT signature FROM signatures WHERE mailbox = ?")
+        let row: Option<(String,)> = sqlx::query_as("SELECT signature FROM signatures WHERE mailbox = $1")
             .bind(canonical_address(mailbox))
             .fetch_optional(&self.db)
             .await
@@ -33,9 +30,9 @@ impl Signatures {
     pub async fn set(&self, mailbox: &str, signature: &str) -> Result<(), Error> {
         let mailbox = canonical_address(mailbox);
         let query = if signature.is_empty() {
-            sqlx::query("DELETE FROM signatures WHERE mailbox = ?").bind(mailbox)
+            sqlx::query("DELETE FROM signatures WHERE mailbox = $1").bind(mailbox)
         } else {
-            sqlx::query("INSERT INTO signatures (mailbox, signature) VALUES (?, ?) ON CONFLICT (mailbox) DO UPDATE SET signature = excluded.signature")
+            sqlx::query("INSERT INTO signatures (mailbox, signature) VALUES ($1, $2) ON CONFLICT (mailbox) DO UPDATE SET signature = excluded.signature")
                 .bind(mailbox)
                 .bind(signature)
         };

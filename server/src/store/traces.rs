@@ -149,7 +149,13 @@ impl TraceStore {
             super::private_file(std::path::Path::new(path))?;
         }
         let db = sqlx::any::AnyPoolOptions::new().max_connections(4).connect(url).await.map_err(store)?;
-        let id = if url.starts_with("postgres") { "BIGSERIAL PRIMARY KEY" } else { "INTEGER PRIMARY KEY AUTOINCREMENT" };
+        let shared = url.starts_with("postgres");
+        let id = if shared { "BIGSERIAL PRIMARY KEY" } else { "INTEGER PRIMARY KEY AUTOINCREMENT" };
+        // tables made by one instance at a time (others starting at once wait for it)
+        let mut tx = db.begin().await.map_err(store)?;
+        if shared {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(super::MIGRATION_LOCK).execute(&mut *tx).await.map_err(store)?;
+        }
         for ddl in [
             format!(
                 "CREATE TABLE IF NOT EXISTS access_traces (id {id}, mailbox TEXT NOT NULL, at BIGINT NOT NULL, subject TEXT NOT NULL, \
@@ -164,18 +170,21 @@ impl TraceStore {
                  row_at BIGINT NOT NULL, head TEXT NOT NULL, signature TEXT NOT NULL)"
             ),
         ] {
-            sqlx::query(&ddl).execute(&db).await.map_err(store)?;
+            sqlx::query(&ddl).execute(&mut *tx).await.map_err(store)?;
         }
-        // a store made before the operator's answers and the anchor's row were recorded gets their columns
+        // a store made before the operator's answers and the anchor's row were recorded gets their
+        // columns (PostgreSQL says IF NOT EXISTS: a failed statement would end its transaction)
         for (table, column) in [("access_traces", "request TEXT NOT NULL DEFAULT ''"), ("access_traces", "answer TEXT NOT NULL DEFAULT ''"), ("access_trace_anchor", "last_row BIGINT NOT NULL DEFAULT 0")] {
-            if let Err(e) = sqlx::query(&format!("ALTER TABLE {table} ADD COLUMN {column}")).execute(&db).await {
+            let if_missing = if shared { "IF NOT EXISTS " } else { "" };
+            if let Err(e) = sqlx::query(&format!("ALTER TABLE {table} ADD COLUMN {if_missing}{column}")).execute(&mut *tx).await {
                 let e = e.to_string();
                 if !e.contains("duplicate column") && !e.contains("already exists") {
                     return Err(store(e));
                 }
             }
         }
-        let traces = Self { db, writer: tokio::sync::Mutex::new(()), shared: url.starts_with("postgres"), retention_days, signer };
+        tx.commit().await.map_err(store)?;
+        let traces = Self { db, writer: tokio::sync::Mutex::new(()), shared, retention_days, signer };
         traces.apply_retention().await?;
         Ok(traces)
     }

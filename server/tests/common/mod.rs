@@ -4,6 +4,7 @@
 
 use app::backend::Request;
 use server::backend::{Backend, Caller};
+use server::store::database::Database;
 use server::store::session::Sessions;
 use server::config::{Config, PscConfig};
 use server::gateway::pool::ImapPool;
@@ -100,20 +101,27 @@ pub async fn backend_for(rpps: &str) -> (Backend, Session, Arc<ImapPool>, Config
 pub async fn backend_with(mut config: Config, rpps: &str) -> (Backend, Session, Arc<ImapPool>, Config) {
     let traces = std::env::temp_dir().join(format!("traces-test-{}-{}.db", std::process::id(), rand::random::<u64>()));
     config.trace_database = format!("sqlite://{}?mode=rwc", traces.display());
-    let db = tower_sessions_sqlx_store::sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
-    let backend = Backend::build(&config, db).await.expect("backend");
+    let db = server::store::database::Database::in_memory().await.unwrap();
+    let backend = Backend::build(&config, &db).await.expect("backend");
     let pool = backend.imap.clone();
     (backend, session_for(rpps).await, pool, config)
 }
 
 /// The whole webmail as the server builds it (router, sessions, guards), served on a loopback port
 /// of its own: its base URL, the backend, and the session database.
-pub async fn serve() -> (String, Arc<Backend>, tower_sessions_sqlx_store::sqlx::SqlitePool) {
+pub async fn serve() -> (String, Arc<Backend>, Database) {
     let mut config = config("webmail");
     let dir = std::env::temp_dir().join(format!("webmail-test-{}-{}", std::process::id(), rand::random::<u64>()));
     config.trace_database = format!("sqlite://{}?mode=rwc", dir.join("traces.db").display());
-    let db = server::store::open_database(&dir.join("sessions.db")).await.unwrap();
-    let backend = Arc::new(Backend::build(&config, db.clone()).await.expect("backend"));
+    serve_with(config, None, &dir.join("sessions.db")).await
+}
+
+/// [`serve`] with settings of the test's own, on the database at `url` (the SQLite file
+/// `sqlite_file` when none): several of them on one PostgreSQL database are instances of one
+/// service.
+pub async fn serve_with(config: Config, url: Option<&str>, sqlite_file: &std::path::Path) -> (String, Arc<Backend>, Database) {
+    let db = Database::open(url, sqlite_file).await.unwrap();
+    let backend = Arc::new(Backend::build(&config, &db).await.expect("backend"));
     let options = leptos::prelude::LeptosOptions::builder().output_name("mssante-webmail").build();
     let app = server::http::router(&config, options, backend.clone(), db.clone()).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -126,16 +134,15 @@ pub async fn serve() -> (String, Arc<Backend>, tower_sessions_sqlx_store::sqlx::
 
 /// A session cookie for `rpps`, signed in through the PSC stand-in and kept in `db` as the
 /// server keeps its sessions.
-pub async fn session_cookie(db: &tower_sessions_sqlx_store::sqlx::SqlitePool, rpps: &str) -> String {
+pub async fn session_cookie(db: &Database, rpps: &str) -> String {
     session_cookie_with(db, rpps, |_| {}).await
 }
 
 /// [`session_cookie`], with the signed-in user changed by `change` before it is kept.
-pub async fn session_cookie_with(db: &tower_sessions_sqlx_store::sqlx::SqlitePool, rpps: &str, change: impl FnOnce(&mut SignedInUser)) -> String {
+pub async fn session_cookie_with(db: &Database, rpps: &str, change: impl FnOnce(&mut SignedInUser)) -> String {
     let (_, mut user, config) = signed_in("webmail", rpps).await;
     change(&mut user);
-    let store = tower_sessions_sqlx_store::SqliteStore::new(db.clone());
-    let session = Session::new(None, Arc::new(store), None);
+    let session = Session::new(None, Arc::new(db.session_store()), None);
     sessions(&config).sign_in(&session, &user).await.unwrap();
     session.save().await.unwrap();
     format!("mss_session={}", session.id().expect("saved session has an id"))

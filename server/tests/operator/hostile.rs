@@ -144,11 +144,10 @@ async fn a_page_load_marks_nothing_read_only_the_page_itself_does() {
 async fn tokens_and_files_are_sealed_at_rest() {
     let (base, backend, db) = serve().await;
     let (_, user, config) = crate::common::signed_in("webmail", "10100000017").await;
-    let store = tower_sessions_sqlx_store::SqliteStore::new(db.clone());
-    let session = tower_sessions::Session::new(None, std::sync::Arc::new(store), None);
+    let session = tower_sessions::Session::new(None, std::sync::Arc::new(db.session_store()), None);
     crate::common::sessions(&config).sign_in(&session, &user).await.unwrap();
     session.save().await.unwrap();
-    let rows: Vec<(Vec<u8>,)> = tower_sessions_sqlx_store::sqlx::query_as("SELECT data FROM tower_sessions").fetch_all(&db).await.unwrap();
+    let rows: Vec<(Vec<u8>,)> = sqlx::query_as("SELECT data FROM tower_sessions").fetch_all(&db.any).await.unwrap();
     assert!(!rows.is_empty());
     let needle = |secret: &str| rows.iter().any(|(data,)| data.windows(secret.len()).any(|w| w == secret.as_bytes()));
     assert!(needle(&user.identity.mailbox), "the identity is stored in clear (shown on every page)");
@@ -159,7 +158,7 @@ async fn tokens_and_files_are_sealed_at_rest() {
     let caller = crate::common::caller(&backend, &crate::common::session_for("10100000017").await).await;
     let document = b"Compte rendu d'hospitalisation de M. FAURE";
     let upload = backend.upload(&caller, "crh.txt", "text/plain", document).await.unwrap();
-    let files: Vec<(Vec<u8>,)> = tower_sessions_sqlx_store::sqlx::query_as("SELECT data FROM draft_uploads").fetch_all(&db).await.unwrap();
+    let files: Vec<(Vec<u8>,)> = sqlx::query_as("SELECT data FROM draft_uploads").fetch_all(&db.any).await.unwrap();
     assert!(!files.iter().any(|(data,)| data.windows(5).any(|w| w == b"FAURE")), "an upload in clear at rest");
     assert_eq!(backend.sending.outbox.upload(CLAIRE_MAILBOX, &upload.id).await.unwrap().unwrap().data, document);
     let size = backend.sending.outbox.upload_size(CLAIRE_MAILBOX, &upload.id).await.unwrap();

@@ -89,7 +89,7 @@ async fn probes_tell_an_instance_that_cannot_serve_and_sigterm_ends_push_streams
     assert_eq!((status, &parts), (200, &serde_json::json!({ "pret": true, "parties": { "sessions": "ok", "traces": "ok", "imap": "ok", "smtp": "ok" } })));
 
     // a browser with the inbox open, its push stream running
-    let db = server::store::open_database(&dir.join("sessions.db")).await.unwrap();
+    let db = server::store::database::Database::open(None, &dir.join("sessions.db")).await.unwrap();
     let cookie = session_cookie(&db, CLAIRE_RPPS).await;
     let mut answer = reqwest::Client::new().get(format!("{base}/evenements?dossier=INBOX")).header("cookie", &cookie).send().await.unwrap();
     assert_eq!(answer.status(), 200);

@@ -10,6 +10,7 @@ mod archive;
 mod conversations;
 mod freshness;
 mod hostile;
+mod instances;
 mod lifecycle;
 mod organisation;
 mod own_traces;

@@ -377,3 +377,25 @@ async fn a_delivery_notification_asked_comes_back_to_sent() {
     }
     assert!(statuses.iter().any(|s| s.starts_with(&format!("Remis à {MARC} le "))), "{statuses:?}");
 }
+
+/// The same draft sent twice at the same moment (two tabs, a double tap on a slow network): one
+/// send submits it, the other is told it is on its way, and it is delivered once.
+#[tokio::test]
+async fn one_draft_sent_twice_at_the_same_moment_leaves_once() {
+    let (backend, session, _, _) = backend_for(JULIEN_RPPS).await;
+    let start = backend.start_compose(req(&session), ComposeStart::New).await.unwrap();
+    let draft = Draft { to: vec![MARC.into()], subject: "Compte rendu de consultation".into(), body: "Bonjour,\nci-joint le compte rendu.".into(), ..start.draft };
+    let (first, second) = tokio::join!(backend.send_message(req(&session), draft.clone()), backend.send_message(req(&session), draft.clone()));
+    let outcomes = [&first, &second];
+    assert!(outcomes.iter().any(|o| o.is_ok()), "{first:?} {second:?}");
+    for outcome in outcomes {
+        let on_its_way = matches!(outcome, Err(WebmailError::InvalidInput(t)) if t.contains("déjà en cours d'envoi"));
+        assert!(outcome.is_ok() || on_its_way, "{outcome:?}");
+    }
+    assert_eq!(delivered(MARC, "INBOX", &draft.id, 1).await.len(), 1);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(find(MARC, "INBOX", "Message-ID", &draft.id).len(), 1, "delivered once");
+    // once over, a retry finds it sent (and is not refused)
+    assert!(backend.send_message(req(&session), draft.clone()).await.is_ok());
+    assert_eq!(find(JULIEN, "Sent", "Message-ID", &draft.id).len(), 1, "one copy in Sent");
+}
