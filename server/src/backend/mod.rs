@@ -34,12 +34,15 @@ use app::sending::{Compose, ComposeStart, Draft, RecipientCheck, Sent};
 use app::settings::{Rules, Settings, Vacation};
 use std::sync::Arc;
 use crate::store::database::Database;
+use crate::store::signals::Signals;
 
 pub struct Backend {
     pub psc: Arc<Psc>,
     /// Who is signed in, in each browser session (tokens sealed).
     pub sessions: Arc<Sessions>,
     pub imap: Arc<ImapPool>,
+    /// Tells every instance to close a user's connections (sign-out, rights changed).
+    pub signals: Arc<Signals>,
     pub sending: Sending,
     /// The user's rules at the operator (ManageSieve).
     sieve: crate::gateway::sieve::SieveGateway,
@@ -72,10 +75,12 @@ impl Backend {
     /// webmail's database (uploads, sent Message-IDs, signatures, recent correspondents).
     pub async fn build(config: &Config, db: &Database) -> Result<Self, Error> {
         let sealer = Arc::new(Sealer::open(&config.seal_key_file)?);
+        let imap = ImapPool::new(ImapGateway::new(config.imap.clone())?);
         Ok(Self {
             psc: Arc::new(Psc::new(config.psc.clone(), &config.public_url)?),
             sessions: Arc::new(Sessions::new(sealer.clone())),
-            imap: ImapPool::new(ImapGateway::new(config.imap.clone())?),
+            signals: Signals::new(imap.clone(), db.shared_pool()),
+            imap,
             sending: Sending::new(config, db.any.clone(), sealer).await?,
             sieve: crate::gateway::sieve::SieveGateway::new(
                 config.sieve.host.clone(),

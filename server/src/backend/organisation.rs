@@ -124,7 +124,7 @@ impl Backend {
         };
         self.trace(caller, mailbox, TraceAction::Rights, detail, outcome(&result)).await;
         result?;
-        self.imap.forget(&member).await;
+        self.signals.forget_everywhere(&member).await;
         Ok(())
     }
 

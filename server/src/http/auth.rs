@@ -1,7 +1,7 @@
 //! Browser-facing sign-in routes: /auth/login → PSC → /auth/callback, and /auth/logout.
 
 use crate::error::{Error, report};
-use crate::gateway::pool::ImapPool;
+use crate::store::signals::Signals;
 use crate::gateway::psc::Psc;
 use crate::store::session::{self, Sessions};
 use axum::extract::{Query, State};
@@ -14,7 +14,7 @@ use tower_sessions::Session;
 pub struct AuthState {
     pub psc: Arc<Psc>,
     pub sessions: Arc<Sessions>,
-    pub imap: Arc<ImapPool>,
+    pub signals: Arc<Signals>,
 }
 
 /// Back to the sign-in page with the error's code; the page words it in French.
@@ -71,7 +71,7 @@ pub async fn logout(State(auth): State<AuthState>, session: Session) -> Response
     }
     let psc_logout = match user {
         Some(user) => {
-            auth.imap.forget(&user.identity.mailbox).await;
+            auth.signals.forget_everywhere(&user.identity.mailbox).await;
             auth.psc.logout_url(&user.tokens.id_token).await
         }
         None => None,

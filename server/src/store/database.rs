@@ -9,7 +9,7 @@ use super::{MIGRATION_LOCK, store};
 use crate::error::Error;
 use sqlx::AnyPool;
 use std::path::Path;
-use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
+use tower_sessions_sqlx_store::{PostgresStore, SqliteStore, sqlx::PgPool};
 
 /// The migrations of each kind of database, built into the binary.
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -21,7 +21,8 @@ pub struct Database {
     /// Uploads, sent messages, signatures, recent correspondents.
     pub any: AnyPool,
     sessions: SessionStore,
-    shared: bool,
+    /// PostgreSQL, shared by the instances (for their signals to each other).
+    shared: Option<PgPool>,
 }
 
 impl Database {
@@ -39,7 +40,7 @@ impl Database {
                 session_store.migrate().await.map_err(store)?;
                 let any = sqlx::any::AnyPoolOptions::new().connect(&format!("sqlite://{}", sqlite_file.display())).await.map_err(store)?;
                 SQLITE_MIGRATIONS.run(&any).await.map_err(store)?;
-                Ok(Self { any, sessions: SessionStore::Sqlite(session_store), shared: false })
+                Ok(Self { any, sessions: SessionStore::Sqlite(session_store), shared: None })
             }
         }
     }
@@ -53,7 +54,7 @@ impl Database {
         // one connection: every connection to "sqlite::memory:" through `Any` is a database of its own
         let any = sqlx::any::AnyPoolOptions::new().max_connections(1).connect("sqlite::memory:").await.map_err(store)?;
         SQLITE_MIGRATIONS.run(&any).await.map_err(store)?;
-        Ok(Self { any, sessions: SessionStore::Sqlite(session_store), shared: false })
+        Ok(Self { any, sessions: SessionStore::Sqlite(session_store), shared: None })
     }
 
     async fn postgres(url: &str) -> Result<Self, Error> {
@@ -63,7 +64,7 @@ impl Database {
         // one instance migrates at a time (the session schema's CREATE … IF NOT EXISTS races otherwise)
         let mut lock = sqlx::PgConnection::connect(url).await.map_err(store)?;
         sqlx::query("SELECT pg_advisory_lock($1)").bind(MIGRATION_LOCK).execute(&mut lock).await.map_err(store)?;
-        let session_store = PostgresStore::new(pool);
+        let session_store = PostgresStore::new(pool.clone());
         let migrated = async {
             session_store.migrate().await.map_err(store)?;
             POSTGRES_MIGRATIONS.run(&any).await.map_err(store)
@@ -72,7 +73,7 @@ impl Database {
         let _ = sqlx::query("SELECT pg_advisory_unlock($1)").bind(MIGRATION_LOCK).execute(&mut lock).await;
         let _ = lock.close().await;
         migrated?;
-        Ok(Self { any, sessions: SessionStore::Postgres(session_store), shared: true })
+        Ok(Self { any, sessions: SessionStore::Postgres(session_store), shared: Some(pool) })
     }
 
     /// The session store of this database, for tower-sessions' layer.
@@ -82,7 +83,12 @@ impl Database {
 
     /// Whether it is PostgreSQL, shared by the instances.
     pub fn is_shared(&self) -> bool {
-        self.shared
+        self.shared.is_some()
+    }
+
+    /// The PostgreSQL pool the instances share, if it is one.
+    pub fn shared_pool(&self) -> Option<PgPool> {
+        self.shared.clone()
     }
 
     /// Whether the database answers (the readiness probe).

@@ -8,6 +8,7 @@ pub mod recent;
 pub mod sealer;
 pub mod session;
 pub mod session_store;
+pub mod signals;
 pub mod signatures;
 pub mod traces;
 

@@ -12,7 +12,7 @@ const JULIEN: &str = "julien.moreau@hopital-demo.mssante.fr";
 const MARC: &str = "marc.garnier@cabinet-demo.mssante.fr";
 
 /// The database the instances share, made on the test operator's PostgreSQL when missing.
-async fn shared_database() -> &'static str {
+pub(crate) async fn shared_database() -> &'static str {
     use sqlx::Connection;
     let mut admin = sqlx::PgConnection::connect("postgres://webmail@127.0.0.1:5433/postgres").await.expect("PostgreSQL of the test operator");
     if let Err(e) = sqlx::query("CREATE DATABASE webmail_instances").execute(&mut admin).await {
@@ -83,4 +83,29 @@ async fn one_draft_sent_through_two_instances_at_once_leaves_once() {
     // and asked again through either, it is known as sent
     assert_eq!(call(&second, &cookie, "envoyer", send.clone()).await.status(), 200);
     assert_eq!(find(MARC, "INBOX", "Message-ID", &draft.id).len(), 1, "still once");
+}
+
+/// A sign-out through one instance closes the user's push stream held by another (PostgreSQL
+/// LISTEN/NOTIFY): the browser there is not left receiving news of the mailbox.
+#[tokio::test]
+async fn a_sign_out_on_one_instance_ends_the_push_stream_held_by_another() {
+    const SOPHIE_RPPS: &str = "10100000033";
+    let ((first, db), second) = two_instances().await;
+    let cookie = session_cookie(&db, SOPHIE_RPPS).await;
+    let mut stream = reqwest::Client::new().get(format!("{second}/evenements?dossier=INBOX")).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(stream.status(), 200);
+    let first_event = String::from_utf8(stream.chunk().await.unwrap().unwrap().to_vec()).unwrap();
+    assert!(first_event.contains("event: pret"), "{first_event}");
+
+    let no_redirect = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let signed_out = no_redirect.post(format!("{first}/auth/logout")).header("cookie", &cookie).send().await.unwrap();
+    assert!(signed_out.status().is_redirection(), "{}", signed_out.status());
+    let ended = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(_) = stream.chunk().await.unwrap_or(None) {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the push stream on the other instance was still open 10 s after the sign-out");
+    // and the session is gone for both
+    let me = call(&second, &cookie, "moi", json!({})).await.text().await.unwrap();
+    assert!(!me.contains("sophie.lambert@"), "still signed in on the other instance: {me}");
 }
