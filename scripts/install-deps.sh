@@ -7,7 +7,7 @@ CARGO_LEPTOS_VERSION=0.2.47   # the newest that builds on Rust 1.95 (see Cargo.t
 CARGO_LEPTOS_SHA256=e0fdce7fdb1dbc2dcce4918a7846c3cf97401e139c32cfdcdd1d2ff3b04d9e0f  # crates.io's checksum
 CARGO_DENY_VERSION=0.20.2     # dependency audit (scripts/audit.sh)
 
-packages=(dovecot-imapd dovecot-lmtpd dovecot-sieve dovecot-managesieved postfix postgresql chromium
+packages=(dovecot-imapd dovecot-lmtpd dovecot-sieve dovecot-managesieved postfix postgresql haproxy chromium
           openssl python3 nodejs npm ca-certificates curl)
 missing=()
 for p in "${packages[@]}"; do

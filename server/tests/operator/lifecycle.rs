@@ -160,3 +160,70 @@ async fn an_https_service_on_test_settings_refuses_to_start_and_names_them() {
     assert!(said.contains("Le serveur de messagerie n'a pas pu démarrer"), "{said}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Two instances of the binary on one PostgreSQL database behind HAProxy (`deploy/haproxy.cfg`,
+/// as `scripts/cluster.sh` runs it): round robin without sticky sessions, the user's session
+/// served by both, a push stream passed through, and with one instance killed (SIGKILL) the user
+/// goes on through the other without signing in again.
+#[tokio::test]
+async fn behind_haproxy_the_instances_share_the_user_and_survive_the_loss_of_one() {
+    let database = crate::instances::shared_database().await;
+    let instance = |port: u16, metrics: &'static str| start(port, &[("DATABASE_URL", database), ("TRACE_DATABASE_URL", database), ("METRICS_ADDR", metrics)]);
+    let (first, dir) = instance(8096, "127.0.0.1:9476");
+    let (second, _) = instance(8097, "127.0.0.1:9477");
+    let (mut first, mut second) = (Stopped(first), Stopped(second));
+    until_alive("http://127.0.0.1:8096", &mut first.0).await;
+    until_alive("http://127.0.0.1:8097", &mut second.0).await;
+    let servers = "    server first 127.0.0.1:8096 check\n    server second 127.0.0.1:8097 check";
+    let balancer_config = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/haproxy.cfg")).unwrap()
+        .replace("@LISTEN@", "127.0.0.1:8098").replace("@SERVERS@", servers);
+    std::fs::write(dir.join("haproxy.cfg"), balancer_config).unwrap();
+    let mut balancer = Stopped(Command::new("haproxy").args(["-db", "-f"]).arg(dir.join("haproxy.cfg")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("haproxy (scripts/install-deps.sh)"));
+    let base = "http://127.0.0.1:8098";
+    // until its health checks (/readyz, twice) have put both instances in
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !reqwest::get(format!("{base}/healthz")).await.is_ok_and(|a| a.status() == 200) {
+        assert!(balancer.0.try_wait().unwrap().is_none(), "haproxy stopped at start");
+        assert!(Instant::now() < deadline, "no instance in service behind haproxy");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    let db = server::store::database::Database::open(Some(database), &dir.join("unused.db")).await.unwrap();
+    let cookie = session_cookie(&db, CLAIRE_RPPS).await;
+    let me = async || {
+        let answer = reqwest::Client::new().post(format!("{base}/api/moi")).header("cookie", &cookie).header("content-type", "application/json").body("{}").send().await.unwrap();
+        (answer.status().as_u16(), answer.text().await.unwrap())
+    };
+    for _ in 0..6 {
+        let (status, text) = me().await;
+        assert!(status == 200 && text.contains("claire.dubois@"), "{status} {text}");
+    }
+    for metrics in ["127.0.0.1:9476", "127.0.0.1:9477"] {
+        let text = reqwest::get(format!("http://{metrics}/metrics")).await.unwrap().text().await.unwrap();
+        assert!(text.contains(r#"webmail_http_requests_total{route="/api/moi",method="POST",status="2xx"}"#), "no request reached {metrics}:\n{text}");
+    }
+    let mut stream = reqwest::Client::new().get(format!("{base}/evenements?dossier=INBOX")).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(stream.status(), 200);
+    let event = tokio::time::timeout(Duration::from_secs(10), stream.chunk()).await.expect("the first event through HAProxy").unwrap().unwrap();
+    assert!(String::from_utf8_lossy(&event).contains("event: pret"));
+
+    // one instance gone at once: every request still answered, the user still signed in
+    first.0.kill().unwrap();
+    first.0.wait().unwrap();
+    for _ in 0..6 {
+        let (status, text) = me().await;
+        assert!(status == 200 && text.contains("claire.dubois@"), "after the loss of one instance: {status} {text}");
+    }
+}
+
+/// A process killed when the test ends, whether it passed or not (a failed assertion must not
+/// leave an instance holding its port for the next run).
+struct Stopped(Child);
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
