@@ -16,6 +16,8 @@ pub struct Config {
     /// The webmail's database shared by its instances (`postgres://…`); `None`: the SQLite file
     /// `session_db`, for one machine.
     pub database_url: Option<String>,
+    /// Balancers whose `X-Forwarded-For` gives the browser's address (`TRUSTED_PROXIES`).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Access traces: `sqlite://…` (default), or `postgres://…` (DATABASE_URL's when it is set).
     pub trace_database: String,
     pub trace_retention_days: i64,
@@ -241,6 +243,12 @@ impl Config {
                     * max_mb.parse::<u64>().map_err(|_| ConfigError(format!("ATTACHMENTS_MAX_MB invalide : {max_mb}")))?,
             },
             database_url: env::var("DATABASE_URL").ok().filter(|v| !v.is_empty()),
+            trusted_proxies: var("TRUSTED_PROXIES", "")
+                .split(',')
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(|a| a.parse().map_err(|_| ConfigError(format!("TRUSTED_PROXIES : « {a} » n'est pas une adresse IP"))))
+                .collect::<Result<_, _>>()?,
             trace_database: var("TRACE_DATABASE_URL", &env::var("DATABASE_URL").ok().filter(|v| !v.is_empty()).unwrap_or_else(|| "sqlite://target/webmail-data/traces.db?mode=rwc".into())),
             trace_retention_days: retention.parse().map_err(|_| ConfigError(format!("TRACE_RETENTION_DAYS invalide : {retention}")))?,
             trace_signing_key_file: var("TRACE_SIGNING_KEY_FILE", "target/webmail-data/traces-signing.key").into(),

@@ -11,6 +11,7 @@ pub mod health;
 pub mod metrics;
 pub mod offline;
 pub mod parts;
+pub mod proxy;
 pub mod push;
 pub mod security;
 pub mod slow;
@@ -70,7 +71,7 @@ pub async fn router(config: &Config, leptos_options: LeptosOptions, backend: Arc
     let state = AppState {
         leptos_options: leptos_options.clone(),
         shell: offline::Shell::new(&leptos_options),
-        auth: auth::AuthState { psc: backend.psc.clone(), sessions: backend.sessions.clone(), imap: backend.imap.clone() },
+        auth: auth::AuthState { psc: backend.psc.clone(), sessions: backend.sessions.clone(), signals: backend.signals.clone() },
         backend,
     };
     let readiness = health::Readiness {
@@ -122,6 +123,8 @@ pub async fn router(config: &Config, leptos_options: LeptosOptions, backend: Arc
         router = router.layer(layer);
     }
     router = router.layer(axum::middleware::from_fn(slow::log_slow_requests)).layer(axum::middleware::from_fn(metrics::record));
+    // the browser's address, when a trusted balancer forwarded the request
+    router = router.layer(axum::middleware::from_fn_with_state(Arc::<[std::net::IpAddr]>::from(config.trusted_proxies.clone()), proxy::client_address));
     // brotli/gzip for pages and answers (the build's files come precompressed; server-sent
     // events are left uncompressed)
     Ok(router.layer(tower_http::compression::CompressionLayer::new()))
