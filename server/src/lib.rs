@@ -17,6 +17,7 @@ pub mod gateway;
 pub mod http;
 pub mod identity;
 pub mod mail;
+pub mod metrics;
 pub mod store;
 
 use leptos::prelude::*;

@@ -111,7 +111,13 @@ impl Caller {
     /// New tokens from PSC, kept in the session; when PSC refuses, the session ends (and says why).
     pub async fn renew(&self) -> Result<(), Error> {
         let current = self.tokens().clone();
-        match self.sessions.renew_once(&self.session, &current, || self.psc.refresh(&current)).await {
+        // counted where PSC is asked: tabs renewing at once share one renewal
+        let refresh = || async {
+            let renewed = self.psc.refresh(&current).await;
+            crate::metrics::token_renewal(renewed.is_ok());
+            renewed
+        };
+        match self.sessions.renew_once(&self.session, &current, refresh).await {
             Ok(tokens) => {
                 *self.tokens() = tokens.clone();
                 self.renewed.store(true, std::sync::atomic::Ordering::Relaxed);

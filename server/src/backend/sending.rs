@@ -521,7 +521,9 @@ impl Backend {
     async fn submit(&self, caller: &Caller, envelope: &Envelope, raw: &[u8], delivery_receipt: bool) -> Result<(), Error> {
         let token = caller.fresh_token().await?;
         let mut exchanges = Vec::new();
+        let started = std::time::Instant::now();
         let sent = self.sending.smtp.send(&caller.identity.mailbox, &token, envelope, raw, delivery_receipt, &mut exchanges).await;
+        crate::metrics::smtp_submission(sent.is_ok(), started.elapsed().as_secs_f64());
         caller.client.exchanged(exchanges);
         sent
     }

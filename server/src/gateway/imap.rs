@@ -592,6 +592,7 @@ impl ImapSession {
     }
 
     fn note(&mut self, command: &str, started: std::time::Instant) {
+        crate::metrics::imap_command(command, started.elapsed().as_secs_f64());
         if self.trace.len() < 64 {
             self.trace.push((command.to_string(), started.elapsed()));
         }

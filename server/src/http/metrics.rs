@@ -1,53 +1,14 @@
-//! Prometheus metrics, served on a listen address of their own (`METRICS_ADDR`), never on the
-//! public one: requests per route and status class with their latency, the IMAP connections
-//! pooled and the push streams open. A label is a route template (`/messages/{uid}`) or a server
+//! Prometheus metrics (`crate::metrics`), served on a listen address of their own
+//! (`METRICS_ADDR`), never on the public one; here, the requests counted per route and status
+//! class with their latency. A label is a route template (`/messages/{uid}`) or a server
 //! function's name, never a path as asked, a query, an address or a subject.
 
+use crate::metrics::{Answered, METRICS, Route};
 use axum::extract::{MatchedPath, Request};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use prometheus_client::encoding::EncodeLabelSet;
-use prometheus_client::metrics::{counter::Counter, family::Family, gauge::Gauge, histogram::Histogram};
-use prometheus_client::registry::Registry;
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 use std::time::Instant;
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct Answered {
-    route: String,
-    method: String,
-    status: &'static str,
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct Route {
-    route: String,
-    method: String,
-}
-
-type Latencies = Family<Route, Histogram, fn() -> Histogram>;
-
-struct Metrics {
-    registry: Registry,
-    requests: Family<Answered, Counter>,
-    latency: Latencies,
-    imap_idle: Gauge,
-    push_streams: Gauge,
-}
-
-/// One set for the process: every router built in it counts into the same series.
-static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
-    let mut registry = Registry::with_prefix("webmail");
-    let requests = Family::<Answered, Counter>::default();
-    // 1 ms … 32 s
-    let latency: Latencies = Family::new_with_constructor(|| Histogram::new(prometheus_client::metrics::histogram::exponential_buckets(0.001, 2.0, 16)));
-    let (imap_idle, push_streams) = (Gauge::default(), Gauge::default());
-    registry.register("http_requests", "Requests answered, per route, method and status class", requests.clone());
-    registry.register("http_request_duration_seconds", "Time to the response's head, per route and method", latency.clone());
-    registry.register("imap_idle_connections", "IMAP connections kept in the pool between requests", imap_idle.clone());
-    registry.register("push_streams", "Folders watched for push (one IMAP IDLE each)", push_streams.clone());
-    Metrics { registry, requests, latency, imap_idle, push_streams }
-});
 
 /// Middleware (on the router, after routing): counts and times each request under its route.
 pub async fn record(request: Request, next: Next) -> Response {
