@@ -424,10 +424,8 @@ impl Backend {
     pub(super) async fn send(&self, caller: &Caller, draft: &Draft) -> Result<Sent, Error> {
         let mailbox = &caller.identity.mailbox;
         self.sending.check_issued(mailbox, &draft.id, &draft.proof)?;
-        if let Some(done) = self.sending.outbox.sent(mailbox, &draft.id).await? {
-            // sent already (a retry, a second click): finish what the first send left, never resend
-            let copied = done.copied || self.file_sent(caller, &draft.id, &done.raw).await.is_ok();
-            return Ok(Sent { copied_to_sent: copied });
+        if let Some(sent) = self.already_sent(caller, &draft.id).await? {
+            return Ok(sent);
         }
         if draft.recipients().next().is_none() {
             return Err(Error::BadInput("Ajoutez au moins un destinataire.".into()));
@@ -455,13 +453,19 @@ impl Backend {
         sent
     }
 
+    /// Sent already (a retry, a second click): what the first send left is finished, never resent.
+    async fn already_sent(&self, caller: &Caller, id: &str) -> Result<Option<Sent>, Error> {
+        let Some(done) = self.sending.outbox.sent(&caller.identity.mailbox, id).await? else { return Ok(None) };
+        let copied = done.copied || self.file_sent(caller, id, &done.raw).await.is_ok();
+        Ok(Some(Sent { copied_to_sent: copied }))
+    }
+
     /// The send of a draft this request has claimed.
     async fn send_claimed(&self, caller: &Caller, draft: &Draft, org: Option<String>, claim: &mut Claim) -> Result<Sent, Error> {
         let mailbox = &caller.identity.mailbox;
         // the send that held the claim before may have finished meanwhile
-        if let Some(done) = self.sending.outbox.sent(mailbox, &draft.id).await? {
-            let copied = done.copied || self.file_sent(caller, &draft.id, &done.raw).await.is_ok();
-            return Ok(Sent { copied_to_sent: copied });
+        if let Some(sent) = self.already_sent(caller, &draft.id).await? {
+            return Ok(sent);
         }
         let message = self.mime(caller, draft, org.as_deref(), compose::Purpose::Submission).await?;
         let raw = message.formatted();

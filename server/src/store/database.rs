@@ -15,7 +15,6 @@ use tower_sessions_sqlx_store::{PostgresStore, SqliteStore, sqlx::PgPool};
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
-
 #[derive(Clone)]
 pub struct Database {
     /// Uploads, sent messages, signatures, recent correspondents.
@@ -33,14 +32,11 @@ impl Database {
         match url {
             Some(url) if url.starts_with("postgres") => Self::postgres(url).await,
             Some(url) => Err(store(format!("DATABASE_URL: only postgres://… is shared (SQLite is the default without it), not {}", url.split(':').next().unwrap_or_default()))),
+            // the file made private by `open_database`, before the `Any` pool opens it too
             None => {
-                super::private_file(sqlite_file)?;
                 let sessions = super::open_database(sqlite_file).await?;
-                let session_store = SqliteStore::new(sessions);
-                session_store.migrate().await.map_err(store)?;
                 let any = sqlx::any::AnyPoolOptions::new().connect(&format!("sqlite://{}", sqlite_file.display())).await.map_err(store)?;
-                SQLITE_MIGRATIONS.run(&any).await.map_err(store)?;
-                Ok(Self { any, sessions: SessionStore::Sqlite(session_store), shared: None })
+                Self::sqlite(sessions, any).await
             }
         }
     }
@@ -49,10 +45,15 @@ impl Database {
     pub async fn in_memory() -> Result<Self, Error> {
         sqlx::any::install_default_drivers();
         let sessions = tower_sessions_sqlx_store::sqlx::SqlitePool::connect("sqlite::memory:").await.map_err(store)?;
-        let session_store = SqliteStore::new(sessions);
-        session_store.migrate().await.map_err(store)?;
         // one connection: every connection to "sqlite::memory:" through `Any` is a database of its own
         let any = sqlx::any::AnyPoolOptions::new().max_connections(1).connect("sqlite::memory:").await.map_err(store)?;
+        Self::sqlite(sessions, any).await
+    }
+
+    /// On SQLite: the session table and the migrations made on their two pools.
+    async fn sqlite(sessions: tower_sessions_sqlx_store::sqlx::SqlitePool, any: AnyPool) -> Result<Self, Error> {
+        let session_store = SqliteStore::new(sessions);
+        session_store.migrate().await.map_err(store)?;
         SQLITE_MIGRATIONS.run(&any).await.map_err(store)?;
         Ok(Self { any, sessions: SessionStore::Sqlite(session_store), shared: None })
     }
