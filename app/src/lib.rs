@@ -16,6 +16,7 @@ pub mod patient;
 pub mod sending;
 pub mod settings;
 pub mod urls;
+pub mod wire;
 mod pages;
 
 use leptos::prelude::*;

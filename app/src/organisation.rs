@@ -257,7 +257,7 @@ pub struct TraceReport {
     pub integrity: Integrity,
 }
 
-#[server(endpoint = "boites", input = leptos::server_fn::codec::Json)]
+#[server(endpoint = "boites", input = leptos::server_fn::codec::Json, output = crate::wire::Binary)]
 pub async fn my_mailboxes() -> Result<Vec<MailboxEntry>, WebmailError> {
     let (webmail, request) = crate::backend::from_request().await?;
     // the folder list the page asks for anyway: one LIST for both in a page rendered on the server

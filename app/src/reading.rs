@@ -231,13 +231,13 @@ pub struct ReportNotice {
     pub failed: bool,
 }
 
-#[server(endpoint = "moi", input = leptos::server_fn::codec::Json)]
+#[server(endpoint = "moi", input = leptos::server_fn::codec::Json, output = crate::wire::Binary)]
 pub async fn current_user() -> Result<Option<Me>, WebmailError> {
     let (webmail, request) = crate::backend::from_request().await?;
     request.memo.clone().once("moi".into(), async move { webmail.current_user(request).await }).await
 }
 
-#[server(endpoint = "dossiers", input = leptos::server_fn::codec::Json)]
+#[server(endpoint = "dossiers", input = leptos::server_fn::codec::Json, output = crate::wire::Binary)]
 pub async fn list_folders() -> Result<Vec<Folder>, WebmailError> {
     let (webmail, request) = crate::backend::from_request().await?;
     folders_once(webmail, request).await
@@ -271,14 +271,14 @@ impl ListView {
     }
 }
 
-#[server(endpoint = "messages", input = leptos::server_fn::codec::Json)]
+#[server(endpoint = "messages", input = leptos::server_fn::codec::Json, output = crate::wire::Binary)]
 pub async fn list_messages(folder: String, page: u32, search: Search, view: Option<ListView>) -> Result<MessageList, WebmailError> {
     let (webmail, request) = crate::backend::from_request().await?;
     let key = format!("messages\0{folder}\0{page}\0{search:?}\0{view:?}");
     request.memo.clone().once(key, async move { webmail.list_messages(request, folder, page, search, view).await }).await
 }
 
-#[server(endpoint = "message", input = leptos::server_fn::codec::Json)]
+#[server(endpoint = "message", input = leptos::server_fn::codec::Json, output = crate::wire::Binary)]
 pub async fn read_message(folder: String, uid: u32) -> Result<MessageView, WebmailError> {
     let (webmail, request) = crate::backend::from_request().await?;
     let key = format!("message\0{folder}\0{uid}");

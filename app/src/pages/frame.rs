@@ -24,11 +24,11 @@ pub(crate) fn folder_of(query: &ParamsMap) -> String {
 /// Signed-in frame: header, folders and the page; the sign-in page when nobody is signed in.
 #[component]
 pub fn SignedIn() -> impl IntoView {
-    let me = Resource::new(|| (), |_| current_user());
+    let me = crate::wire::resource(|| (), |_| current_user());
     let changes = Changes(RwSignal::new(0));
     provide_context(changes);
     let Changes(counter) = changes;
-    provide_context(Resource::new(move || counter.get(), |_| my_mailboxes()));
+    provide_context(crate::wire::resource(move || counter.get(), |_| my_mailboxes()));
     view! {
         <Suspense fallback=|| view! { <p class="chargement">"Chargement…"</p> }>
             {move || Suspend::new(async move {
@@ -76,7 +76,7 @@ fn listen_for_new_mail(changes: Changes) {
     let _ = changes;
 }
 
-pub(crate) type Mailboxes = Resource<Result<Vec<MailboxEntry>, WebmailError>>;
+pub(crate) type Mailboxes = crate::wire::BinaryResource<Result<Vec<MailboxEntry>, WebmailError>>;
 
 /// The user's own mailbox and the organisational ones they hold rights on, with unread counts.
 #[component]
@@ -206,7 +206,7 @@ fn Folders() -> impl IntoView {
     let Changes(changes) = expect_context();
     let query = use_query_map();
     let params = use_params_map();
-    let folders = Resource::new(move || (changes.get(), params.get(), query.get()), |_| list_folders());
+    let folders = crate::wire::resource(move || (changes.get(), params.get(), query.get()), |_| list_folders());
     provide_context(folders);
     let current = move || folder_of(&query.read());
     view! {

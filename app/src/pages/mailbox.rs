@@ -64,7 +64,7 @@ pub(super) fn message_action() -> Action<(String, Vec<u32>, MessageAction), Resu
 pub fn MailboxPage() -> impl IntoView {
     let Changes(changes) = expect_context();
     let query = use_query_map();
-    let list = Resource::new(
+    let list = crate::wire::resource(
         move || {
             let q = query.read();
             let view = q.get("vue").and_then(|v| ListView::from_key(&v));
@@ -372,7 +372,7 @@ fn Toolbar(
 /// "Déplacer vers…": the other folders of the user.
 #[component]
 pub(super) fn MoveTo(folder: String, disabled: Signal<bool>, on_move: Callback<String>) -> impl IntoView {
-    let folders = use_context::<Resource<Result<Vec<Folder>, WebmailError>>>();
+    let folders = use_context::<crate::wire::BinaryResource<Result<Vec<Folder>, WebmailError>>>();
     let options = move || {
         let list = folders.and_then(|f| f.get()).and_then(Result::ok).unwrap_or_default();
         list.into_iter()

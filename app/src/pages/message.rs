@@ -24,7 +24,7 @@ fn extension(name: &str) -> String {
 pub fn MessagePage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
-    let message = Resource::new(
+    let message = crate::wire::resource(
         move || (folder_of(&query.read()), params.read().get("uid").and_then(|u| u.parse::<u32>().ok())),
         |(folder, uid)| async move {
             match uid {

@@ -5,8 +5,6 @@
 //! both still work as plain HTML (a download, one file chosen).
 
 use crate::archive::{ExportProgress, ExportState};
-use crate::error::WebmailError;
-use crate::organisation::MailboxEntry;
 use leptos::prelude::*;
 
 /// Files one import takes at once (each is one request); more are named, never silently left.
@@ -54,7 +52,7 @@ fn Export(folders: StoredValue<Vec<(String, String)>>) -> impl IntoView {
         start("tout=1".into());
     };
     // the organisational mailboxes the user may read, each exported whole
-    let mailboxes = use_context::<Resource<Result<Vec<MailboxEntry>, WebmailError>>>();
+    let mailboxes = use_context::<crate::pages::frame::Mailboxes>();
     let teams = move || {
         let all = mailboxes.and_then(|m| m.get()).and_then(Result::ok).unwrap_or_default();
         all.into_iter()

@@ -22,7 +22,7 @@ impl Shell {
         let built = assets::build_file_names(options);
         let pkg = format!("/{}", options.site_pkg_dir);
         let mut kept: Vec<String> = vec![OFFLINE_PATH.to_string()];
-        kept.extend(assets::PUBLIC_FILES.iter().map(|f| f.to_string()));
+        kept.extend(assets::shell_public_files().map(str::to_string));
         kept.extend([&built.css, &built.js, &built.wasm].into_iter().chain(&built.chunk_loader).map(|name| format!("{pkg}/{name}")));
         let worker = include_str!("service_worker.js")
             .replace("__VERSION__", &js_literal(&built.version))
