@@ -580,6 +580,9 @@ impl ImapSession {
     /// Keep `request` and the server's answer to it for the access trace (at most
     /// [`MAX_EXCHANGES`] per lending), and hand the result on.
     fn answered<T>(&mut self, request: String, result: Result<T, async_imap::error::Error>) -> Result<T, async_imap::error::Error> {
+        if result.is_err() {
+            crate::metrics::imap_command_failed(&request);
+        }
         if self.exchanges.len() < MAX_EXCHANGES {
             self.exchanges.push(Exchange::new(request, imap_answer(&result)));
         }

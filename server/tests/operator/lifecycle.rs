@@ -100,8 +100,14 @@ async fn probes_tell_an_instance_that_cannot_serve_and_sigterm_ends_push_streams
     // the folder list: IMAP commands, timed per command (never per folder)
     let folders = reqwest::Client::new().post(format!("{base}/api/dossiers")).header("cookie", &cookie).header("content-type", "application/json").body("{}").send().await.unwrap();
     assert_eq!(folders.status(), 200);
+    // a message asked in a folder that is not there: the operator refuses the SELECT, counted by
+    // its name only
+    let missing = reqwest::Client::new().post(format!("{base}/api/message")).header("cookie", &cookie).header("content-type", "application/json")
+        .body(r#"{"folder":"Dossier-Disparu","uid":1}"#).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
     let metrics = reqwest::get("http://127.0.0.1:9474/metrics").await.unwrap().text().await.unwrap();
     assert!(metrics.contains(r#"webmail_imap_command_duration_seconds_count{command="LIST"#), "{metrics}");
+    assert!(metrics.contains(r#"webmail_imap_command_errors_total{command="SELECT"} 1"#), "{metrics}");
     for series in [
         r#"webmail_http_requests_total{route="/readyz",method="GET",status="2xx"} 1"#,
         r#"webmail_http_requests_total{route="/evenements",method="GET",status="2xx"} 1"#,
@@ -111,7 +117,7 @@ async fn probes_tell_an_instance_that_cannot_serve_and_sigterm_ends_push_streams
     ] {
         assert!(metrics.contains(series), "{series} missing from:\n{metrics}");
     }
-    for private in ["INBOX", "dossier=", "claire", "hopital-demo", CLAIRE_RPPS] {
+    for private in ["INBOX", "Disparu", "dossier=", "claire", "hopital-demo", CLAIRE_RPPS] {
         assert!(!metrics.contains(private), "{private} in the metrics");
     }
     assert_eq!(reqwest::get(format!("{base}/metrics")).await.unwrap().status(), 404, "not on the public address");
