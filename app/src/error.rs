@@ -58,6 +58,9 @@ pub enum WebmailError {
     /// The browser could not reach the webmail's server (connection lost).
     #[error("Le serveur de la messagerie est injoignable : vérifiez votre connexion puis réessayez.")]
     Unreachable,
+    /// The webmail's own database (sessions) does not answer, e.g. while it restarts.
+    #[error("La messagerie ne peut pas lire votre session pour le moment : sa base de données ne répond pas. Réessayez dans quelques instants ; rien n'a été perdu.")]
+    StoreUnavailable,
     /// Anything else; details are in the server log (never health data).
     #[error("Une erreur inattendue s'est produite. Réessayez ; si elle persiste, contactez le support.")]
     Internal,
@@ -84,6 +87,7 @@ impl WebmailError {
             Self::DirectoryUnavailable => "annuaire-indisponible",
             Self::InvalidInput(_) => "saisie-invalide",
             Self::Unreachable => "serveur-injoignable",
+            Self::StoreUnavailable => "base-indisponible",
             Self::Internal => "erreur-interne",
         }
     }
@@ -106,6 +110,7 @@ impl WebmailError {
             Self::OperatorUntrusted { sending: true },
             Self::DirectoryUnavailable,
             Self::Unreachable,
+            Self::StoreUnavailable,
             Self::Internal,
         ]
         .into_iter()

@@ -15,6 +15,7 @@ pub mod proxy;
 pub mod push;
 pub mod security;
 pub mod slow;
+pub mod store_down;
 pub mod upload;
 
 use crate::backend::Backend;
@@ -114,6 +115,7 @@ pub async fn router(config: &Config, leptos_options: LeptosOptions, backend: Arc
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .with_state(state)
         .layer(sessions)
+        .layer(axum::middleware::from_fn(store_down::session_store_down))
         // before the session is even loaded
         .layer(axum::middleware::from_fn_with_state(guard, guard::guard));
     router = router
