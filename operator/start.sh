@@ -5,6 +5,7 @@
 #   KEEP_DATA=1   keep the mailboxes of the previous run (no reseeding)
 #   SEED=0        start with empty mailboxes
 #   DEBUG=1       auth_debug/mail_debug in Dovecot
+#   LOAD_ACCOUNTS=N  N more professionals charge.0001@… with 30 messages each (scripts/bench-load.sh)
 # Needs root (ports 25/143/465/587/993 and Dovecot's uid switching).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -57,6 +58,12 @@ PY
 render "$HERE/postfix/main.cf.in" "$STATE/etc/postfix/main.cf"
 render "$HERE/postfix/master.cf" "$STATE/etc/postfix/master.cf"
 cp "$HERE/postfix/vmailbox" "$HERE/postfix/valias" "$HERE/postfix/sender_login" "$STATE/etc/postfix/"
+# the load run's accounts, added to the PSC directory, Dovecot's users and Postfix's maps
+DIRECTORY=$HERE/directory.json
+if [ "${LOAD_ACCOUNTS:-0}" -gt 0 ]; then
+  python3 "$HERE/load_accounts.py" "$HERE/directory.json" "$LOAD_ACCOUNTS" "$STATE"
+  DIRECTORY=$STATE/psc/directory.json
+fi
 cp "$HERE/listeblanche.xml" "$STATE/listeblanche.xml"   # the trust space the webmail checks recipients against
 if [ "${DEBUG:-}" = 1 ]; then
   printf 'auth_debug = yes\nauth_debug_passwords = no\nmail_debug = yes\n' > "$STATE/etc/dovecot/debug.conf"
@@ -68,7 +75,7 @@ doveconf -c "$DC" -n >/dev/null
 dovecot -c "$DC" </dev/null >>"$STATE/logs/start.log" 2>&1
 postfix -c "$STATE/etc/postfix" check </dev/null >>"$STATE/logs/start.log" 2>&1
 postfix -c "$STATE/etc/postfix" start </dev/null >>"$STATE/logs/start.log" 2>&1
-PSC_KEY_FILE="$STATE/psc/rs256.pem" PSC_DIRECTORY="$HERE/directory.json" \
+PSC_KEY_FILE="$STATE/psc/rs256.pem" PSC_DIRECTORY="$DIRECTORY" \
   nohup node "$HERE/psc/server.mjs" </dev/null >"$STATE/logs/psc.log" 2>&1 &
 echo $! > "$STATE/run/psc.pid"
 
@@ -116,6 +123,7 @@ wait_port 9091
 # 5. demo mail
 if [ "${SEED:-1}" = 1 ] && [ "${KEEP_DATA:-}" != 1 ]; then
   python3 "$HERE/seed/seed.py" demo
+  [ "${LOAD_ACCOUNTS:-0}" -gt 0 ] && python3 "$HERE/seed/seed.py" load "$LOAD_ACCOUNTS" 30
 fi
 
 echo "Opérateur de test prêt (état : $STATE)"

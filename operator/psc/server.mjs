@@ -5,6 +5,13 @@ import http from 'node:http';
 import fs from 'node:fs';
 import { createPrivateKey } from 'node:crypto';
 import Provider from 'oidc-provider';
+import { setStorage } from 'oidc-provider/lib/adapters/memory_adapter.js';
+import LRU from 'oidc-provider/lib/helpers/lru.js';
+
+// The library's in-memory store keeps 1 000 entries, fewer than a thousand signed-in users need
+// (a session, a grant and a refresh token each): beyond, grants were dropped and every refresh
+// refused (invalid_grant) in the load run (scripts/bench-load.sh). Room for 200 000.
+setStorage(new LRU({ maxSize: 200000 }));
 
 const PORT = Number(process.env.PSC_PORT || 9090);
 const ISSUER = process.env.PSC_ISSUER || `http://127.0.0.1:${PORT}`;

@@ -2,6 +2,7 @@
 """Synthetic, realistic French MSSanté mail for the test operator (no real person or patient).
 
   seed.py demo            deliver the demo corpus through Dovecot (doveadm save), set flags
+  seed.py load N M        the load run's N accounts (LOAD_ACCOUNTS), M messages each
   seed.py bench N [USER]  fill USER's INBOX (default bench@hopital-demo.mssante.fr) with N messages,
                           written straight into its Maildir then indexed by Dovecot (N=100000 works)
 """
@@ -321,7 +322,15 @@ NAMES = ["MARTIN", "BERNARD", "THOMAS", "PETIT", "ROBERT", "RICHARD", "DURAND", 
          "LEFEBVRE", "MICHEL", "GARCIA", "DAVID", "BERTRAND", "ROUX", "VINCENT", "FOURNIER", "MOREL"]
 
 
-def seed_bench(n, user):
+def seed_load(accounts, n):
+    """The load run's accounts (operator/load_accounts.py), n messages each."""
+    start = time.time()
+    for i in range(1, accounts + 1):
+        seed_bench(n, f"charge.{i:04d}@{H}", quiet=True)
+    print(f"  {accounts} comptes de charge, {n} messages chacun, en {time.time() - start:.0f} s")
+
+
+def seed_bench(n, user, quiet=False):
     """Write n messages straight into user's Maildir (doveadm save per message would take minutes)."""
     local, domain = user.split("@")
     cur = f"{STATE}/data/mail/{domain}/{local}/Maildir/cur"
@@ -353,7 +362,8 @@ def seed_bench(n, user):
         os.utime(path, (when.timestamp(), when.timestamp()))
     subprocess.run(["chown", "-R", "5000:5000", f"{STATE}/data/mail/{domain}/{local}"], check=True)
     doveadm("force-resync", "-u", user, "INBOX")
-    print(f"  {n} messages écrits dans {user} en {time.time() - start:.1f} s")
+    if not quiet:
+        print(f"  {n} messages écrits dans {user} en {time.time() - start:.1f} s")
 
 
 if __name__ == "__main__":
@@ -361,5 +371,7 @@ if __name__ == "__main__":
         seed_demo()
     elif len(sys.argv) >= 3 and sys.argv[1] == "bench":
         seed_bench(int(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else f"bench@{H}")
+    elif len(sys.argv) == 4 and sys.argv[1] == "load":
+        seed_load(int(sys.argv[2]), int(sys.argv[3]))
     else:
         sys.exit(__doc__)
