@@ -27,7 +27,9 @@ echo "Opérateur de test avec $USERS comptes de charge ($MESSAGES messages chacu
 LOAD_ACCOUNTS=$USERS operator/start.sh > target/cluster/operator.log 2>&1 || { tail target/cluster/operator.log; exit 1; }
 
 psql() { "$PG_BIN/psql" -h 127.0.0.1 -p 5433 -U webmail -d postgres -tAc "$1"; }
+# the process listening on port $1 (exported: the instance kill below runs it in its own shell)
 pid_on() { ss -ltnpH "sport = :$1" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2; }
+export -f pid_on
 delivered() { doveadm -c "$STATE/etc/dovecot/dovecot.conf" search -A mailbox INBOX header Subject "Essai de charge" 2>/dev/null | wc -l; }
 PG_DATA=$STATE/postgres/data
 PG_STOP="su postgres -s /bin/sh -c \"'$PG_BIN/pg_ctl' -D '$PG_DATA' -m fast -w stop\" >/dev/null"
@@ -50,7 +52,7 @@ run() {
   local faults=()
   if [ "$n" -gt 1 ]; then
     faults=(FAULT_NAME="instance 2 tuée (SIGKILL), relancée" FAULT2_NAME="PostgreSQL arrêté 5 s puis relancé"
-            FAULT_AT_S="${FAULT_AT_S:-90}" FAULT_CMD="kill -9 \$(ss -ltnpH 'sport = :8102' | grep -o 'pid=[0-9]*' | cut -d= -f2)"
+            FAULT_AT_S="${FAULT_AT_S:-90}" FAULT_CMD="kill -9 \$(pid_on 8102)"
             FAULT2_AT_S="${FAULT2_AT_S:-180}" FAULT2_CMD="$PG_STOP; sleep 5; $PG_START")
   fi
   env "${faults[@]}" LOAD_ACCOUNTS="$USERS" LOAD_USERS="$USERS" LOAD_MESSAGES=$MESSAGES \
@@ -71,6 +73,5 @@ run() {
   sleep 1
 }
 
-mkdir -p target/cluster
 run 1
 run 3

@@ -4,7 +4,8 @@
 //! the user reads what is happening while the database restarts — and nothing else changes.
 
 use app::error::WebmailError;
-use axum::body::{Body, HttpBody};
+use leptos::server_fn::error::FromServerFnError;
+use axum::body::HttpBody;
 use axum::extract::Request;
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
@@ -22,8 +23,8 @@ pub async fn session_store_down(request: Request, next: Next) -> Response {
 fn store_unavailable(api: bool) -> Response {
     let error = WebmailError::StoreUnavailable;
     if api {
-        let body = serde_json::to_string(&error).unwrap_or_default();
-        (StatusCode::SERVICE_UNAVAILABLE, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+        // encoded as the server functions encode their errors, for the page's code to read it
+        (StatusCode::SERVICE_UNAVAILABLE, [(header::CONTENT_TYPE, "application/json")], error.ser()).into_response()
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], error.to_string()).into_response()
     }
@@ -32,6 +33,7 @@ fn store_unavailable(api: bool) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::body::Body;
     use axum::{Router, routing::get};
     use tower::ServiceExt;
 

@@ -28,11 +28,11 @@ fn env_number(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
-/// Errors as users saw them: when (seconds since the first request), which operation, which
-/// status (0: no answer), and the first answer's text of each kind.
+/// Errors as users saw them: when (seconds since the first request), and the first answer's text
+/// of each kind (operation, status; 0: no answer).
 #[derive(Default)]
 struct Errors {
-    seen: Vec<(u64, &'static str, u16)>,
+    seen: Vec<u64>,
     samples: BTreeMap<(&'static str, u16), String>,
 }
 
@@ -113,7 +113,7 @@ async fn call(user: &mut GooseUser, operation: &'static str, function: &str, arg
 fn record(operation: &'static str, status: u16, text: String) {
     let at = started().elapsed().as_secs();
     let mut errors = errors().lock().unwrap();
-    errors.seen.push((at, operation, status));
+    errors.seen.push(at);
     errors.samples.entry((operation, status)).or_insert_with(|| text.chars().take(300).collect());
 }
 
@@ -222,13 +222,13 @@ fn report(metrics: &GooseMetrics) {
     // an error belongs to the last fault before it, within FAULT_WINDOW_S
     let fault_of = |t: u64| faults.iter().enumerate().filter(|(_, (_, at))| t >= *at && t < at + FAULT_WINDOW_S).map(|(i, _)| i).last();
     for (i, (command, at)) in faults.iter().enumerate() {
-        let during = errors.seen.iter().filter(|(t, _, _)| fault_of(*t) == Some(i)).count();
+        let during = errors.seen.iter().filter(|t| fault_of(**t) == Some(i)).count();
         println!("  après la panne « {command} » (à {at} s, {FAULT_WINDOW_S} s au plus) : {during}");
     }
-    let outside = errors.seen.iter().filter(|(t, _, _)| fault_of(*t).is_none()).count();
+    let outside = errors.seen.iter().filter(|t| fault_of(**t).is_none()).count();
     println!("  hors de ces fenêtres : {outside}");
     let mut by_second: BTreeMap<u64, usize> = BTreeMap::new();
-    for (t, _, _) in &errors.seen {
+    for t in &errors.seen {
         *by_second.entry(*t).or_default() += 1;
     }
     if !by_second.is_empty() {
