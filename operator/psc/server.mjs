@@ -130,6 +130,8 @@ const configuration = {
 
 const provider = new Provider(ISSUER, configuration);
 provider.on('server_error', (ctx, err) => console.error('server_error', err));
+// why a grant was refused (the load run's renewals): the provider's reason only, never a token
+provider.on('grant.error', (ctx, err) => console.log('grant refused:', err.error_detail || err.message));
 provider.on('grant.success', (ctx) => console.log('token issued for', ctx.oidc.entities.Account?.accountId, 'client', ctx.oidc.client?.clientId));
 
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
