@@ -73,7 +73,7 @@ async fn folders_have_roles_french_names_counts_and_the_shared_mailbox() {
     assert_eq!((find(FolderRole::Inbox).label.as_str(), find(FolderRole::Inbox).total), ("Boîte de réception", 6));
     assert_eq!(find(FolderRole::Sent).label, "Envoyés");
     assert_eq!(find(FolderRole::Trash).label, "Corbeille");
-    let shared = folders.iter().find(|f| f.name == "Shared/secretariat-cardio@hopital-demo.mssante.fr").expect("shared mailbox");
+    let shared = folders.iter().find(|f| f.name == crate::common::ORG_INBOX).expect("shared mailbox");
     assert_eq!((shared.role, shared.total), (FolderRole::Inbox, 3));
     assert_eq!(shared.label, "secretariat-cardio@hopital-demo.mssante.fr › Boîte de réception");
     // the shared namespace's root holds no messages: it is no folder to show
@@ -191,6 +191,20 @@ async fn refreshed_token_is_accepted_too() {
     assert_ne!(renewed.access_token, user.tokens.access_token);
     let gateway = ImapGateway::new(config.imap).unwrap();
     gateway.open(CLAIRE, &renewed.access_token).await.expect("renewed token accepted").logout().await;
+}
+
+/// A renewal after many other sign-ins still works: the PSC stand-in keeps every session and the
+/// refresh token bound to it (its library's default store of 1 000 entries dropped them after a
+/// few hundred sign-ins: 'refresh token not found', and the load run's thousand users were
+/// refused every renewal).
+#[tokio::test]
+async fn renewal_survives_many_other_sign_ins() {
+    let (psc, user, _) = signed_in("webmail", CLAIRE_RPPS).await;
+    use futures::StreamExt;
+    let others = futures::stream::iter(0..1000).map(|_| signed_in("webmail", CLAIRE_RPPS)).buffer_unordered(8).count().await;
+    assert_eq!(others, 1000);
+    let renewed = psc.refresh(&user.tokens).await.expect("the first sign-in renews after 1 000 others");
+    assert_ne!(renewed.access_token, user.tokens.access_token);
 }
 
 #[tokio::test]
