@@ -58,8 +58,8 @@ pub enum WebmailError {
     /// The browser could not reach the webmail's server (connection lost).
     #[error("Le serveur de la messagerie est injoignable : vérifiez votre connexion puis réessayez.")]
     Unreachable,
-    /// The webmail's own database (sessions) does not answer, e.g. while it restarts.
-    #[error("La messagerie ne peut pas lire votre session pour le moment : sa base de données ne répond pas. Réessayez dans quelques instants ; rien n'a été perdu.")]
+    /// The webmail's own database (sessions, traces, outbox) does not answer, e.g. while it restarts.
+    #[error("La base de données de la messagerie ne répond pas pour le moment. Réessayez dans quelques instants ; rien n'a été perdu.")]
     StoreUnavailable,
     /// Anything else; details are in the server log (never health data).
     #[error("Une erreur inattendue s'est produite. Réessayez ; si elle persiste, contactez le support.")]

@@ -73,6 +73,10 @@ pub enum Error {
     // --- our own storage
     #[error("store: {0}")]
     Store(String),
+    /// The database is out of reach (PostgreSQL restarting, its connections all taken): the
+    /// user is told to try again in a moment, nothing was done.
+    #[error("store unreachable: {0}")]
+    StoreUnreachable(String),
     /// The directory cannot answer: no index in service yet, or its API out of reach.
     #[error("directory unavailable")]
     DirectoryUnavailable,
@@ -90,9 +94,10 @@ impl Error {
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::PscUnreachable(_) | Self::OperatorUnreachable(_) | Self::OperatorBusy(_) | Self::SmtpUnreachable(_) | Self::RulesUnreachable(_)
-            | Self::DirectoryUnavailable => {
+            | Self::DirectoryUnavailable | Self::StoreUnreachable(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
+            Self::Session(e) if session_store_unreachable(e) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Imap(_) | Self::OperatorCertificate { .. } => StatusCode::BAD_GATEWAY,
             Self::Session(_) | Self::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -137,9 +142,18 @@ impl From<Error> for WebmailError {
             Error::MessageRefused(_) => Self::InvalidInput(
                 "Le serveur d'envoi de votre opérateur a refusé ce message : il n'a pas été envoyé et reste dans vos brouillons.".into(),
             ),
+            Error::StoreUnreachable(_) => Self::StoreUnavailable,
+            Error::Session(e) if session_store_unreachable(&e) => Self::StoreUnavailable,
             Error::Session(_) | Error::Imap(_) | Error::Store(_) => Self::Internal,
         }
     }
+}
+
+/// Whether the session store failed to answer, rather than a session failing to encode or
+/// decode: its database's own failures reach tower-sessions as a "backend" text only, and are
+/// the database out of reach in practice (the queries are the library's, fixed and tested).
+fn session_store_unreachable(e: &tower_sessions::session::Error) -> bool {
+    matches!(e, tower_sessions::session::Error::Store(tower_sessions::session_store::Error::Backend(_)))
 }
 
 /// Log a failure for operators (no message content, no health data) and word it for the user.
@@ -214,6 +228,30 @@ mod tests {
         assert_eq!(Error::OperatorUnreachable("x".into()).status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(Error::MessageNotFound(3).status(), StatusCode::NOT_FOUND);
         assert_eq!(Error::NotSignedIn.status(), StatusCode::UNAUTHORIZED);
+    }
+
+    /// PostgreSQL restarting is told as such (503, try again), wherever the database was asked:
+    /// the outbox or the traces (sqlx), the sessions (tower-sessions' backend).
+    #[test]
+    fn a_database_out_of_reach_is_a_503_in_french() {
+        use tower_sessions::{session, session_store};
+        let unreachable = [
+            crate::store::store(sqlx::Error::PoolTimedOut),
+            crate::store::store(sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionRefused))),
+            Error::Session(session::Error::Store(session_store::Error::Backend("pool timed out".into()))),
+        ];
+        for e in unreachable {
+            assert_eq!(e.status(), StatusCode::SERVICE_UNAVAILABLE, "{e}");
+            assert_eq!(WebmailError::from(e), WebmailError::StoreUnavailable);
+        }
+        // what retrying would not fix stays an internal failure
+        for e in [
+            crate::store::store(sqlx::Error::RowNotFound),
+            Error::Session(session::Error::Store(session_store::Error::Decode("x".into()))),
+        ] {
+            assert_eq!(e.status(), StatusCode::INTERNAL_SERVER_ERROR, "{e}");
+            assert_eq!(WebmailError::from(e), WebmailError::Internal);
+        }
     }
 
     #[test]

@@ -21,9 +21,23 @@ use tower_sessions_sqlx_store::sqlx::{SqlitePool, sqlite::{SqliteConnectOptions,
 /// trip over each other). A number the webmail alone uses on its database.
 pub(crate) const MIGRATION_LOCK: i64 = 0x6d73_735f_6d69_6772;
 
-/// A failure of the webmail's own storage (database, key or folder), for the log.
-fn store(e: impl std::fmt::Display) -> Error {
-    Error::Store(e.to_string())
+/// A failure of the webmail's own storage (database, key or folder), for the log; a database out
+/// of reach is told apart, for the user to read that it will pass.
+pub(crate) fn store<E: std::fmt::Display + 'static>(e: E) -> Error {
+    match (&e as &dyn std::any::Any).downcast_ref::<sqlx::Error>() {
+        Some(db) if unreachable(db) => Error::StoreUnreachable(e.to_string()),
+        _ => Error::Store(e.to_string()),
+    }
+}
+
+/// The database cannot be reached or is going away: no connection, none free in time, or the
+/// server shutting down or starting (SQLSTATE classes 08 and 57P).
+fn unreachable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+        _ => false,
+    }
 }
 
 /// A database file only the webmail's own user may read (tokens, uploads, traces), in a folder
