@@ -15,6 +15,9 @@ use tower_sessions::Session;
 
 pub const CLAIRE_RPPS: &str = "10100000017";
 pub const CLAIRE: &str = "claire.dubois@hopital-demo.mssante.fr";
+/// The demo's organisational mailbox (the cardiology secretariat), and its inbox as members see it.
+pub const ORG: &str = "secretariat-cardio@hopital-demo.mssante.fr";
+pub const ORG_INBOX: &str = "Shared/secretariat-cardio@hopital-demo.mssante.fr";
 
 pub fn config(client_id: &str) -> Config {
     // SAFETY: set before anything reads the environment in this test process

@@ -178,8 +178,7 @@ async fn nobody_reaches_what_is_not_theirs() {
     use app::reading::{MessageAction, Search};
     use app::sending::{ComposeStart, Draft, Upload};
     use serde_json::json;
-    const ORG: &str = "secretariat-cardio@hopital-demo.mssante.fr";
-    const CLAIRE: &str = "claire.dubois@hopital-demo.mssante.fr";
+    use crate::common::{CLAIRE, ORG};
     let (base, backend, db) = serve().await;
     let marc = session_cookie(&db, "10100000041").await; // a member of nothing here
 

@@ -173,12 +173,15 @@ async fn an_https_service_on_test_settings_refuses_to_start_and_names_them() {
 
 /// Two instances of the binary on one PostgreSQL database behind HAProxy (`deploy/haproxy.cfg`,
 /// as `scripts/cluster.sh` runs it): round robin without sticky sessions, the user's session
-/// served by both, a push stream passed through, and with one instance killed (SIGKILL) the user
+/// served by both, the browser's address traced as the balancer forwards it (`TRUSTED_PROXIES`),
+/// a push stream passed through, and with one instance killed (SIGKILL) the user
 /// goes on through the other without signing in again.
 #[tokio::test]
 async fn behind_haproxy_the_instances_share_the_user_and_survive_the_loss_of_one() {
     let database = crate::instances::shared_database().await;
-    let instance = |port: u16, metrics: &'static str| start(port, &[("DATABASE_URL", database), ("TRACE_DATABASE_URL", database), ("METRICS_ADDR", metrics)]);
+    let instance = |port: u16, metrics: &'static str| {
+        start(port, &[("DATABASE_URL", database), ("TRACE_DATABASE_URL", database), ("METRICS_ADDR", metrics), ("TRUSTED_PROXIES", "127.0.0.1")])
+    };
     let (first, dir) = instance(8096, "127.0.0.1:9476");
     let (second, _) = instance(8097, "127.0.0.1:9477");
     let (mut first, mut second) = (Stopped(first), Stopped(second));
@@ -213,6 +216,22 @@ async fn behind_haproxy_the_instances_share_the_user_and_survive_the_loss_of_one
         let text = reqwest::get(format!("http://{metrics}/metrics")).await.unwrap().text().await.unwrap();
         assert!(text.contains(r#"webmail_http_requests_total{route="/api/moi",method="POST",status="2xx"}"#), "no request reached {metrics}:\n{text}");
     }
+    // the access traces name the browser's address as HAProxy saw it (this client on 127.0.0.2),
+    // never one the browser claims, through the balancer or straight to an instance
+    let from_a_browser = reqwest::Client::builder().local_address(std::net::IpAddr::from([127, 0, 0, 2])).build().unwrap();
+    let listing = serde_json::json!({ "folder": crate::common::ORG_INBOX, "page": 0, "search": app::reading::Search::default(), "view": null }).to_string();
+    let pool = db.shared_pool().expect("PostgreSQL");
+    let traced_from = async |ip: &str| -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM access_traces WHERE ip = $1").bind(ip).fetch_one(&pool).await.unwrap()
+    };
+    let before = traced_from("127.0.0.2").await;
+    for at in [base, "http://127.0.0.1:8097"] {
+        let listed = from_a_browser.post(format!("{at}/api/messages")).header("cookie", &cookie).header("content-type", "application/json")
+            .header("x-forwarded-for", "203.0.113.9").body(listing.clone()).send().await.unwrap();
+        assert_eq!(listed.status(), 200, "{at}");
+    }
+    assert_eq!(traced_from("127.0.0.2").await, before + 2, "each listing traced from the browser's address");
+    assert_eq!(traced_from("203.0.113.9").await, 0, "an address the browser wrote was recorded");
     let mut stream = reqwest::Client::new().get(format!("{base}/evenements?dossier=INBOX")).header("cookie", &cookie).send().await.unwrap();
     assert_eq!(stream.status(), 200);
     let event = tokio::time::timeout(Duration::from_secs(10), stream.chunk()).await.expect("the first event through HAProxy").unwrap().unwrap();

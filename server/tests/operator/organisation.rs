@@ -8,11 +8,9 @@ use app::backend::Webmail;
 use app::error::WebmailError;
 use app::organisation::{Integrity, Rights, TraceFilter};
 use app::sending::{ComposeStart, Draft};
-use crate::common::{CLAIRE, CLAIRE_RPPS, backend_for, fetch_text, find, req, session_for};
+use crate::common::{CLAIRE, CLAIRE_RPPS, ORG, ORG_INBOX, backend_for, fetch_text, find, req, session_for};
 use std::time::Duration;
 
-const ORG: &str = "secretariat-cardio@hopital-demo.mssante.fr";
-const ORG_INBOX: &str = "Shared/secretariat-cardio@hopital-demo.mssante.fr";
 const JULIEN_RPPS: &str = "10100000025";
 const JULIEN: &str = "julien.moreau@hopital-demo.mssante.fr";
 const MARC: &str = "marc.garnier@cabinet-demo.mssante.fr";

@@ -10,7 +10,7 @@ const POSTGRES: &str = "postgres://webmail@127.0.0.1:5433/traces";
 
 fn trace(action: &str, at: i64) -> Trace {
     Trace {
-        mailbox: "secretariat-cardio@hopital-demo.mssante.fr".into(),
+        mailbox: crate::common::ORG.into(),
         at,
         subject: "f:0000:810100000025".into(),
         professional_id: "810100000025".into(),
@@ -42,11 +42,11 @@ async fn chain_holds_and_tampering_is_found(url: &str) {
     for action in ["ouverture", "lecture", "suppression"] {
         store.record(&trace(action, now)).await.unwrap();
     }
-    let rows = store.list("secretariat-cardio@hopital-demo.mssante.fr", None, None, 0, i64::MAX).await.unwrap();
+    let rows = store.list(crate::common::ORG, None, None, 0, i64::MAX).await.unwrap();
     assert_eq!(rows.iter().map(|r| r.trace.action.as_str()).collect::<Vec<_>>(), ["suppression", "lecture", "ouverture"]);
     assert_eq!(store.verify().await.unwrap(), Integrity::Intact { rows: 3 });
     let read = rows[1].id;
-    let only_reads = store.list("secretariat-cardio@hopital-demo.mssante.fr", Some("julien.moreau@hopital-demo.mssante.fr"), Some("lecture"), 0, i64::MAX).await.unwrap();
+    let only_reads = store.list(crate::common::ORG, Some("julien.moreau@hopital-demo.mssante.fr"), Some("lecture"), 0, i64::MAX).await.unwrap();
     assert_eq!(only_reads.len(), 1);
 
     store.execute_unchecked(&format!("UPDATE access_traces SET detail = 'UID 4' WHERE id = {read}")).await.unwrap();
@@ -56,7 +56,7 @@ async fn chain_holds_and_tampering_is_found(url: &str) {
     for action in ["ouverture", "lecture", "suppression"] {
         store.record(&trace(action, now)).await.unwrap();
     }
-    let rows = store.list("secretariat-cardio@hopital-demo.mssante.fr", None, None, 0, i64::MAX).await.unwrap();
+    let rows = store.list(crate::common::ORG, None, None, 0, i64::MAX).await.unwrap();
     store.execute_unchecked(&format!("DELETE FROM access_traces WHERE id = {}", rows[1].id)).await.unwrap();
     assert_eq!(store.verify().await.unwrap(), Integrity::Broken { at_row: rows[0].id }, "the row after a deleted one");
 
@@ -67,7 +67,7 @@ async fn chain_holds_and_tampering_is_found(url: &str) {
         store.record(&trace(action, now)).await.unwrap();
     }
     store.checkpoint().await.unwrap();
-    let ids: Vec<i64> = store.list("secretariat-cardio@hopital-demo.mssante.fr", None, None, 0, i64::MAX).await.unwrap().iter().map(|r| r.id).collect();
+    let ids: Vec<i64> = store.list(crate::common::ORG, None, None, 0, i64::MAX).await.unwrap().iter().map(|r| r.id).collect();
     let (newest, kept) = (ids[0], ids[2]);
     assert_eq!(store.execute_unchecked(&format!("DELETE FROM access_traces WHERE id > {kept}")).await.unwrap(), 2);
     match store.verify().await.unwrap() {
