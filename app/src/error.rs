@@ -2,8 +2,8 @@
 //! type (in `server/`), and this is the only place that words it, in French.
 
 use serde::{Deserialize, Serialize};
-use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use leptos::server_fn::{Bytes, ContentType, Decodes, Encodes, Format, FormatType};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum WebmailError {
@@ -124,7 +124,7 @@ impl WebmailError {
 }
 
 impl FromServerFnError for WebmailError {
-    type Encoder = JsonEncoding;
+    type Encoder = ErrorText;
 
     fn from_server_fn_error(e: ServerFnErrorErr) -> Self {
         match e {
@@ -136,9 +136,57 @@ impl FromServerFnError for WebmailError {
     }
 }
 
+/// How a failure travels from a server function to the page: its code, and for refused input
+/// the text that says why, on the next line (`saisie-invalide\nLa date…`). Plain text, so that
+/// the WASM every visit loads carries no JSON decoder for it, and a log or a test reads it as is.
+pub struct ErrorText;
+
+impl ContentType for ErrorText {
+    const CONTENT_TYPE: &'static str = "text/plain; charset=utf-8";
+}
+
+impl FormatType for ErrorText {
+    const FORMAT_TYPE: Format = Format::Text;
+}
+
+impl Encodes<WebmailError> for ErrorText {
+    type Error = std::convert::Infallible;
+
+    fn encode(e: &WebmailError) -> Result<Bytes, Self::Error> {
+        Ok(Bytes::from(match e {
+            WebmailError::InvalidInput(text) => format!("{}\n{text}", e.code()),
+            _ => e.code().to_string(),
+        }))
+    }
+}
+
+impl Decodes<WebmailError> for ErrorText {
+    type Error = String;
+
+    fn decode(bytes: Bytes) -> Result<WebmailError, Self::Error> {
+        let text = std::str::from_utf8(&bytes).map_err(|e| e.to_string())?;
+        match text.split_once('\n') {
+            Some((code, why)) if code == WebmailError::InvalidInput(String::new()).code() => Ok(WebmailError::InvalidInput(why.to_string())),
+            _ => WebmailError::from_code(text).ok_or_else(|| format!("unknown error code: {text:.40}")),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failure_travels_as_its_code_and_comes_back_the_same() {
+        let refused = WebmailError::InvalidInput("La date « 31/02 » n'est pas valide.\nVérifiez-la.".into());
+        for e in [WebmailError::SessionExpired, WebmailError::OperatorUntrusted { sending: true }, WebmailError::StoreUnavailable, refused] {
+            let sent = e.ser();
+            assert_eq!(WebmailError::de(sent), e);
+        }
+        assert_eq!(&WebmailError::SessionExpired.ser()[..], b"session-expiree");
+        // an answer that is none of ours (a proxy's page) is a fault, never a silent success
+        assert_eq!(WebmailError::de(Bytes::from_static(b"<html>Bad gateway</html>")), WebmailError::Internal);
+    }
 
     #[test]
     fn every_code_maps_back_to_its_error() {

@@ -285,7 +285,7 @@ pub async fn read_message(folder: String, uid: u32) -> Result<MessageView, Webma
     request.memo.clone().once(key, async move { webmail.read_message(request, folder, uid).await }).await
 }
 
-#[server(endpoint = "actions", input = leptos::server_fn::codec::Json)]
+#[server(endpoint = "actions", input = leptos::server_fn::codec::Json, output = crate::wire::Binary)]
 pub async fn update_messages(folder: String, uids: Vec<u32>, action: MessageAction) -> Result<(), WebmailError> {
     let (webmail, request) = crate::backend::from_request().await?;
     webmail.update_messages(request, folder, uids, action).await

@@ -165,7 +165,7 @@ pub async fn send_message(draft: Draft) -> Result<Sent, WebmailError> {
 }
 
 /// Send the read receipt a message asks for (`send`), or decline it; it is not asked again.
-#[server(endpoint = "accuse", input = leptos::server_fn::codec::Json)]
+#[server(endpoint = "accuse", input = leptos::server_fn::codec::Json, output = crate::wire::Binary)]
 pub async fn answer_receipt(folder: String, uid: u32, send: bool) -> Result<(), WebmailError> {
     let (webmail, request) = crate::backend::from_request().await?;
     webmail.answer_receipt(request, folder, uid, send).await

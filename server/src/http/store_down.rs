@@ -3,7 +3,8 @@
 //! the French message (the server functions' error body for `/api/`, plain text elsewhere), so
 //! the user reads what is happening while the database restarts — and nothing else changes.
 
-use app::error::WebmailError;
+use app::error::{ErrorText, WebmailError};
+use leptos::server_fn::ContentType;
 use leptos::server_fn::error::FromServerFnError;
 use axum::body::HttpBody;
 use axum::extract::Request;
@@ -24,7 +25,7 @@ fn store_unavailable(api: bool) -> Response {
     let error = WebmailError::StoreUnavailable;
     if api {
         // encoded as the server functions encode their errors, for the page's code to read it
-        (StatusCode::SERVICE_UNAVAILABLE, [(header::CONTENT_TYPE, "application/json")], error.ser()).into_response()
+        (StatusCode::SERVICE_UNAVAILABLE, [(header::CONTENT_TYPE, ErrorText::CONTENT_TYPE)], error.ser()).into_response()
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], error.to_string()).into_response()
     }
@@ -52,7 +53,7 @@ mod tests {
     async fn an_unreadable_session_store_is_told_in_french() {
         let (status, body) = answer("/api/moi", true).await;
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
-        assert_eq!(serde_json::from_str::<WebmailError>(&body).unwrap(), WebmailError::StoreUnavailable);
+        assert_eq!(WebmailError::de(body.into()), WebmailError::StoreUnavailable);
         let (status, body) = answer("/", true).await;
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
         assert!(body.contains("Réessayez dans quelques instants"), "{body}");
