@@ -23,6 +23,8 @@ for (const [name, viewport] of [['bureau', { width: 1280, height: 800 }], ['tele
   await page.getByLabel('Cc', { exact: true }).fill('dr.house@gmail.com ');
   await page.locator('.puce.refusee .motif').waitFor();
   await page.screenshot({ path: `${out}/${name}-reponse.png`, fullPage: true });
+  // on a phone the account, sign-out included, is in the drawer
+  if (viewport.width < 700) await page.getByRole('button', { name: 'Menu : dossiers et compte' }).click();
   await page.getByRole('button', { name: 'Se déconnecter' }).click();
   await page.getByRole('button', { name: 'Se déconnecter' }).click();
   await context.close();
