@@ -51,10 +51,24 @@ async fn until_alive(base: &str, server: &mut Child) {
             assert_eq!(answer.text().await.unwrap(), "ok\n");
             return;
         }
-        assert!(server.try_wait().unwrap().is_none(), "the server stopped at start");
+        if let Some(status) = server.try_wait().unwrap() {
+            panic!("the server stopped at start ({status}):\n{}", what_it_said(server));
+        }
         assert!(Instant::now() < deadline, "the server never answered");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// What a stopped server wrote: its start-up error (stderr), then its log (stdout).
+fn what_it_said(server: &mut Child) -> String {
+    let mut said = String::new();
+    if let Some(mut stderr) = server.stderr.take() {
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut said);
+    }
+    if let Some(mut stdout) = server.stdout.take() {
+        let _ = std::io::Read::read_to_string(&mut stdout, &mut said);
+    }
+    said
 }
 
 /// The exit status once the process is gone, waiting `within` at most.
@@ -160,8 +174,7 @@ async fn an_https_service_on_test_settings_refuses_to_start_and_names_them() {
     let (mut server, dir) = start(8095, &[("WEBMAIL_PUBLIC_URL", "https://webmail.chu-exemple.fr")]);
     let status = exited(&mut server, Duration::from_secs(30)).await.expect("refused at once");
     assert!(!status.success());
-    let mut said = String::new();
-    std::io::Read::read_to_string(&mut server.stderr.take().unwrap(), &mut said).unwrap();
+    let said = what_it_said(&mut server);
     for setting in ["PSC_ISSUER", "PSC_CLIENT_SECRET", "IMAP_CA_FILE", "LISTE_BLANCHE_FILE", "MSS_NIL"] {
         assert!(said.contains(setting), "{setting} not named: {said}");
     }
