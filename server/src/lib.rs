@@ -25,6 +25,12 @@ use std::sync::Arc;
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
+/// A listener on `addr`; when it cannot be had (most often: another process holds it), the
+/// error names the address and the setting that chose it.
+async fn listen(setting: &str, addr: std::net::SocketAddr) -> Result<tokio::net::TcpListener, BoxError> {
+    tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("impossible d'écouter sur {addr} ({setting}) : {e}").into())
+}
+
 pub async fn run() -> Result<(), BoxError> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into());
     // one JSON object per line for a log collector; text for a person
@@ -42,7 +48,7 @@ pub async fn run() -> Result<(), BoxError> {
     let app = http::router(&config, leptos_options, backend.clone(), db).await?;
     // answers go out at once: with Nagle's algorithm, a response written in two parts waited for
     // the client's delayed ACK (40 ms on every static file)
-    let listener = axum::serve::ListenerExt::tap_io(tokio::net::TcpListener::bind(addr).await?, |tcp| {
+    let listener = axum::serve::ListenerExt::tap_io(listen("LEPTOS_SITE_ADDR", addr).await?, |tcp| {
         if let Err(e) = tcp.set_nodelay(true) {
             tracing::debug!("TCP_NODELAY not set: {e}");
         }
@@ -58,7 +64,7 @@ pub async fn run() -> Result<(), BoxError> {
         let _ = stopping.wait_for(|&asked| asked).await;
     };
     if let Some(metrics_addr) = config.metrics_addr {
-        let metrics = tokio::net::TcpListener::bind(metrics_addr).await?;
+        let metrics = listen("METRICS_ADDR", metrics_addr).await?;
         let router = http::metrics::router(backend.clone());
         tokio::spawn(async move {
             if let Err(e) = axum::serve(metrics, router).await {

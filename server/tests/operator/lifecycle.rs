@@ -42,6 +42,12 @@ fn start(port: u16, settings: &[(&str, &str)]) -> (Child, PathBuf) {
     (command.spawn().expect("the server binary"), dir)
 }
 
+/// A loopback port nothing listens on at this moment (the system's pick): no run trips over a
+/// process that another run, or anything else on the machine, holds on a fixed port.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
 /// Waits until the server answers `/healthz` (30 s at most: a debug build opens its stores).
 async fn until_alive(base: &str, server: &mut Child) {
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -95,9 +101,9 @@ async fn readiness(base: &str) -> (u16, serde_json::Value) {
 
 #[tokio::test]
 async fn probes_tell_an_instance_that_cannot_serve_and_sigterm_ends_push_streams_then_the_process() {
-    let port = 8094;
+    let (port, metrics_addr) = (free_port(), format!("127.0.0.1:{}", free_port()));
     let base = format!("http://127.0.0.1:{port}");
-    let (mut server, dir) = start(port, &[("METRICS_ADDR", "127.0.0.1:9474"), ("LOG_FORMAT", "json"), ("RUST_LOG", "info,sqlx=warn")]);
+    let (mut server, dir) = start(port, &[("METRICS_ADDR", &metrics_addr), ("LOG_FORMAT", "json"), ("RUST_LOG", "info,sqlx=warn")]);
     until_alive(&base, &mut server).await;
     let (status, parts) = readiness(&base).await;
     assert_eq!((status, &parts), (200, &serde_json::json!({ "pret": true, "parties": { "sessions": "ok", "traces": "ok", "imap": "ok", "smtp": "ok" } })));
@@ -119,7 +125,7 @@ async fn probes_tell_an_instance_that_cannot_serve_and_sigterm_ends_push_streams
     let missing = reqwest::Client::new().post(format!("{base}/api/message")).header("cookie", &cookie).header("content-type", "application/json")
         .body(r#"{"folder":"Dossier-Disparu","uid":1}"#).send().await.unwrap();
     assert_eq!(missing.status(), 404);
-    let metrics = reqwest::get("http://127.0.0.1:9474/metrics").await.unwrap().text().await.unwrap();
+    let metrics = reqwest::get(format!("http://{metrics_addr}/metrics")).await.unwrap().text().await.unwrap();
     assert!(metrics.contains(r#"webmail_imap_command_duration_seconds_count{command="LIST"#), "{metrics}");
     assert!(metrics.contains(r#"webmail_imap_command_errors_total{command="SELECT"} 1"#), "{metrics}");
     for series in [
@@ -171,7 +177,7 @@ async fn probes_tell_an_instance_that_cannot_serve_and_sigterm_ends_push_streams
 
 #[tokio::test]
 async fn an_https_service_on_test_settings_refuses_to_start_and_names_them() {
-    let (mut server, dir) = start(8095, &[("WEBMAIL_PUBLIC_URL", "https://webmail.chu-exemple.fr")]);
+    let (mut server, dir) = start(free_port(), &[("WEBMAIL_PUBLIC_URL", "https://webmail.chu-exemple.fr")]);
     let status = exited(&mut server, Duration::from_secs(30)).await.expect("refused at once");
     assert!(!status.success());
     let said = what_it_said(&mut server);
@@ -184,6 +190,24 @@ async fn an_https_service_on_test_settings_refuses_to_start_and_names_them() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// An address another process holds (a run left behind, another service): the instance stops at
+/// once and says which address and which setting, rather than only "address in use".
+#[tokio::test]
+async fn an_address_already_held_stops_the_start_and_is_named() {
+    let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = held.local_addr().unwrap();
+    let metrics_held = [("METRICS_ADDR", address.to_string())];
+    for (setting, port, settings) in [("LEPTOS_SITE_ADDR", address.port(), &[][..]), ("METRICS_ADDR", free_port(), &metrics_held[..])] {
+        let settings: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (mut server, dir) = start(port, &settings);
+        let status = exited(&mut server, Duration::from_secs(30)).await.expect("refused at once");
+        assert!(!status.success());
+        let said = what_it_said(&mut server);
+        assert!(said.contains(&format!("impossible d'écouter sur {address} ({setting})")), "{said}");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
 /// Two instances of the binary on one PostgreSQL database behind HAProxy (`deploy/haproxy.cfg`,
 /// as `scripts/cluster.sh` runs it): round robin without sticky sessions, the user's session
 /// served by both, the browser's address traced as the balancer forwards it (`TRUSTED_PROXIES`),
@@ -192,20 +216,24 @@ async fn an_https_service_on_test_settings_refuses_to_start_and_names_them() {
 #[tokio::test]
 async fn behind_haproxy_the_instances_share_the_user_and_survive_the_loss_of_one() {
     let database = crate::instances::shared_database().await;
-    let instance = |port: u16, metrics: &'static str| {
-        start(port, &[("DATABASE_URL", database), ("TRACE_DATABASE_URL", database), ("METRICS_ADDR", metrics), ("TRUSTED_PROXIES", "127.0.0.1")])
+    let ports = [free_port(), free_port()];
+    let metrics = [free_port(), free_port()].map(|port| format!("127.0.0.1:{port}"));
+    let instance = |i: usize| {
+        start(ports[i], &[("DATABASE_URL", database), ("TRACE_DATABASE_URL", database), ("METRICS_ADDR", &metrics[i]), ("TRUSTED_PROXIES", "127.0.0.1")])
     };
-    let (first, dir) = instance(8096, "127.0.0.1:9476");
-    let (second, _) = instance(8097, "127.0.0.1:9477");
+    let (first, dir) = instance(0);
+    let (second, _) = instance(1);
     let (mut first, mut second) = (Stopped(first), Stopped(second));
-    until_alive("http://127.0.0.1:8096", &mut first.0).await;
-    until_alive("http://127.0.0.1:8097", &mut second.0).await;
-    let servers = "    server first 127.0.0.1:8096 check\n    server second 127.0.0.1:8097 check";
+    let [first_base, second_base] = ports.map(|port| format!("http://127.0.0.1:{port}"));
+    until_alive(&first_base, &mut first.0).await;
+    until_alive(&second_base, &mut second.0).await;
+    let servers = format!("    server first 127.0.0.1:{} check\n    server second 127.0.0.1:{} check", ports[0], ports[1]);
+    let balancer_port = free_port();
     let balancer_config = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/haproxy.cfg")).unwrap()
-        .replace("@LISTEN@", "127.0.0.1:8098").replace("@SERVERS@", servers);
+        .replace("@LISTEN@", &format!("127.0.0.1:{balancer_port}")).replace("@SERVERS@", &servers);
     std::fs::write(dir.join("haproxy.cfg"), balancer_config).unwrap();
     let mut balancer = Stopped(Command::new("haproxy").args(["-db", "-f"]).arg(dir.join("haproxy.cfg")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("haproxy (scripts/install-deps.sh)"));
-    let base = "http://127.0.0.1:8098";
+    let base = &format!("http://127.0.0.1:{balancer_port}");
     // until its health checks (/readyz, twice) have put both instances in
     let deadline = Instant::now() + Duration::from_secs(20);
     while !reqwest::get(format!("{base}/healthz")).await.is_ok_and(|a| a.status() == 200) {
@@ -225,7 +253,7 @@ async fn behind_haproxy_the_instances_share_the_user_and_survive_the_loss_of_one
         let (status, text) = me().await;
         assert!(status == 200 && text.contains("claire.dubois@"), "{status} {text}");
     }
-    for metrics in ["127.0.0.1:9476", "127.0.0.1:9477"] {
+    for metrics in &metrics {
         let text = reqwest::get(format!("http://{metrics}/metrics")).await.unwrap().text().await.unwrap();
         assert!(text.contains(r#"webmail_http_requests_total{route="/api/moi",method="POST",status="2xx"}"#), "no request reached {metrics}:\n{text}");
     }
@@ -238,7 +266,7 @@ async fn behind_haproxy_the_instances_share_the_user_and_survive_the_loss_of_one
         sqlx::query_scalar("SELECT count(*) FROM access_traces WHERE ip = $1").bind(ip).fetch_one(&pool).await.unwrap()
     };
     let before = traced_from("127.0.0.2").await;
-    for at in [base, "http://127.0.0.1:8097"] {
+    for at in [base, &second_base] {
         let listed = from_a_browser.post(format!("{at}/api/messages")).header("cookie", &cookie).header("content-type", "application/json")
             .header("x-forwarded-for", "203.0.113.9").body(listing.clone()).send().await.unwrap();
         assert_eq!(listed.status(), 200, "{at}");
