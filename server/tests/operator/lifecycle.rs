@@ -196,9 +196,8 @@ async fn an_https_service_on_test_settings_refuses_to_start_and_names_them() {
 async fn an_address_already_held_stops_the_start_and_is_named() {
     let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = held.local_addr().unwrap();
-    let metrics_held = [("METRICS_ADDR", address.to_string())];
-    for (setting, port, settings) in [("LEPTOS_SITE_ADDR", address.port(), &[][..]), ("METRICS_ADDR", free_port(), &metrics_held[..])] {
-        let settings: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let held_text = address.to_string();
+    for (setting, port, settings) in [("LEPTOS_SITE_ADDR", address.port(), vec![]), ("METRICS_ADDR", free_port(), vec![("METRICS_ADDR", held_text.as_str())])] {
         let (mut server, dir) = start(port, &settings);
         let status = exited(&mut server, Duration::from_secs(30)).await.expect("refused at once");
         assert!(!status.success());
