@@ -94,6 +94,7 @@ impl Backend {
             traces: {
                 let traces = Arc::new(TraceStore::open(&config.trace_database, config.trace_retention_days, &config.trace_signing_key_file).await?);
                 traces.clone().keep_signing(config.trace_checkpoint_every);
+                traces.clone().keep_pruning(crate::store::traces::PRUNE_EVERY);
                 traces
             },
             directory: match &config.directory_api {

@@ -112,6 +112,9 @@ async fn anchor(conn: &mut sqlx::AnyConnection) -> Result<String, Error> {
     Ok(anchor.unwrap_or_default())
 }
 
+/// How often a running webmail removes the rows past the retention period (a day's resolution).
+pub const PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
 pub struct TraceStore {
     db: AnyPool,
     /// One writer at a time, so that each row chains to the one truly before it: in this process
@@ -164,6 +167,8 @@ impl TraceStore {
                  request TEXT NOT NULL DEFAULT '', answer TEXT NOT NULL DEFAULT '')"
             ),
             "CREATE INDEX IF NOT EXISTS access_traces_mailbox ON access_traces (mailbox, at)".into(),
+            // retention finds its cut-off by time while it holds the chain: without a scan of every row
+            "CREATE INDEX IF NOT EXISTS access_traces_at ON access_traces (at)".into(),
             "CREATE TABLE IF NOT EXISTS access_trace_anchor (hash TEXT NOT NULL, last_row BIGINT NOT NULL DEFAULT 0)".into(),
             format!(
                 "CREATE TABLE IF NOT EXISTS access_trace_checkpoints (id {id}, at BIGINT NOT NULL, last_row BIGINT NOT NULL, \
@@ -271,12 +276,27 @@ impl TraceStore {
 
     /// Sign the head every `every`, for as long as the webmail runs.
     pub fn keep_signing(self: std::sync::Arc<Self>, every: std::time::Duration) {
+        self.repeat(every, "checkpoint NOT signed", |traces| async move { traces.checkpoint().await });
+    }
+
+    /// Remove the rows past the retention period every `every`, for as long as the webmail runs:
+    /// an instance that runs for months removes them as they age, not only when it starts.
+    pub fn keep_pruning(self: std::sync::Arc<Self>, every: std::time::Duration) {
+        self.repeat(every, "rows past retention NOT removed", |traces| async move { traces.apply_retention().await });
+    }
+
+    /// Run `job` every `every` (the first time at once); a failure is logged and tried again next time.
+    fn repeat<F, Fut>(self: std::sync::Arc<Self>, every: std::time::Duration, failure: &'static str, job: F)
+    where
+        F: Fn(std::sync::Arc<Self>) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<(), Error>> + Send,
+    {
         tokio::spawn(async move {
             let mut ticks = tokio::time::interval(every);
             loop {
                 ticks.tick().await;
-                if let Err(e) = self.checkpoint().await {
-                    tracing::error!("access traces: checkpoint NOT signed: {e}");
+                if let Err(e) = job(self.clone()).await {
+                    tracing::error!("access traces: {failure}: {e}");
                 }
             }
         });
@@ -437,6 +457,29 @@ mod tests {
         assert_eq!(traces.verify().await.unwrap(), Integrity::Intact { rows: 1 });
         traces.record(&trace("lecture", now)).await.unwrap();
         assert_eq!(traces.verify().await.unwrap(), Integrity::Intact { rows: 2 });
+        std::fs::remove_file(path).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_running_store_removes_rows_as_they_pass_retention() {
+        let now = unix_now();
+        let (traces, path) = store_with(&[("envoi", now)]).await;
+        let traces = std::sync::Arc::new(traces);
+        traces.clone().keep_pruning(std::time::Duration::from_millis(50));
+        // a row that reaches the end of its retention while the store runs (written here already aged)
+        traces.record(&trace("lecture", now - 366 * 86_400)).await.unwrap();
+        let mailbox = "secretariat-cardio@hopital-demo.mssante.fr";
+        let mut left = usize::MAX;
+        for _ in 0..100 {
+            left = traces.list(mailbox, None, Some("lecture"), 0, i64::MAX).await.unwrap().len();
+            if left == 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(left, 0, "the aged row is still there 5 s later");
+        // retention cuts up to the aged row (the newer one before it goes too: rows leave in order)
+        assert_eq!(traces.verify().await.unwrap(), Integrity::Intact { rows: 0 });
         std::fs::remove_file(path).unwrap();
     }
 }
