@@ -2,8 +2,23 @@
 # The release build every script uses: server and WASM, the build's files brotli/gzip-compressed
 # and named by their content; the pages loaded on demand each in their own WASM chunk (--split,
 # app/src/pages/on_demand.rs).
-#   scripts/build.sh [cargo-leptos build options, e.g. --frontend-only]
+#   scripts/build.sh [--frontend-only | --server-only] [other cargo-leptos build options]
+# The WASM is built alone: only its build gets RUSTC_BOOTSTRAP, for the unstable size options of
+# .cargo/config.toml and Cargo.toml's lib-cargo-args (rebuilding the standard library needs the
+# toolchain's rust-src component: scripts/install-deps.sh). The server's build, and the probes its
+# dependencies run, see the stable compiler. The server goes first: every cargo-leptos build
+# empties the site folder, which the front end's build then fills.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-exec cargo leptos build --release --precompress --split "$@"
+front=true server=true rest=()
+for arg in "$@"; do
+  case $arg in
+    --frontend-only) server=false ;;
+    --server-only) front=false ;;
+    *) rest+=("$arg") ;;
+  esac
+done
+options=(--release --precompress --split ${rest[@]+"${rest[@]}"})
+if $server; then cargo leptos build "${options[@]}" --server-only; fi
+if $front || [ ! -d "$LEPTOS_SITE_ROOT/$LEPTOS_SITE_PKG_DIR" ]; then RUSTC_BOOTSTRAP=1 cargo leptos build "${options[@]}" --frontend-only; fi

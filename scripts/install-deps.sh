@@ -35,6 +35,11 @@ if ! rustup target list --installed | grep -q wasm32-unknown-unknown; then
   echo "==> rustup target add wasm32-unknown-unknown"
   rustup target add wasm32-unknown-unknown
 fi
+# the WASM's build rebuilds the standard library for size from its source (scripts/build.sh)
+if ! rustup component list --installed | grep -q '^rust-src'; then
+  echo "==> rustup component add rust-src"
+  rustup component add rust-src
+fi
 # cargo-leptos embeds wasm-bindgen, whose version must be the one the front end links (Cargo.toml):
 # it is built with tools/cargo-leptos/Cargo.lock, its own lock file moved to that version.
 WASM_BINDGEN=$(sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' "$ROOT/Cargo.toml")
