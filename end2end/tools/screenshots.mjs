@@ -16,6 +16,8 @@ for (const [name, viewport] of [['bureau', { width: 1280, height: 800 }], ['tele
   await page.screenshot({ path: `${out}/${name}-boite.png`, fullPage: true });
   await page.locator('.message a').nth(1).click();
   await page.waitForURL(/\/messages\//);
+  // the message itself, not its loading line
+  await page.getByTestId('objet').waitFor();
   await page.screenshot({ path: `${out}/${name}-message.png`, fullPage: true });
   await page.getByRole('link', { name: 'Répondre à tous' }).click();
   await page.getByLabel('Objet').waitFor();
