@@ -276,23 +276,24 @@ impl TraceStore {
 
     /// Sign the head every `every`, for as long as the webmail runs.
     pub fn keep_signing(self: std::sync::Arc<Self>, every: std::time::Duration) {
-        self.repeat(every, "checkpoint NOT signed", |traces| async move { traces.checkpoint().await });
+        self.repeat(std::time::Duration::ZERO, every, "checkpoint NOT signed", |traces| async move { traces.checkpoint().await });
     }
 
     /// Remove the rows past the retention period every `every`, for as long as the webmail runs:
-    /// an instance that runs for months removes them as they age, not only when it starts.
+    /// an instance that runs for months removes them as they age, not only when it starts. The first
+    /// pass comes after `every`: opening the store has just made one.
     pub fn keep_pruning(self: std::sync::Arc<Self>, every: std::time::Duration) {
-        self.repeat(every, "rows past retention NOT removed", |traces| async move { traces.apply_retention().await });
+        self.repeat(every, every, "rows past retention NOT removed", |traces| async move { traces.apply_retention().await });
     }
 
-    /// Run `job` every `every` (the first time at once); a failure is logged and tried again next time.
-    fn repeat<F, Fut>(self: std::sync::Arc<Self>, every: std::time::Duration, failure: &'static str, job: F)
+    /// Run `job` every `every`, the first time after `first`; a failure is logged and tried again next time.
+    fn repeat<F, Fut>(self: std::sync::Arc<Self>, first: std::time::Duration, every: std::time::Duration, failure: &'static str, job: F)
     where
         F: Fn(std::sync::Arc<Self>) -> Fut + Send + 'static,
         Fut: Future<Output = Result<(), Error>> + Send,
     {
         tokio::spawn(async move {
-            let mut ticks = tokio::time::interval(every);
+            let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + first, every);
             loop {
                 ticks.tick().await;
                 if let Err(e) = job(self.clone()).await {
