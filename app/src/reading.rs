@@ -39,7 +39,7 @@ pub struct Folder {
 }
 
 /// Server-side search criteria; empty fields are ignored.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Search {
     pub from: String,
     pub to: String,
@@ -251,7 +251,7 @@ pub(crate) async fn folders_once(webmail: std::sync::Arc<dyn crate::backend::Web
 
 /// How a folder is listed: one row per message or per conversation. Chosen with the page's
 /// `vue` parameter and kept for the session; `None` asks for the one kept.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ListView {
     Messages,
     Conversations,

@@ -76,7 +76,7 @@ fn listen_for_new_mail(changes: Changes) {
     let _ = changes;
 }
 
-pub(crate) type Mailboxes = crate::wire::BinaryResource<Result<Vec<MailboxEntry>, WebmailError>>;
+pub(crate) type Mailboxes = crate::wire::Data<Vec<MailboxEntry>>;
 
 /// The user's own mailbox and the organisational ones they hold rights on, with unread counts.
 #[component]

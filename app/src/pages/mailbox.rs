@@ -372,7 +372,7 @@ fn Toolbar(
 /// "Déplacer vers…": the other folders of the user.
 #[component]
 pub(super) fn MoveTo(folder: String, disabled: Signal<bool>, on_move: Callback<String>) -> impl IntoView {
-    let folders = use_context::<crate::wire::BinaryResource<Result<Vec<Folder>, WebmailError>>>();
+    let folders = use_context::<crate::wire::Data<Vec<Folder>>>();
     let options = move || {
         let list = folders.and_then(|f| f.get()).and_then(Result::ok).unwrap_or_default();
         list.into_iter()
