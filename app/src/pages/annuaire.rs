@@ -7,7 +7,7 @@ use crate::directory::{BalKind, DirectoryCriteria, search_directory};
 use crate::urls;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Form;
+use super::get_form::GetForm;
 use leptos_router::hooks::use_query_map;
 use leptos_router::params::ParamsMap;
 
@@ -111,7 +111,7 @@ fn Criteria(criteria: DirectoryCriteria, professions: Vec<String>) -> impl IntoV
     let chosen_profession = criteria.profession.clone();
     let chosen_kind = criteria.kind;
     view! {
-        <Form method="GET" action=urls::annuaire() attr:class="criteres-annuaire" attr:role="search">
+        <GetForm action=urls::annuaire() attr:class="criteres-annuaire" attr:role="search">
             <label>"Nom ou prénom"<input type="search" name="nom" value=criteria.name maxlength="100" autocomplete="off"/></label>
             <label>"RPPS ou ADELI"<input type="search" name="numero" value=criteria.identifier inputmode="numeric" maxlength="20" autocomplete="off"/></label>
             <label>"Profession"
@@ -137,6 +137,6 @@ fn Criteria(criteria: DirectoryCriteria, professions: Vec<String>) -> impl IntoV
                 <button type="submit" class="bouton-principal">"Rechercher"</button>
                 <a class="bouton" href=urls::annuaire()>"Effacer"</a>
             </span>
-        </Form>
+        </GetForm>
     }
 }

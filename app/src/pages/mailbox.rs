@@ -11,7 +11,8 @@ use crate::reading::{Folder, ListView, MessageAction, MessageList, MessageSummar
 use crate::urls::{self, ComposeFrom};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{components::Form, hooks::use_query_map, params::ParamsMap};
+use super::get_form::GetForm;
+use leptos_router::{hooks::use_query_map, params::ParamsMap};
 use std::collections::BTreeSet;
 
 fn search_of(query: &ParamsMap) -> Search {
@@ -116,7 +117,7 @@ fn SearchForm() -> impl IntoView {
     };
     let searching = move || !search_of(&query.read()).is_empty();
     view! {
-        <Form method="GET" action="/" attr:class="recherche" attr:role="search" attr:id="recherche">
+        <GetForm action="/" attr:class="recherche" attr:role="search" attr:id="recherche">
             <input type="hidden" name="dossier" value=folder_of(&query.read_untracked()) prop:value=move || folder_of(&query.read())/>
             <label class="champ-principal">
                 <span class="visuellement-cache">"Rechercher dans le texte"</span>
@@ -136,7 +137,7 @@ fn SearchForm() -> impl IntoView {
             {move || searching().then(|| view! {
                 <a class="effacer" href=urls::folder(&folder_of(&query.read()))>"Effacer la recherche"</a>
             })}
-        </Form>
+        </GetForm>
     }
 }
 

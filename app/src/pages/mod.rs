@@ -8,6 +8,7 @@ pub(crate) mod early_input;
 #[cfg(feature = "hydrate")]
 pub(crate) mod file_upload;
 pub(crate) mod frame;
+pub(crate) mod get_form;
 pub(crate) mod mailbox;
 pub(crate) mod markers;
 pub(crate) mod message;

@@ -8,7 +8,7 @@ use super::frame::Problem;
 use crate::urls;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Form;
+use super::get_form::GetForm;
 use leptos_router::hooks::use_query_map;
 
 fn mailbox_param() -> Memo<String> {
@@ -204,7 +204,7 @@ fn TraceView(report: TraceReport) -> impl IntoView {
             view! { <p class="alerte" role="alert" data-testid="integrite">{report.integrity.message()}</p> }.into_any()
         }}
         {(!report.everyone && !report.personal).then(|| view! { <p class="aide">"Vous voyez vos propres traces ; les administrateurs de la boîte voient celles de tous les membres."</p> })}
-        <Form method="GET" action="/boites/traces" attr:class="recherche filtres-traces">
+        <GetForm action="/boites/traces" attr:class="recherche filtres-traces">
             <input type="hidden" name="boite" value=mailbox/>
             {report.everyone.then(|| view! {
                 <label>"Membre "<select name="membre">
@@ -223,7 +223,7 @@ fn TraceView(report: TraceReport) -> impl IntoView {
             <label>"Au "<input type="date" name="au" prop:value=move || q("au")/></label>
             <button type="submit">"Filtrer"</button>
             <a href=csv rel="external" download="traces.csv">"Exporter en CSV"</a>
-        </Form>
+        </GetForm>
         <figure class="activite">
             <figcaption>{if report.personal { "Activité par action" } else { "Activité par membre" }}</figcaption>
             <svg role="img" aria-label=if report.personal { "Nombre d'actions par type d'action" } else { "Nombre d'actions par membre" } viewBox=format!("0 0 400 {}", 24 * report.per_member.len().max(1))
