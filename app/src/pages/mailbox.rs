@@ -13,7 +13,6 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use super::get_form::GetForm;
 use leptos_router::{hooks::use_query_map, params::ParamsMap};
-use std::collections::BTreeSet;
 
 fn search_of(query: &ParamsMap) -> Search {
     let text = |k: &str| query.get(k).unwrap_or_default();
@@ -73,7 +72,7 @@ pub fn MailboxPage() -> impl IntoView {
         },
         |(folder, page, search, view, _)| list_messages(folder, page, search, view),
     );
-    let selected = RwSignal::new(BTreeSet::<u32>::new());
+    let selected = RwSignal::new(Selection::new());
     let act = message_action();
     let sent_notice = move || match query.read().get("envoye").as_deref() {
         Some("1") => Some("Message envoyé."),
@@ -160,8 +159,21 @@ fn view_url(query: &ParamsMap, view: ListView) -> String {
     format!("{folder}{separator}vue={}", view.key())
 }
 
+/// The UIDs ticked, each once: a page's rows at most (a vector: a tree set's code is several KB of the
+/// WASM every visit loads, for a hundred numbers).
+type Selection = Vec<u32>;
+
+/// Adds the UIDs not yet in the selection.
+fn add(selected: &mut Selection, uids: &[u32]) {
+    for uid in uids {
+        if !selected.contains(uid) {
+            selected.push(*uid);
+        }
+    }
+}
+
 /// Whether every UID of a row is selected (its box is then ticked, and unticking clears them).
-fn all_in(selected: &BTreeSet<u32>, uids: &[u32]) -> bool {
+fn all_in(selected: &[u32], uids: &[u32]) -> bool {
     uids.iter().all(|uid| selected.contains(uid))
 }
 
@@ -173,7 +185,7 @@ fn row_uids(m: &MessageSummary) -> Vec<u32> {
 #[component]
 fn MessageTable(
     list: MessageList,
-    selected: RwSignal<BTreeSet<u32>>,
+    selected: RwSignal<Selection>,
     act: Action<(String, Vec<u32>, MessageAction), Result<(), WebmailError>>,
 ) -> impl IntoView {
     let query = use_query_map();
@@ -189,7 +201,7 @@ fn MessageTable(
         .flat_map(row_uids)
         .collect();
     if !early.is_empty() {
-        Effect::new(move |_| selected.update(|s| s.extend(early.iter().copied())));
+        Effect::new(move |_| selected.update(|s| add(s, &early)));
     }
     let all_uids = uids.clone();
     let all_selected = move || !all_uids.is_empty() && selected.with(|s| s.len() == all_uids.len());
@@ -261,9 +273,9 @@ fn MessageTable(
                                     prop:checked=ticked
                                     on:change=move |_| selected.update(|s| {
                                         if all_in(s, &members) {
-                                            members.iter().for_each(|uid| { s.remove(uid); });
+                                            s.retain(|uid| !members.contains(uid));
                                         } else {
-                                            s.extend(members.iter().copied());
+                                            add(s, &members);
                                         }
                                     })/>
                             </label>
@@ -333,16 +345,16 @@ fn Conversation(others: Vec<MessageSummary>, folder: String, size: u32) -> impl 
 #[component]
 fn Toolbar(
     folder: String,
-    selected: RwSignal<BTreeSet<u32>>,
+    selected: RwSignal<Selection>,
     act: Action<(String, Vec<u32>, MessageAction), Result<(), WebmailError>>,
     select_all: Vec<u32>,
     all_selected: Signal<bool>,
 ) -> impl IntoView {
     let folder = StoredValue::new(folder);
-    let none = move || selected.with(BTreeSet::is_empty);
+    let none = move || selected.with(Vec::is_empty);
     let run = move |action: MessageAction| {
         let uids: Vec<u32> = selected.get_untracked().into_iter().collect();
-        selected.set(BTreeSet::new());
+        selected.set(Selection::new());
         act.dispatch((folder.get_value(), uids, action));
     };
     let button = move |label: &'static str, action: MessageAction| {
@@ -354,7 +366,7 @@ fn Toolbar(
                 <input type="checkbox" aria-label="Tout sélectionner" prop:checked=move || all_selected.get()
                     on:change=move |_| {
                         let all = all_selected.get_untracked();
-                        selected.set(if all { BTreeSet::new() } else { select_all.iter().copied().collect() });
+                        selected.set(if all { Selection::new() } else { select_all.clone() });
                     }/>
             </label>
             {button("Marquer lu", MessageAction::MarkRead)}
@@ -402,5 +414,21 @@ fn PaperClip() -> impl IntoView {
             <path d="M16.5 6.5v10a4.5 4.5 0 0 1-9 0V5a3 3 0 0 1 6 0v10.5a1.5 1.5 0 0 1-3 0V6.5"
                 fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round"/>
         </svg>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_selection_holds_each_uid_once() {
+        let mut selected = Selection::new();
+        add(&mut selected, &[7, 3]);
+        // a conversation's box ticked after one of its messages
+        add(&mut selected, &[3, 9, 7]);
+        assert_eq!(selected, [7, 3, 9]);
+        assert!(all_in(&selected, &[9, 3]));
+        assert!(!all_in(&selected, &[9, 4]));
     }
 }
