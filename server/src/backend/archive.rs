@@ -79,10 +79,8 @@ impl Followed {
         let mut all = self.0.lock().unwrap_or_else(|p| p.into_inner());
         all.retain(|(m, i, p)| p.started.elapsed() < FOLLOWED_FOR && !(m == mailbox && i == id));
         let theirs = all.iter().filter(|(m, ..)| m == mailbox).count();
-        if theirs >= FOLLOWED_PER_USER {
-            if let Some(oldest) = all.iter().position(|(m, ..)| m == mailbox) {
-                all.remove(oldest);
-            }
+        if theirs >= FOLLOWED_PER_USER && let Some(oldest) = all.iter().position(|(m, ..)| m == mailbox) {
+            all.remove(oldest);
         }
         all.push((mailbox.to_string(), id.to_string(), progress));
     }
@@ -357,11 +355,9 @@ async fn import_into(imap: &mut ImapSession, folder: &str, file: std::path::Path
             }
         };
         let id = crate::mail::archive::message_id(&raw);
-        if let Some(id) = &id {
-            if known.contains(id) {
-                report.duplicates += 1;
-                continue;
-            }
+        if let Some(id) = &id && known.contains(id) {
+            report.duplicates += 1;
+            continue;
         }
         // a failure here stops the import: what was added is said, nothing is half-added silently
         if let Err(e) = imap.append(folder, flags.imap().as_deref(), &raw).await {

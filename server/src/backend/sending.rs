@@ -59,10 +59,8 @@ struct Claim {
 impl Claim {
     async fn release(mut self) {
         self.released = true;
-        if !self.in_doubt {
-            if let Err(e) = self.outbox.release_send(&self.mailbox, &self.id).await {
-                tracing::warn!("send claim not released (it expires by itself): {e}");
-            }
+        if !self.in_doubt && let Err(e) = self.outbox.release_send(&self.mailbox, &self.id).await {
+            tracing::warn!("send claim not released (it expires by itself): {e}");
         }
     }
 }
@@ -113,7 +111,7 @@ impl Sending {
     /// The operator's message size limit (SIZE), read at most hourly.
     async fn operator_limit(&self) -> u64 {
         let mut known = self.size_limit.lock().await;
-        let size = match *known {
+        match *known {
             Some((next_read, size)) if Instant::now() < next_read => size,
             last => {
                 let (next_read, size) = match self.smtp.size_limit().await {
@@ -126,8 +124,7 @@ impl Sending {
                 *known = Some((next_read, size));
                 size
             }
-        };
-        size
+        }
     }
 
     /// The draft with the proof that its id was issued to `mailbox`.

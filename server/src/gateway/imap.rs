@@ -361,7 +361,7 @@ fn xdm_part(structure: &imap_proto::BodyStructure, at: &[u32]) -> Option<(Vec<u3
             };
             let is_xdm = named(&common.ty.params, "name") || common.disposition.as_ref().is_some_and(|d| named(&d.params, "filename"));
             let path = if at.is_empty() { vec![1] } else { at.to_vec() };
-            is_xdm.then(|| (path, matches!(other.transfer_encoding, ContentEncoding::Base64), other.octets))
+            is_xdm.then_some((path, matches!(other.transfer_encoding, ContentEncoding::Base64), other.octets))
         }
         _ => None,
     }
@@ -434,7 +434,7 @@ async fn summaries(fetches: &[async_imap::types::Fetch], now: i64) -> Result<(Ve
     let rows = off_the_workers(move || {
         let mut rows: Vec<MessageSummary> =
             listed.into_iter().map(|l| message::summary(l.uid, l.flags, &l.header, &l.start, l.received, now)).collect();
-        rows.sort_unstable_by(|a, b| b.uid.cmp(&a.uid));
+        rows.sort_unstable_by_key(|r| std::cmp::Reverse(r.uid));
         rows
     })
     .await?;
@@ -844,7 +844,7 @@ impl ImapSession {
             let fetch = fetches.iter().find(|f| f.uid == Some(uid)).ok_or(Error::MessageNotFound(uid))?;
             let (raw, omitted) = match &plan {
                 None => (fetch.body().ok_or(Error::MessageNotFound(uid))?.to_vec(), vec![]),
-                Some(plan) => shown_parts::assemble(plan, |name| fetch.section(&section_path(name)).map(|s| &s[..])),
+                Some(plan) => shown_parts::assemble(plan, |name| fetch.section(&section_path(name))),
             };
             if mark_seen && !flags.seen {
                 self.store(&uid.to_string(), "+FLAGS.SILENT (\\Seen)").await?;

@@ -81,25 +81,26 @@ impl ImapPool {
                 Error::TooMany("Trop de demandes sont en cours pour votre boîte aux lettres : réessayez dans un instant.".into())
             })?
             .map_err(|_| Error::OperatorUnreachable("pool closed".into()))?;
-        while !fresh {
-            let pooled = {
-                let mut slots = self.slots.lock().unwrap();
-                let slot = slots.entry(mailbox.to_string()).or_default();
-                let position = slot.idle.iter().rposition(|c| folder.is_some() && c.session.selected_folder() == folder);
-                position.or(slot.idle.len().checked_sub(1)).map(|i| slot.idle.remove(i))
-            };
-            let Some(mut idle) = pooled else { break };
-            if idle.since.elapsed() < CHECK_AFTER || idle.session.noop().await.is_ok() {
-                return Ok(Lent { session: idle.session, mailbox: mailbox.into(), reused: true, _permit: permit });
-            }
-            // dropped by the server: try the next one, or open a new one
-        }
         if fresh {
             // asked for because the pooled ones failed or were refused: they all go, so that idle
             // and in use together stay within PER_USER, below the operator's per-user limit
             let idle = std::mem::take(&mut self.slots.lock().unwrap().entry(mailbox.to_string()).or_default().idle);
             for c in idle {
                 c.session.logout().await;
+            }
+        } else {
+            loop {
+                let pooled = {
+                    let mut slots = self.slots.lock().unwrap();
+                    let slot = slots.entry(mailbox.to_string()).or_default();
+                    let position = slot.idle.iter().rposition(|c| folder.is_some() && c.session.selected_folder() == folder);
+                    position.or(slot.idle.len().checked_sub(1)).map(|i| slot.idle.remove(i))
+                };
+                let Some(mut idle) = pooled else { break };
+                if idle.since.elapsed() < CHECK_AFTER || idle.session.noop().await.is_ok() {
+                    return Ok(Lent { session: idle.session, mailbox: mailbox.into(), reused: true, _permit: permit });
+                }
+                // dropped by the server: try the next one, or open a new one
             }
         }
         let session = self.gateway.open(mailbox, token).await?;

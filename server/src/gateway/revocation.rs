@@ -281,10 +281,8 @@ fn distribution_points(cert: &X509Certificate<'_>) -> Vec<String> {
         for point in points.iter() {
             let Some(DistributionPointName::FullName(names)) = &point.distribution_point else { continue };
             for name in names {
-                if let GeneralName::URI(uri) = name {
-                    if (uri.starts_with("http://") || uri.starts_with("https://")) && urls.len() < MAX_POINTS {
-                        urls.push(uri.to_string());
-                    }
+                if let GeneralName::URI(uri) = name && (uri.starts_with("http://") || uri.starts_with("https://")) && urls.len() < MAX_POINTS {
+                    urls.push(uri.to_string());
                 }
             }
         }

@@ -72,9 +72,9 @@ mod tests {
     fn router() -> Router {
         let shell = Shell::with_stylesheet("/pkg/style.css");
         Router::new()
-            .route("/", get(|| std::future::pending::<&'static str>()))
+            .route("/", get(std::future::pending::<&'static str>))
             .route("/vite", get(|| async { "ok" }))
-            .route("/api/envoyer", get(|| std::future::pending::<&'static str>()))
+            .route("/api/envoyer", get(std::future::pending::<&'static str>))
             .route_layer(axum::middleware::from_fn_with_state(shell, page_deadline))
     }
 

@@ -270,10 +270,8 @@ pub fn message_id(raw: &[u8]) -> Option<String> {
             Some(v) if line.starts_with([' ', '\t']) => v.push_str(line.trim()),
             Some(_) => break,
             None => {
-                if let Some((name, rest)) = line.split_once(':') {
-                    if name.trim().eq_ignore_ascii_case("message-id") {
-                        value = Some(rest.trim().to_string());
-                    }
+                if let Some((name, rest)) = line.split_once(':') && name.trim().eq_ignore_ascii_case("message-id") {
+                    value = Some(rest.trim().to_string());
                 }
             }
         }

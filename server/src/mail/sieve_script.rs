@@ -151,8 +151,7 @@ mod tests {
 
     #[test]
     fn forwarding_without_a_copy_stops_there_and_a_hostile_text_stays_a_string() {
-        let mut r = Rules::default();
-        r.forward = Forward { enabled: true, to: "a@hopital-demo.mssante.fr".into(), keep_copy: false };
+        let mut r = Rules { forward: Forward { enabled: true, to: "a@hopital-demo.mssante.fr".into(), keep_copy: false }, ..Default::default() };
         r.filters.push(Filter { field: FilterField::To, contains: "\"; discard; \"\u{0}".into(), action: FilterAction::Flag, folder: String::new() });
         let text = script(&r, None);
         assert!(text.contains("redirect \"a@hopital-demo.mssante.fr\";\r\nstop;"));

@@ -44,10 +44,8 @@ fn unreachable(e: &sqlx::Error) -> bool {
 /// only it may enter: created so when missing, and put back so when found otherwise.
 pub fn private_file(path: &Path) -> Result<(), Error> {
     use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        if !dir.exists() {
-            std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(store)?;
-        }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) && !dir.exists() {
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(store)?;
     }
     std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(path).map_err(store)?;
     // SQLite gives its -wal and -shm files the database file's mode

@@ -35,8 +35,11 @@ pub struct Sessions {
     /// Per session, the last tokens renewed and when, behind a lock that one renewal holds at a
     /// time: the tabs of a user asking at the same moment take the tokens the first one got
     /// (PSC gives each refresh token once; a second use would end the whole sign-in).
-    renewals: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<(Instant, Tokens)>>>>>,
+    renewals: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<LastRenewal>>>>,
 }
+
+/// A session's last renewal: when, and the tokens it got.
+type LastRenewal = Option<(Instant, Tokens)>;
 
 /// How long tokens just renewed are handed to requests that read the older ones.
 const RENEWAL_SHARED: Duration = Duration::from_secs(120);
@@ -64,10 +67,8 @@ impl Sessions {
             renewals.entry(id).or_default().clone()
         };
         let mut last = slot.lock().await;
-        if let Some((at, tokens)) = last.as_ref() {
-            if at.elapsed() < RENEWAL_SHARED && tokens.access_token != current.access_token {
-                return Ok(tokens.clone()); // renewed by another request since this one read the session
-            }
+        if let Some((at, tokens)) = last.as_ref() && at.elapsed() < RENEWAL_SHARED && tokens.access_token != current.access_token {
+            return Ok(tokens.clone()); // renewed by another request since this one read the session
         }
         let tokens = renew().await?;
         *last = Some((Instant::now(), tokens.clone()));

@@ -28,10 +28,8 @@ impl Signals {
     /// Close `mailbox`'s connections and push streams here and on every other instance.
     pub async fn forget_everywhere(&self, mailbox: &str) {
         self.imap.forget(mailbox).await;
-        if let Some(pool) = &self.shared {
-            if let Err(e) = sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(mailbox).execute(pool).await {
-                tracing::error!("the other instances were NOT told to close a user's connections: {e}");
-            }
+        if let Some(pool) = &self.shared && let Err(e) = sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(mailbox).execute(pool).await {
+            tracing::error!("the other instances were NOT told to close a user's connections: {e}");
         }
     }
 }

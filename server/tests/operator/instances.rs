@@ -101,7 +101,7 @@ async fn a_sign_out_on_one_instance_ends_the_push_stream_held_by_another() {
     let signed_out = no_redirect.post(format!("{first}/auth/logout")).header("cookie", &cookie).send().await.unwrap();
     assert!(signed_out.status().is_redirection(), "{}", signed_out.status());
     let ended = tokio::time::timeout(Duration::from_secs(10), async {
-        while let Some(_) = stream.chunk().await.unwrap_or(None) {}
+        while stream.chunk().await.unwrap_or(None).is_some() {}
     })
     .await;
     assert!(ended.is_ok(), "the push stream on the other instance was still open 10 s after the sign-out");

@@ -163,7 +163,7 @@ fn ComposeForm(compose: Compose) -> impl IntoView {
                     " Ce message part à un patient et à des professionnels : le patient verra leurs adresses. Je confirme."
                 </label>
             })}
-            {move || (!refused()).then(|| patient_refusal()).flatten().map(|why| view! {
+            {move || (!refused()).then(patient_refusal).flatten().map(|why| view! {
                 <p class="alerte" role="status" data-testid="regle-patient">{why}</p>
             })}
             <div class="actions-redaction">

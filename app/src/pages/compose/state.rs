@@ -206,10 +206,8 @@ impl Saving {
         #[cfg(not(feature = "hydrate"))]
         let _ = (leaving, restorable); // the timer and the tab's storage exist in the browser only
         Effect::new(move |_| {
-            if let Some(Ok(())) = save.value().get() {
-                if kept::get().is_some_and(|k| k == current.get_untracked()) {
-                    kept::clear();
-                }
+            if let Some(Ok(())) = save.value().get() && kept::get().is_some_and(|k| k == current.get_untracked()) {
+                kept::clear();
             }
         });
         saving
