@@ -1,5 +1,5 @@
 #!/bin/bash
-# Every test: unit tests, integration tests against the real test operator (Dovecot, Postfix,
+# Every test: the dependency audit and the lints, unit tests, integration tests against the real test operator (Dovecot, Postfix,
 # PSC stand-in), then browser tests in Debian's Chromium against the release build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +15,9 @@ echo "==> dependency audit (vulnerabilities, licences, duplicates, sources)"
 audit_log=$(mktemp)
 if ! scripts/audit.sh >"$audit_log" 2>&1; then cat "$audit_log"; echo "==> dependency audit FAILED"; exit 1; fi
 grep -E "^advisory database|^!!| ok: " "$audit_log"
+echo "==> lints (clippy on the server and the server-side app, warnings refused)"
+cargo clippy -q -p app --features ssr --all-targets -- -D warnings
+cargo clippy -q -p server --all-targets -- -D warnings
 echo "==> test operator"
 fresh_operator
 echo "==> unit and integration tests"
