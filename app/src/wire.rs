@@ -93,13 +93,8 @@ const ESCAPE: char = '~';
 /// (the page's script must never hold `</script>`), and so are control characters.
 pub fn bytes_to_text(bytes: &[u8]) -> String {
     let mut text = String::with_capacity(bytes.len() + bytes.len() / 4);
-    let mut rest = bytes;
-    while !rest.is_empty() {
-        let valid = match std::str::from_utf8(rest) {
-            Ok(all) => all,
-            Err(e) => std::str::from_utf8(&rest[..e.valid_up_to()]).unwrap_or_default(),
-        };
-        for c in valid.chars() {
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
             if c == ESCAPE || c == '<' || c.is_control() {
                 let mut buf = [0; 4];
                 c.encode_utf8(&mut buf).bytes().for_each(|b| escape(&mut text, b));
@@ -107,12 +102,8 @@ pub fn bytes_to_text(bytes: &[u8]) -> String {
                 text.push(c);
             }
         }
-        rest = &rest[valid.len()..];
-        // a byte that starts no valid character
-        if let Some((&b, after)) = rest.split_first() {
-            escape(&mut text, b);
-            rest = after;
-        }
+        // bytes that start no valid character
+        chunk.invalid().iter().for_each(|&b| escape(&mut text, b));
     }
     text
 }
