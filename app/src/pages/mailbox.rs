@@ -353,7 +353,7 @@ fn Toolbar(
     let folder = StoredValue::new(folder);
     let none = move || selected.with(Vec::is_empty);
     let run = move |action: MessageAction| {
-        let uids: Vec<u32> = selected.get_untracked().into_iter().collect();
+        let uids = selected.get_untracked();
         selected.set(Selection::new());
         act.dispatch((folder.get_value(), uids, action));
     };
@@ -377,7 +377,7 @@ fn Toolbar(
             <button type="button" class="supprimer" disabled=none on:click=move |_| run(MessageAction::Delete) data-raccourci="supprimer">"Supprimer"</button>
             // a download of the selection (ZIP of .eml), the selection kept
             <a class="bouton-lien exporter-selection" download aria-disabled=move || none().to_string()
-                href=move || crate::urls::export_selection(&folder.get_value(), &selected.get().into_iter().collect::<Vec<_>>())>"Exporter"</a>
+                href=move || crate::urls::export_selection(&folder.get_value(), &selected.get())>"Exporter"</a>
         </div>
     }
 }
