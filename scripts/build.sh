@@ -21,4 +21,9 @@ for arg in "$@"; do
 done
 options=(--release --precompress --split ${rest[@]+"${rest[@]}"})
 if $server; then cargo leptos build "${options[@]}" --server-only; fi
-if $front || [ ! -d "$LEPTOS_SITE_ROOT/$LEPTOS_SITE_PKG_DIR" ]; then RUSTC_BOOTSTRAP=1 cargo leptos build "${options[@]}" --frontend-only; fi
+if $front || [ ! -d "$LEPTOS_SITE_ROOT/$LEPTOS_SITE_PKG_DIR" ]; then
+  RUSTC_BOOTSTRAP=1 cargo leptos build "${options[@]}" --frontend-only
+  # short names between the WASM and its JS glue, and the files named again by their content
+  # (tools/glue-names); hash.txt, beside the server, is where the server reads the names
+  cargo run -q --release -p glue-names -- "$LEPTOS_SITE_ROOT/$LEPTOS_SITE_PKG_DIR" "$CARGO_TARGET_DIR/release/hash.txt" "$LEPTOS_OUTPUT_NAME"
+fi

@@ -15,14 +15,16 @@ echo "==> dependency audit (vulnerabilities, licences, duplicates, sources)"
 audit_log=$(mktemp)
 if ! scripts/audit.sh >"$audit_log" 2>&1; then cat "$audit_log"; echo "==> dependency audit FAILED"; exit 1; fi
 grep -E "^advisory database|^!!| ok: " "$audit_log"
-echo "==> lints (clippy on the server and the server-side app, warnings refused)"
+echo "==> lints (clippy on the server, the server-side app and the build's finishing tool, warnings refused)"
 cargo clippy -q -p app --features ssr --all-targets -- -D warnings
 cargo clippy -q -p server --all-targets -- -D warnings
+cargo clippy -q -p glue-names --all-targets -- -D warnings
 echo "==> test operator"
 fresh_operator
 echo "==> unit and integration tests"
 cargo test -p app --features ssr
 cargo test -p server
+cargo test -p glue-names
 echo "==> release build (server + WASM)"
 scripts/build.sh
 echo "==> browser tests (fresh demo mailboxes)"
