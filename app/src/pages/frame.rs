@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{
     components::Outlet,
-    hooks::{use_navigate, use_params_map, use_query_map},
+    hooks::{use_navigate, use_query_map},
     params::ParamsMap,
 };
 
@@ -200,13 +200,13 @@ fn Icon(path: &'static str) -> impl IntoView {
     }
 }
 
-/// The folder tree with unread counts; reloads when messages change or the page does.
+/// The folder tree with unread counts; reloads when messages change (new mail, read, moved…) or
+/// another folder is opened, not when a message of this one is (its reading changes the counts).
 #[component]
 fn Folders() -> impl IntoView {
     let Changes(changes) = expect_context();
     let query = use_query_map();
-    let params = use_params_map();
-    let folders = crate::wire::resource(move || (changes.get(), params.get(), query.get()), |_| list_folders());
+    let folders = crate::wire::resource(move || (changes.get(), folder_of(&query.read())), |_| list_folders());
     provide_context(folders);
     let current = move || folder_of(&query.read());
     view! {
