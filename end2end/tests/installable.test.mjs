@@ -92,7 +92,7 @@ test('installable: offline the shell still loads, no mail is ever cached, and a 
     assert.equal(names.length, 1, 'the old shell is gone');
     assert.match(names[0], /^coquille-NouvelleVersion00000001(-|$)/, 'the old shell is gone');
     assert.deepEqual(kept.map((e) => e.path.replace(/\.[A-Za-z0-9_-]{10,}\./, '.#.')).sort(), [
-      '/favicon.svg', '/hors-connexion', '/icone.svg', '/manifest.webmanifest',
+      '/favicon.svg', '/hors-connexion', '/manifest.webmanifest',
       '/pkg/__wasm_split.#.js', '/pkg/mssante-webmail.#.css', '/pkg/mssante-webmail.#.js', '/pkg/mssante-webmail.#.wasm', '/pwa.js',
     ]);
     for (const entry of kept) assert.doesNotMatch(entry.body, /Bernard PETIT|claire\.dubois|VIDAL/, entry.path);

@@ -207,3 +207,34 @@ test('the build\'s files are named by their content, served as compressed at bui
   assert.equal(missing.headers.get('cache-control'), 'no-store');
   await page.context().close();
 });
+
+test('public files are revalidated with a 304; document-only headers go on what may be shown as a page', async () => {
+  const first = await fetch(`${webmail.url}/pwa.js`, { headers: { 'accept-encoding': 'br' } });
+  assert.equal(first.status, 200);
+  assert.equal(first.headers.get('cache-control'), 'no-cache');
+  const since = first.headers.get('last-modified');
+  assert.ok(since, 'a public file says when it changed');
+  await first.arrayBuffer();
+  const again = await fetch(`${webmail.url}/pwa.js`, { headers: { 'accept-encoding': 'br', 'if-modified-since': since } });
+  assert.equal(again.status, 304, 'unchanged: not sent again');
+  assert.equal((await again.arrayBuffer()).byteLength, 0);
+
+  // the service worker lists the build's files
+  const wasm = (await (await fetch(`${webmail.url}/sw.js`)).text()).match(/\/pkg\/[^"]+\.wasm/)[0];
+  const documentOnly = ['x-frame-options', 'referrer-policy', 'cross-origin-opener-policy', 'permissions-policy'];
+  for (const path of [wasm, '/pwa.js', '/manifest.webmanifest']) {
+    const asset = await fetch(`${webmail.url}${path}`);
+    assert.equal(asset.status, 200, path);
+    assert.equal(asset.headers.get('x-content-type-options'), 'nosniff', path);
+    for (const name of [...documentOnly, 'content-security-policy']) assert.equal(asset.headers.get(name), null, `${path}: ${name}`);
+    if (path === wasm) for (const name of ['last-modified', 'accept-ranges']) assert.equal(asset.headers.get(name), null, `kept a year: ${name}`);
+    await asset.arrayBuffer();
+  }
+  // pages, an SVG (it can run script when opened), redirects and answers keep every header
+  for (const path of ['/', '/favicon.svg', '/auth/login', '/page-inconnue']) {
+    const shown = await fetch(`${webmail.url}${path}`, { redirect: 'manual' });
+    for (const name of [...documentOnly, 'content-security-policy', 'x-content-type-options']) assert.ok(shown.headers.get(name), `${path}: ${name}`);
+    await shown.arrayBuffer();
+  }
+  assert.match((await fetch(`${webmail.url}/sw.js`)).headers.get('content-security-policy'), /connect-src 'self'/, 'the worker keeps its own policy');
+});

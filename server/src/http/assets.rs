@@ -6,7 +6,7 @@
 use axum::http::{HeaderValue, header};
 use leptos::prelude::LeptosOptions;
 use std::path::{Path, PathBuf};
-use tower_http::services::ServeDir;
+use tower_http::services::{ServeDir, ServeFile};
 
 /// Assets named by their content never change: a year, no revalidation.
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -43,19 +43,32 @@ pub async fn build_files_caching(
 ) -> axum::response::Response {
     let mut response = next.run(request).await;
     if response.status().is_success() {
-        let policy = if hashed { IMMUTABLE } else { REVALIDATE };
-        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+        let headers = response.headers_mut();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(if hashed { IMMUTABLE } else { REVALIDATE }));
+        if hashed {
+            // never asked for again: when it last changed, and the offer of ranges, are bytes for nothing
+            headers.remove(header::LAST_MODIFIED);
+            headers.remove(header::ACCEPT_RANGES);
+        }
     }
     response
+}
+
+/// A public file, from its brotli or gzip copy when there is one, answering a revalidation with
+/// `304 Not Modified` (the file handler of leptos_axum drops the request's conditional headers:
+/// every revalidation sent the whole file again).
+pub fn public_file(options: &LeptosOptions, path: &str) -> ServeFile {
+    ServeFile::new(Path::new(options.site_root.as_ref()).join(path.trim_start_matches('/'))).precompressed_br().precompressed_gzip()
 }
 
 /// The public files (public/): icons, the manifest, the script registering the service worker.
 pub const PUBLIC_FILES: &[&str] = &["/favicon.svg", "/icone.svg", "/icone-192.png", "/icone-512.png", "/manifest.webmanifest", "/pwa.js"];
 
-/// The public files the service worker keeps with the shell: not the PNG icons, which only an
-/// installation shows (the browser fetches them then) — kept, they cost every first visit 9 KB.
+/// The public files the service worker keeps with the shell: not the manifest's icons (`icone*`),
+/// which only an installation shows (the browser fetches them then) — kept, they cost every
+/// first visit 9 KB for the PNGs, 0.7 KB for the SVG.
 pub fn shell_public_files() -> impl Iterator<Item = &'static str> {
-    PUBLIC_FILES.iter().copied().filter(|file| !file.ends_with(".png"))
+    PUBLIC_FILES.iter().copied().filter(|file| !file.starts_with("/icone"))
 }
 
 /// Public files are revalidated on each use (their names do not change between deployments).

@@ -95,7 +95,11 @@ pub async fn router(config: &Config, leptos_options: LeptosOptions, backend: Arc
             move || shell(options.clone())
         })
         .route_layer(axum::middleware::from_fn_with_state(state.shell.clone(), slow::page_deadline));
-    let mut router = Router::new()
+    let mut router = Router::new();
+    for file in assets::PUBLIC_FILES {
+        router = router.route_service(file, assets::public_file(&leptos_options, file));
+    }
+    let mut router = router
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready).with_state(readiness))
         .route("/auth/login", get(auth::login))
@@ -121,9 +125,7 @@ pub async fn router(config: &Config, leptos_options: LeptosOptions, backend: Arc
     router = router
         .layer(axum::middleware::from_fn(security::no_store))
         .layer(axum::middleware::from_fn_with_state(Arc::<str>::from(psc_origin), security::page_policy_header));
-    for layer in security::layers(config.secure_cookies()) {
-        router = router.layer(layer);
-    }
+    router = router.layer(axum::middleware::from_fn_with_state(config.secure_cookies(), security::hardening));
     router = router.layer(axum::middleware::from_fn(slow::log_slow_requests)).layer(axum::middleware::from_fn(metrics::record));
     // the browser's address, when a trusted balancer forwarded the request
     router = router.layer(axum::middleware::from_fn_with_state(Arc::<[std::net::IpAddr]>::from(config.trusted_proxies.clone()), proxy::client_address));

@@ -3,7 +3,6 @@
 
 use axum::http::{HeaderName, HeaderValue, header};
 use std::sync::{Arc, OnceLock};
-use tower_http::set_header::SetResponseHeaderLayer;
 
 /// The policy for an HTML page whose inline scripts carry `nonce`. `psc_origin` is where the
 /// sign-out form may redirect to.
@@ -35,7 +34,7 @@ impl PageNonce {
 }
 
 /// The page's own CSP, with the nonce its render used; responses that rendered nothing get the
-/// deny-all policy of [`layers`].
+/// deny-all policy of [`hardening`].
 pub async fn page_policy_header(
     axum::extract::State(psc_origin): axum::extract::State<Arc<str>>,
     mut request: axum::extract::Request,
@@ -50,27 +49,45 @@ pub async fn page_policy_header(
     response
 }
 
-/// Headers for every response; a response without its own CSP (assets, redirects) gets a deny-all
-/// one. `https`: the webmail is reached over TLS, and browsers are told to keep to it (HSTS).
-pub fn layers(https: bool) -> Vec<SetResponseHeaderLayer<HeaderValue>> {
-    let fixed = |name: HeaderName, value: &'static str| SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value));
-    let mut layers = vec![
-        SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
-        ),
-        fixed(header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        // the HTML-body endpoint allows same-origin framing for itself
-        SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
-        // same-origin: nothing leaks to other sites, and same-site form posts keep a real Origin header
-        fixed(header::REFERRER_POLICY, "same-origin"),
-        fixed(HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
-        fixed(HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=(), payment=()"),
-    ];
+/// Hardening headers. Every response is `nosniff` (and, over TLS, tells browsers to keep to it:
+/// HSTS). The headers that only act on a document — framing, the policy for a response without
+/// its own (assets, redirects: deny-all), referrer, opener, permissions — go on whatever a browser
+/// may show as a page: HTML, SVG (which can run script), text, JSON, any other or unknown type.
+/// Scripts, WASM, stylesheets, PNG icons and the manifest are never shown as an active page, and
+/// the first load fetches a dozen of them: those headers were 230 of their ~500 header bytes.
+/// The service worker sets its own CSP, which a worker does obey.
+pub async fn hardening(
+    axum::extract::State(https): axum::extract::State<bool>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     if https {
-        layers.push(fixed(header::STRICT_TRANSPORT_SECURITY, "max-age=63072000; includeSubDomains"));
+        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=63072000; includeSubDomains"));
     }
-    layers
+    if may_be_shown_as_a_page(headers) {
+        headers.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"));
+        // the HTML-body endpoint allows same-origin framing for itself
+        headers.entry(header::X_FRAME_OPTIONS).or_insert(HeaderValue::from_static("DENY"));
+        // same-origin: nothing leaks to other sites, and same-site form posts keep a real Origin header
+        headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+        headers.insert(HeaderName::from_static("cross-origin-opener-policy"), HeaderValue::from_static("same-origin"));
+        headers.insert(
+            HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),
+        );
+    }
+    response
+}
+
+/// Content types a browser only runs, applies or displays inertly, never as a page of its own.
+const NEVER_A_PAGE: [&str; 6] = ["text/javascript", "application/javascript", "application/wasm", "text/css", "image/png", "application/manifest+json"];
+
+fn may_be_shown_as_a_page(headers: &axum::http::HeaderMap) -> bool {
+    let essence = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).and_then(|v| v.split(';').next()).map(|v| v.trim().to_ascii_lowercase());
+    !essence.is_some_and(|essence| NEVER_A_PAGE.contains(&essence.as_str()))
 }
 
 /// Pages and answers carry mail: no browser or proxy keeps them (`no-store` unless a response
@@ -100,6 +117,22 @@ mod tests {
         assert!(!p.contains("unsafe-inline"));
         assert!(p.contains("form-action 'self' https://wallet.esw.esante.gouv.fr;"));
         assert!(p.contains("frame-ancestors 'none'"));
+    }
+
+    #[test]
+    fn document_headers_go_on_what_may_be_shown_as_a_page() {
+        let typed = |value: &str| {
+            let mut headers = axum::http::HeaderMap::new();
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_str(value).unwrap());
+            may_be_shown_as_a_page(&headers)
+        };
+        for page in ["text/html; charset=utf-8", "image/svg+xml", "application/json", "text/plain", "application/x-postcard", "text/csv"] {
+            assert!(typed(page), "{page}");
+        }
+        for asset in ["text/javascript", "text/javascript; charset=utf-8", "Application/WASM", "text/css", "image/png", "application/manifest+json"] {
+            assert!(!typed(asset), "{asset}");
+        }
+        assert!(may_be_shown_as_a_page(&axum::http::HeaderMap::new()), "no type: a redirect, or anything");
     }
 
     #[test]
