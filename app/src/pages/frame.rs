@@ -30,7 +30,7 @@ pub fn SignedIn() -> impl IntoView {
     let Changes(counter) = changes;
     provide_context(crate::wire::resource(move || counter.get(), |_| my_mailboxes()));
     view! {
-        <Suspense fallback=|| view! { <p class="chargement">"Chargement…"</p> }>
+        <Transition fallback=|| view! { <p class="chargement">"Chargement…"</p> }>
             {move || Suspend::new(async move {
                 match me.await {
                     Ok(Some(me)) => view! {
@@ -50,7 +50,7 @@ pub fn SignedIn() -> impl IntoView {
                     Err(e) => view! { <main id="contenu"><PageProblem title="Messagerie indisponible" error=e/></main> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 

@@ -35,14 +35,14 @@ pub fn MessagePage() -> impl IntoView {
     );
     view! {
         <nav class="retour"><a href=move || urls::folder(&folder_of(&query.read())) data-raccourci="retour">"← Retour à la liste"</a></nav>
-        <Suspense fallback=|| view! { <p class="chargement">"Ouverture du message…"</p> }>
+        <Transition fallback=|| view! { <p class="chargement">"Ouverture du message…"</p> }>
             {move || Suspend::new(async move {
                 match message.await {
                     Ok(message) => view! { <MessageBody message/> }.into_any(),
                     Err(error) => view! { <PageProblem title="Message indisponible" error/> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 
@@ -192,14 +192,26 @@ fn MessageBody(message: MessageView) -> impl IntoView {
 /// The sender asks for a read receipt: sent only if the user agrees (RFC 8098, ANS MDN).
 #[component]
 fn ReceiptRequest(folder: String, uid: u32) -> impl IntoView {
-    let answer = Action::new(move |send: &bool| answer_receipt(folder.clone(), uid, *send));
+    // two signals rather than an `Action`, whose code the first load would carry for this banner alone
+    let (answered, sending) = (RwSignal::new(None), RwSignal::new(false));
+    let folder = StoredValue::new(folder);
+    let answer = move |send: bool| {
+        move |_| {
+            sending.set(true);
+            let folder = folder.get_value();
+            leptos::task::spawn_local(async move {
+                answered.set(Some(answer_receipt(folder, uid, send).await));
+                sending.set(false);
+            });
+        }
+    };
     view! {
         <div class="bandeau-info" role="status" data-testid="accuse">
-            {move || match answer.value().get() {
+            {move || match answered.get() {
                 None => view! {
                     <p>"L'expéditeur demande un accusé de lecture."</p>
-                    <button type="button" disabled=move || answer.pending().get() on:click=move |_| { answer.dispatch(true); }>"Envoyer l'accusé de lecture"</button>
-                    <button type="button" class="secondaire" disabled=move || answer.pending().get() on:click=move |_| { answer.dispatch(false); }>"Ne pas l'envoyer"</button>
+                    <button type="button" disabled=move || sending.get() on:click=answer(true)>"Envoyer l'accusé de lecture"</button>
+                    <button type="button" class="secondaire" disabled=move || sending.get() on:click=answer(false)>"Ne pas l'envoyer"</button>
                 }.into_any(),
                 Some(Ok(())) => view! { <p>"C'est noté : cet accusé de lecture ne vous sera plus demandé."</p> }.into_any(),
                 Some(Err(error)) => view! { <Problem error/> }.into_any(),
