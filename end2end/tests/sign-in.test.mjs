@@ -218,6 +218,13 @@ test('public files are revalidated with a 304; document-only headers go on what 
   const again = await fetch(`${webmail.url}/pwa.js`, { headers: { 'accept-encoding': 'br', 'if-modified-since': since } });
   assert.equal(again.status, 304, 'unchanged: not sent again');
   assert.equal((await again.arrayBuffer()).byteLength, 0);
+  // a 304 leaves the stored headers as they are: no policy of its own that would replace them
+  const icon = await fetch(`${webmail.url}/favicon.svg`);
+  await icon.arrayBuffer();
+  const iconAgain = await fetch(`${webmail.url}/favicon.svg`, { headers: { 'if-modified-since': icon.headers.get('last-modified') } });
+  assert.equal(iconAgain.status, 304);
+  for (const name of ['cache-control', 'content-security-policy', 'x-frame-options', 'permissions-policy']) assert.equal(iconAgain.headers.get(name), null, `304: ${name}`);
+  assert.equal(iconAgain.headers.get('x-content-type-options'), 'nosniff');
 
   // the service worker lists the build's files
   const wasm = (await (await fetch(`${webmail.url}/sw.js`)).text()).match(/\/pkg\/[^"]+\.wasm/)[0];
@@ -230,11 +237,17 @@ test('public files are revalidated with a 304; document-only headers go on what 
     if (path === wasm) for (const name of ['last-modified', 'accept-ranges']) assert.equal(asset.headers.get(name), null, `kept a year: ${name}`);
     await asset.arrayBuffer();
   }
-  // pages, an SVG (it can run script when opened), redirects and answers keep every header
-  for (const path of ['/', '/favicon.svg', '/auth/login', '/page-inconnue']) {
+  // pages, an SVG (it can run script when opened) and unknown pages keep every header
+  for (const path of ['/', '/favicon.svg', '/page-inconnue']) {
     const shown = await fetch(`${webmail.url}${path}`, { redirect: 'manual' });
     for (const name of [...documentOnly, 'content-security-policy', 'x-content-type-options']) assert.ok(shown.headers.get(name), `${path}: ${name}`);
     await shown.arrayBuffer();
   }
+  // a redirect keeps what acts on the next request and the opener, not what only a shown page uses
+  const redirect = await fetch(`${webmail.url}/auth/login`, { redirect: 'manual' });
+  assert.equal(redirect.status, 303);
+  assert.equal(redirect.headers.get('referrer-policy'), 'same-origin');
+  assert.equal(redirect.headers.get('cross-origin-opener-policy'), 'same-origin');
+  for (const name of ['content-security-policy', 'x-frame-options', 'permissions-policy']) assert.equal(redirect.headers.get(name), null, `redirect: ${name}`);
   assert.match((await fetch(`${webmail.url}/sw.js`)).headers.get('content-security-policy'), /connect-src 'self'/, 'the worker keeps its own policy');
 });

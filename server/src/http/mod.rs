@@ -130,8 +130,10 @@ pub async fn router(config: &Config, leptos_options: LeptosOptions, backend: Arc
     // the browser's address, when a trusted balancer forwarded the request
     router = router.layer(axum::middleware::from_fn_with_state(Arc::<[std::net::IpAddr]>::from(config.trusted_proxies.clone()), proxy::client_address));
     // brotli/gzip for pages and answers (the build's files come precompressed; server-sent
-    // events are left uncompressed)
-    Ok(router.layer(tower_http::compression::CompressionLayer::new()))
+    // events are left uncompressed). Level 5 rather than the default 4: the inbox's HTML 6 %
+    // smaller for 0.3 ms more (17 KB page: 4 490 → 4 235 B of brotli, 1.1 → 1.4 ms); past 5 the
+    // gain is under 1 % until 10-11, which take 7-16 ms a page.
+    Ok(router.layer(tower_http::compression::CompressionLayer::new().quality(tower_http::CompressionLevel::Precise(5))))
 }
 
 /// Whether the request being rendered carries the session cookie (without it, nobody is signed in).

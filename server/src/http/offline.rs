@@ -24,7 +24,7 @@ impl Shell {
         let mut kept: Vec<String> = vec![OFFLINE_PATH.to_string()];
         kept.extend(assets::shell_public_files().map(str::to_string));
         kept.extend([&built.css, &built.js, &built.wasm].into_iter().chain(&built.chunk_loader).map(|name| format!("{pkg}/{name}")));
-        let worker = include_str!("service_worker.js")
+        let worker = without_comments(include_str!("service_worker.js"))
             .replace("__VERSION__", &js_literal(&built.version))
             .replace("__BUILD_DIR__", &js_literal(&format!("{pkg}/")))
             .replace("__SHELL__", &js_literal(&kept));
@@ -112,7 +112,28 @@ fn notice_html(stylesheet: &str, title: &str, body: &str, reload: bool) -> Strin
     )
 }
 
+/// The worker as browsers need it: its comments (whole lines, for whoever reads the source) and
+/// indentation left out. It is fetched at sign-in and on each page load, to check for a new version.
+fn without_comments(script: &str) -> String {
+    script.lines().map(str::trim_start).filter(|line| !line.is_empty() && !line.starts_with("//")).collect::<Vec<_>>().join("\n")
+}
+
 /// A constant for the worker's script, as JSON (quotes and backslashes escaped).
 fn js_literal<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".into())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_worker_is_sent_without_its_comments() {
+        let source = include_str!("service_worker.js");
+        let sent = super::without_comments(source);
+        assert!(source.contains("\n// ") && !sent.contains("\n//") && !sent.starts_with("//"));
+        // every statement is there, as written
+        for line in source.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with("//")) {
+            assert!(sent.contains(line), "{line}");
+        }
+        assert!(sent.len() * 10 < source.len() * 7, "{} of {} bytes", sent.len(), source.len());
+    }
 }

@@ -5,13 +5,13 @@ use axum::http::{HeaderName, HeaderValue, header};
 use std::sync::{Arc, OnceLock};
 
 /// The policy for an HTML page whose inline scripts carry `nonce`. `psc_origin` is where the
-/// sign-out form may redirect to.
+/// sign-out form may redirect to. What it does not name falls to `default-src 'none'`: plugins
+/// (`object-src`), fonts (the stylesheet has none) and anything else.
 pub fn page_policy(nonce: &str, psc_origin: &str) -> String {
     format!(
         "default-src 'none'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
-         style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; frame-src 'self'; \
-         manifest-src 'self'; worker-src 'self'; form-action 'self' {psc_origin}; frame-ancestors 'none'; base-uri 'none'; \
-         object-src 'none'"
+         style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-src 'self'; \
+         manifest-src 'self'; worker-src 'self'; form-action 'self' {psc_origin}; frame-ancestors 'none'; base-uri 'none'"
     )
 }
 
@@ -51,11 +51,11 @@ pub async fn page_policy_header(
 
 /// Hardening headers. Every response is `nosniff` (and, over TLS, tells browsers to keep to it:
 /// HSTS). The headers that only act on a document — framing, the policy for a response without
-/// its own (assets, redirects: deny-all), referrer, opener, permissions — go on whatever a browser
-/// may show as a page: HTML, SVG (which can run script), text, JSON, any other or unknown type.
-/// Scripts, WASM, stylesheets, PNG icons and the manifest are never shown as an active page, and
-/// the first load fetches a dozen of them: those headers were 230 of their ~500 header bytes.
-/// The service worker sets its own CSP, which a worker does obey.
+/// its own (deny-all), referrer, opener, permissions — go on whatever a browser may show as a page: HTML, SVG (which can run script), text, any other or unknown type. Scripts,
+/// WASM, stylesheets, PNG icons, the manifest and the server functions' answers (postcard, JSON)
+/// are never an active page (opened directly, they are shown as inert text or downloaded), and a
+/// first load fetches sixteen of them: those headers were 230 of their 350-500 header bytes. The
+/// service worker sets its own CSP, which a worker does obey.
 pub async fn hardening(
     axum::extract::State(https): axum::extract::State<bool>,
     request: axum::extract::Request,
@@ -67,23 +67,39 @@ pub async fn hardening(
     if https {
         headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=63072000; includeSubDomains"));
     }
-    if may_be_shown_as_a_page(headers) {
-        headers.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"));
-        // the HTML-body endpoint allows same-origin framing for itself
-        headers.entry(header::X_FRAME_OPTIONS).or_insert(HeaderValue::from_static("DENY"));
-        // same-origin: nothing leaks to other sites, and same-site form posts keep a real Origin header
+    // a 304 has no body: the browser keeps the headers it stored with the one it has (RFC 9111 §4.3.4)
+    let status = response.status();
+    if status != axum::http::StatusCode::NOT_MODIFIED && may_be_shown_as_a_page(response.headers()) {
+        let headers = response.headers_mut();
+        // same-origin: nothing leaks to other sites, and same-site form posts keep a real Origin
+        // header; both act on a redirect too (the referrer of the next request, the opener kept)
         headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
         headers.insert(HeaderName::from_static("cross-origin-opener-policy"), HeaderValue::from_static("same-origin"));
-        headers.insert(
-            HeaderName::from_static("permissions-policy"),
-            HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),
-        );
+        // a redirect is followed, never shown, framed or given a permission (sign-in takes two)
+        if !status.is_redirection() {
+            headers.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"));
+            // the HTML-body endpoint allows same-origin framing for itself
+            headers.entry(header::X_FRAME_OPTIONS).or_insert(HeaderValue::from_static("DENY"));
+            headers.insert(
+                HeaderName::from_static("permissions-policy"),
+                HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),
+            );
+        }
     }
     response
 }
 
-/// Content types a browser only runs, applies or displays inertly, never as a page of its own.
-const NEVER_A_PAGE: [&str; 6] = ["text/javascript", "application/javascript", "application/wasm", "text/css", "image/png", "application/manifest+json"];
+/// Content types a browser only runs, applies, decodes or displays inertly, never as a page of its own.
+const NEVER_A_PAGE: [&str; 8] = [
+    "text/javascript",
+    "application/javascript",
+    "application/wasm",
+    "text/css",
+    "image/png",
+    "application/manifest+json",
+    "application/x-postcard",
+    "application/json",
+];
 
 fn may_be_shown_as_a_page(headers: &axum::http::HeaderMap) -> bool {
     let essence = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).and_then(|v| v.split(';').next()).map(|v| v.trim().to_ascii_lowercase());
@@ -95,6 +111,10 @@ fn may_be_shown_as_a_page(headers: &axum::http::HeaderMap) -> bool {
 pub async fn no_store(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
     let public = super::assets::is_public_file(request.uri().path());
     let mut response = next.run(request).await;
+    // a 304 would replace the stored policy of the file it confirms (RFC 9111 §4.3.4)
+    if response.status() == axum::http::StatusCode::NOT_MODIFIED {
+        return response;
+    }
     let policy = if public && response.status().is_success() { super::assets::PUBLIC_POLICY } else { "no-store" };
     response.headers_mut().entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static(policy));
     response
@@ -117,6 +137,8 @@ mod tests {
         assert!(!p.contains("unsafe-inline"));
         assert!(p.contains("form-action 'self' https://wallet.esw.esante.gouv.fr;"));
         assert!(p.contains("frame-ancestors 'none'"));
+        // plugins and fonts fall to the default
+        assert!(p.starts_with("default-src 'none';") && !p.contains("object-src") && !p.contains("font-src"));
     }
 
     #[test]
@@ -126,10 +148,10 @@ mod tests {
             headers.insert(header::CONTENT_TYPE, HeaderValue::from_str(value).unwrap());
             may_be_shown_as_a_page(&headers)
         };
-        for page in ["text/html; charset=utf-8", "image/svg+xml", "application/json", "text/plain", "application/x-postcard", "text/csv"] {
+        for page in ["text/html; charset=utf-8", "image/svg+xml", "application/xhtml+xml", "text/xml", "text/plain", "text/csv"] {
             assert!(typed(page), "{page}");
         }
-        for asset in ["text/javascript", "text/javascript; charset=utf-8", "Application/WASM", "text/css", "image/png", "application/manifest+json"] {
+        for asset in ["text/javascript", "text/javascript; charset=utf-8", "Application/WASM", "text/css", "image/png", "application/manifest+json", "application/x-postcard", "application/json"] {
             assert!(!typed(asset), "{asset}");
         }
         assert!(may_be_shown_as_a_page(&axum::http::HeaderMap::new()), "no type: a redirect, or anything");
