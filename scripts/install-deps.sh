@@ -8,7 +8,7 @@ CARGO_LEPTOS_SHA256=e0fdce7fdb1dbc2dcce4918a7846c3cf97401e139c32cfdcdd1d2ff3b04d
 CARGO_DENY_VERSION=0.20.2     # dependency audit (scripts/audit.sh)
 
 packages=(dovecot-imapd dovecot-lmtpd dovecot-sieve dovecot-managesieved postfix postgresql haproxy chromium
-          openssl python3 nodejs npm ca-certificates curl)
+          openssl python3 nodejs npm ca-certificates curl brotli)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -8,8 +8,8 @@
 //!
 //! The files are then named by a hash of what they now hold. The main script, the module and the
 //! chunk loader (`--split`) name one another, so one hash of the three is the new name of each,
-//! and `hash.txt`, where the server reads the names, says so. Their brotli and gzip copies are
-//! made again.
+//! and `hash.txt`, where the server reads the names, says so. Their gzip copies are made again
+//! (and their brotli copies by scripts/build.sh, as for every file of the site).
 //!
 //!   glue-names <site's pkg folder> <hash.txt> <output name>
 
@@ -103,6 +103,14 @@ fn content_name(parts: &[&[u8]]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&hash.finalize()[..16])
 }
 
+/// The chunk loader as browsers need it: cargo-leptos writes it unminified, each chunk under a
+/// comment line naming the pages that use it. Whole comment lines and indentation go; a line
+/// with anything else on it stays as it is.
+fn without_comment_lines(script: &str) -> String {
+    let comment = |line: &str| line.starts_with("/*") && line.ends_with("*/") && line.matches("*/").count() == 1;
+    script.lines().map(str::trim_start).filter(|line| !line.is_empty() && !comment(line)).collect::<Vec<_>>().join("\n")
+}
+
 /// The `hash.txt` lines cargo-leptos writes (`js: <hash>`).
 fn hash_of<'a>(hashes: &'a str, kind: &str) -> Option<&'a str> {
     hashes.lines().filter_map(|line| line.split_once(':')).find(|(k, _)| k.trim() == kind).map(|(_, hash)| hash.trim())
@@ -130,14 +138,11 @@ fn text(path: &Path) -> Result<String, Fault> {
     String::from_utf8(read(path)?).map_err(|_| Fault::new(format!("{}: not UTF-8", path.display())))
 }
 
-/// The file and its brotli-11 and gzip copies.
+/// The file and its gzip copy (its brotli copy is made by scripts/build.sh, with the reference
+/// encoder, for every file of the site).
 fn write_with_copies(path: &Path, bytes: &[u8]) -> Result<(), Fault> {
     let fault = |e: std::io::Error| Fault::new(format!("{}: {e}", path.display()));
     fs::write(path, bytes).map_err(fault)?;
-    let mut brotli = Vec::new();
-    let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, size_hint: bytes.len(), ..Default::default() };
-    brotli::BrotliCompress(&mut &bytes[..], &mut brotli, &params).map_err(fault)?;
-    fs::write(with_suffix(path, "br"), brotli).map_err(fault)?;
     let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     gzip.write_all(bytes).map_err(fault)?;
     fs::write(with_suffix(path, "gz"), gzip.finish().map_err(fault)?).map_err(fault)
@@ -177,6 +182,7 @@ fn finish(pkg: &Path, hash_file: &Path, output: &str) -> Result<String, Fault> {
             }
             let glue = replace_once_or_more(&glue, &old_name, &new_name, "the main script")?;
             let split = replace_once_or_more(&split, &format!("{output}.{js_hash}.js"), &format!("{output}.{new}.js"), "the chunk loader")?;
+            let split = without_comment_lines(&split);
             (glue, split)
         }
         None => (glue, split),
@@ -242,6 +248,12 @@ mod tests {
         assert!(shorten("other", &sample, GLUE, "").is_err(), "another output name");
         let Shortened { module, glue } = shorten("site", &sample, GLUE, "").unwrap();
         assert!(shorten("site", &module.encode(), &glue, "").is_err(), "already shortened");
+    }
+
+    #[test]
+    fn the_chunk_loader_loses_its_comment_lines_only() {
+        let loader = "function f() {\n    return 1; /* kept */\n}\n/* a, b */\nconst c = g(\"./c.wasm\"); /* x */ /* y */\n/* one */ h(); /* two */\n";
+        assert_eq!(without_comment_lines(loader), "function f() {\nreturn 1; /* kept */\n}\nconst c = g(\"./c.wasm\"); /* x */ /* y */\n/* one */ h(); /* two */");
     }
 
     #[test]
