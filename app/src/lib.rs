@@ -41,11 +41,13 @@ pub fn hydrated() {
     }
 }
 
-/// Where this deployment's application code is (`/pkg/…js` and `…wasm`), provided by the server.
+/// Where this deployment's application code is (`/pkg/…js` and `…wasm`), and the stylesheet of
+/// the pages loaded on demand (`pages/page_styles.rs`), provided by the server.
 #[derive(Clone, Debug)]
 pub struct ClientCode {
     pub js: String,
     pub wasm: String,
+    pub pages_css: Option<String>,
 }
 
 /// Starts the application code once the page as served has been painted: what the server wrote
@@ -73,6 +75,8 @@ fn ClientLoader(code: ClientCode) -> impl IntoView {
     view! {
         <link rel="modulepreload" href=code.js/>
         <script type="module" nonce=nonce>{start}</script>
+        // where the pages loaded on demand find their stylesheet (pages/page_styles.rs)
+        {code.pages_css.map(|href| view! { <meta name=pages::PAGES_STYLESHEET_META content=href/> })}
     }
 }
 

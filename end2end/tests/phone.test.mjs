@@ -217,6 +217,48 @@ test('what is typed in compose before the page is interactive is kept, saved wit
   await page.context().close();
 });
 
+test('the pages loaded on demand bring their stylesheet: not in the first load, there before they show, in the head when served directly', async () => {
+  const page = await (await newContext(run.browser, PHONE)).newPage();
+  const problems = watchProblems(page, run.webmail.url);
+  const sheets = [];
+  page.on('request', (r) => { if (/-pages\.[\w-]+\.css$/.test(r.url())) sheets.push(r.url()); });
+  await signIn(page, run.webmail.url);
+  await waitForHydration(page);
+  await page.getByRole('link', { name: /Adressage : M\. Bernard PETIT/ }).click();
+  await page.getByTestId('corps').waitFor();
+  assert.deepEqual(sheets, [], 'the inbox and a message do without it');
+  // whenever the compose form is on the screen, its own rules apply (on a phone: its padding of
+  // .5rem; none without the stylesheet): never shown unstyled
+  await page.evaluate(() => {
+    window.shownUnstyled = 0;
+    window.shownStyled = 0;
+    new MutationObserver(() => {
+      const form = document.querySelector('.redaction');
+      if (form && form.getClientRects().length > 0) {
+        if (getComputedStyle(form).paddingTop === '8px') window.shownStyled += 1; else window.shownUnstyled += 1;
+      }
+    }).observe(document.body, { childList: true, subtree: true, attributes: true });
+  });
+  await page.getByRole('link', { name: 'Écrire' }).tap();
+  await page.getByRole('button', { name: 'Envoyer' }).waitFor();
+  assert.equal(await page.locator('.redaction').evaluate((e) => getComputedStyle(e).paddingTop), '8px');
+  const [unstyled, styled] = await page.evaluate(() => [window.shownUnstyled, window.shownStyled]);
+  assert.equal(unstyled, 0, 'never on the screen unstyled');
+  assert.ok(styled > 0, 'seen as it appeared');
+  assert.equal(sheets.length, 1, 'fetched once');
+  // served directly: in the head, before anything is shown
+  const html = await (await page.context().request.get(`${run.webmail.url}/parametres`)).text();
+  const head = html.slice(0, html.indexOf('</head>'));
+  assert.match(head, /<link[^>]*id="feuille-pages"[^>]*-pages\.[\w-]+\.css/);
+  assert.doesNotMatch(html.slice(html.indexOf('</head>')), /feuille-pages"[^>]*rel/, 'the body has no link of its own');
+  await page.goto(`${run.webmail.url}/parametres`);
+  await waitForHydration(page);
+  assert.equal(await page.locator('link#feuille-pages').count(), 1);
+  assert.notEqual(await page.locator('.parametres-page').evaluate((e) => getComputedStyle(e).borderTopStyle), 'none');
+  assert.deepEqual(problems, []);
+  await page.context().close();
+});
+
 test('compose: a pasted « Name <address> » list gives one chip per address, « De » follows the mailbox being read, a reply starts in the text', async () => {
   const page = await (await newContext(run.browser, PHONE)).newPage();
   const problems = watchProblems(page, run.webmail.url);

@@ -1,7 +1,8 @@
 //! Pages whose code the browser loads the first time they are visited (lazy routes: the release
 //! build splits each into its own WASM chunk, `cargo leptos build --split`). The mailbox list and
 //! the message stay in the main file: every visit starts there, and on a phone the first load
-//! (sign-in, inbox, one message) carries only what it shows.
+//! (sign-in, inbox, one message) carries only what it shows. Their styles come the same way
+//! (`page_styles.rs`).
 
 use leptos::prelude::*;
 use leptos_router::{LazyRoute, lazy_route};
@@ -18,7 +19,7 @@ macro_rules! on_demand {
             }
 
             fn view(_this: Self) -> AnyView {
-                view! { <$page/> }.into_any()
+                view! { <super::page_styles::WithPageStyles><$page/></super::page_styles::WithPageStyles> }.into_any()
             }
         }
     )*};

@@ -84,6 +84,8 @@ pub struct BuildFiles {
     pub js: String,
     pub wasm: String,
     pub chunk_loader: Option<String>,
+    /// The stylesheet of the pages loaded on demand (style/pages.css), when the build made it.
+    pub pages_css: Option<String>,
     pub version: String,
 }
 
@@ -113,5 +115,6 @@ pub fn build_file_names(options: &LeptosOptions) -> BuildFiles {
     // a build split into chunks (`--split`) has the script that loads them, which the main script
     // imports at start
     let chunk_loader = split.map(|hash| format!("__wasm_split.{hash}.js"));
-    BuildFiles { css: named("css"), js: named("js"), wasm: named("wasm"), chunk_loader, version }
+    let pages_css = hash_of("pages-css").map(|hash| format!("{name}-pages.{hash}.css"));
+    BuildFiles { css: named("css"), js: named("js"), wasm: named("wasm"), chunk_loader, pages_css, version }
 }

@@ -46,7 +46,11 @@ pub async fn router(config: &Config, leptos_options: LeptosOptions, backend: Arc
 
     let built = assets::build_file_names(&leptos_options);
     let pkg = &leptos_options.site_pkg_dir;
-    let client_code = app::ClientCode { js: format!("/{pkg}/{}", built.js), wasm: format!("/{pkg}/{}", built.wasm) };
+    let client_code = app::ClientCode {
+        js: format!("/{pkg}/{}", built.js),
+        wasm: format!("/{pkg}/{}", built.wasm),
+        pages_css: built.pages_css.as_ref().map(|name| format!("/{pkg}/{name}")),
+    };
     // every server render and server function gets the backend, and every page its CSP nonce
     let context = move || {
         provide_context(webmail.clone());
