@@ -51,11 +51,13 @@ pub async fn page_policy_header(
 
 /// Hardening headers. Every response is `nosniff` (and, over TLS, tells browsers to keep to it:
 /// HSTS). The headers that only act on a document — framing, the policy for a response without
-/// its own (deny-all), referrer, opener, permissions — go on whatever a browser may show as a page: HTML, SVG (which can run script), text, any other or unknown type. Scripts,
-/// WASM, stylesheets, PNG icons, the manifest and the server functions' answers (postcard, JSON)
-/// are never an active page (opened directly, they are shown as inert text or downloaded), and a
-/// first load fetches sixteen of them: those headers were 230 of their 350-500 header bytes. The
-/// service worker sets its own CSP, which a worker does obey.
+/// its own (deny-all), referrer, opener, permissions — go on whatever a browser may show as a
+/// page: HTML, SVG (which can run script), text, any other or unknown type; a redirect keeps only
+/// those that act on the next request. Scripts, WASM, stylesheets, PNG icons, the manifest and the
+/// server functions' answers (postcard, JSON) are never an active page (opened directly, they are
+/// shown as inert text or downloaded), and a first load fetches sixteen of them: those headers
+/// were 230 of their 350-500 header bytes. The service worker sets its own CSP, which a worker
+/// does obey.
 pub async fn hardening(
     axum::extract::State(https): axum::extract::State<bool>,
     request: axum::extract::Request,

@@ -57,13 +57,13 @@ fn shorten(output: &str, module: &[u8], glue: &str, chunk_loader: &str) -> Resul
     }
     let mut imports: HashMap<String, String> = HashMap::new();
     for import in module.imports.iter_mut().filter(|import| import.module == glue_module) {
-        let next = imports.len();
         let short = match imports.get(&import.name) {
             Some(short) => short.clone(),
             None => {
-                edits.push(Edit { at: glue::import_key(glue, &import.name)?, len: import.name.len(), with: glue::short_name(next) });
-                imports.insert(import.name.clone(), glue::short_name(next));
-                glue::short_name(next)
+                let short = glue::short_name(imports.len());
+                edits.push(Edit { at: glue::import_key(glue, &import.name)?, len: import.name.len(), with: short.clone() });
+                imports.insert(import.name.clone(), short.clone());
+                short
             }
         };
         import.module = GLUE_MODULE.into();
@@ -169,9 +169,9 @@ fn finish(pkg: &Path, hash_file: &Path, output: &str) -> Result<String, Fault> {
     let js_path = pkg.join(format!("{output}.{js_hash}.js"));
     let wasm_path = pkg.join(format!("{output}.{wasm_hash}.wasm"));
     let split_path = split_hash.map(|hash| pkg.join(format!("__wasm_split.{hash}.js")));
-    let original = read(&wasm_path)?;
+    let (original, original_glue) = (read(&wasm_path)?, text(&js_path)?);
     let split = split_path.as_deref().map(text).transpose()?.unwrap_or_default();
-    let Shortened { mut module, glue } = shorten(output, &original, &text(&js_path)?, &split)?;
+    let Shortened { mut module, glue } = shorten(output, &original, &original_glue, &split)?;
     let new = content_name(&[glue.as_bytes(), &module.encode(), split.as_bytes()]);
     // the three files now name one another by the new name
     let (glue, split) = match split_hash {
@@ -188,7 +188,6 @@ fn finish(pkg: &Path, hash_file: &Path, output: &str) -> Result<String, Fault> {
         None => (glue, split),
     };
     let module = module.encode();
-    let (js_before, glue_len) = (fs::metadata(&js_path).map(|m| m.len()).unwrap_or(0), glue.len());
     write_with_copies(&pkg.join(format!("{output}.{new}.wasm")), &module)?;
     write_with_copies(&pkg.join(format!("{output}.{new}.js")), glue.as_bytes())?;
     let mut hashes = with_hash(&with_hash(&hashes, "js", &new), "wasm", &new);
@@ -200,7 +199,7 @@ fn finish(pkg: &Path, hash_file: &Path, output: &str) -> Result<String, Fault> {
     fs::write(hash_file, hashes).map_err(|e| Fault::new(format!("{}: {e}", hash_file.display())))?;
     remove_with_copies(&js_path);
     remove_with_copies(&wasm_path);
-    Ok(format!("{output}.{new}.{{js,wasm}}: WASM {} → {} bytes, script {} → {} bytes", original.len(), module.len(), js_before, glue_len))
+    Ok(format!("{output}.{new}.{{js,wasm}}: WASM {} → {} bytes, script {} → {} bytes", original.len(), module.len(), original_glue.len(), glue.len()))
 }
 
 fn main() {
