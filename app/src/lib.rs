@@ -33,9 +33,10 @@ use leptos_router::{
 pub struct WithoutSession;
 
 /// The browser entry's signal that the whole page is hydrated: the 'interactive' mark the
-/// first-load benchmark times.
+/// first-load benchmark times; pages built from now on are the browser's own.
 #[cfg(feature = "hydrate")]
 pub fn hydrated() {
+    pages::page_styles::hydration_done();
     if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
         let _ = performance.mark("interactive");
     }

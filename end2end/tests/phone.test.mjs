@@ -227,24 +227,36 @@ test('the pages loaded on demand bring their stylesheet: not in the first load, 
   await page.getByRole('link', { name: /Adressage : M\. Bernard PETIT/ }).click();
   await page.getByTestId('corps').waitFor();
   assert.deepEqual(sheets, [], 'the inbox and a message do without it');
-  // whenever the compose form is on the screen, its own rules apply (on a phone: its padding of
-  // .5rem; none without the stylesheet): never shown unstyled
+  // whenever a page loaded on demand is on the screen, the stylesheet applies (and the compose
+  // form's own rule: on a phone, a padding of .5rem; none without it): never shown unstyled, from
+  // the inbox nor from another such page (whose going must not take the stylesheet with it)
   await page.evaluate(() => {
-    window.shownUnstyled = 0;
+    window.shownUnstyled = [];
     window.shownStyled = 0;
-    new MutationObserver(() => {
+    const check = () => {
+      const shown = document.querySelector('.page-a-la-demande:not(.en-attente) > *');
+      if (!shown || shown.getClientRects().length === 0) return;
+      const applied = [...document.styleSheets].some((sheet) => /-pages\.[\w-]+\.css$/.test(sheet.href ?? ''));
       const form = document.querySelector('.redaction');
-      if (form && form.getClientRects().length > 0) {
-        if (getComputedStyle(form).paddingTop === '8px') window.shownStyled += 1; else window.shownUnstyled += 1;
-      }
-    }).observe(document.body, { childList: true, subtree: true, attributes: true });
+      if (applied && (!form || getComputedStyle(form).paddingTop === '8px')) window.shownStyled += 1;
+      else window.shownUnstyled.push(location.pathname);
+    };
+    new MutationObserver(check).observe(document, { childList: true, subtree: true, attributes: true });
   });
   await page.getByRole('link', { name: 'Écrire' }).tap();
   await page.getByRole('button', { name: 'Envoyer' }).waitFor();
   assert.equal(await page.locator('.redaction').evaluate((e) => getComputedStyle(e).paddingTop), '8px');
+  await page.getByRole('button', { name: /^Menu/ }).tap();
+  await page.getByTestId('parametres').tap();
+  await page.locator('.parametres-page').waitFor();
+  assert.notEqual(await page.locator('.parametres-page').evaluate((e) => getComputedStyle(e).borderTopStyle), 'none');
+  await page.getByRole('button', { name: /^Menu/ }).tap();
+  await page.getByTestId('mon-activite').tap();
+  await page.waitForURL(/\/boites\/traces$/);
+  await page.getByRole('heading', { name: 'Mon activité' }).waitFor();
   const [unstyled, styled] = await page.evaluate(() => [window.shownUnstyled, window.shownStyled]);
-  assert.equal(unstyled, 0, 'never on the screen unstyled');
-  assert.ok(styled > 0, 'seen as it appeared');
+  assert.deepEqual(unstyled, [], 'never on the screen unstyled');
+  assert.ok(styled > 0, 'seen as they appeared');
   assert.equal(sheets.length, 1, 'fetched once');
   // served directly: in the head, before anything is shown
   const html = await (await page.context().request.get(`${run.webmail.url}/parametres`)).text();

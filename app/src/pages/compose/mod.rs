@@ -94,9 +94,10 @@ fn ComposeForm(compose: Compose) -> impl IntoView {
     // a reply starts with the cursor in the text, above the quoted message
     let text = NodeRef::<leptos::html::Textarea>::new();
     let replying = matches!(start_of(&use_query_map().read_untracked()), ComposeStart::Reply { .. });
+    let shown = super::page_styles::page_shown();
     Effect::new(move |_| {
-        if let (true, Some(text)) = (replying, text.get()) {
-            // once it is in the document (a detached field takes no focus)
+        if let (true, true, Some(text)) = (replying, shown.get(), text.get()) {
+            // once it is in the document and shown (a detached or hidden field takes no focus)
             set_timeout(
                 move || {
                     let _ = text.focus();
