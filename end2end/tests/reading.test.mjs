@@ -128,7 +128,11 @@ test('what came back about sent messages: receipts in Sent, Mon Espace Santé bo
   assert.match(await report.innerText(), /^Message non remis au patient d'INS [\d A-B]+ \(Mon espace santé\) : .+\.\s+Voir le message envoyé$/);
   await report.getByRole('link', { name: 'Voir le message envoyé' }).click();
   await page.waitForURL(/\/messages\/\d+\?dossier=Sent$/);
-  assert.match(await page.locator('.entetes').innerText(), /Suivi : Échec de remise à patient INS/);
+  // the report stays on the screen until the sent message has come (a transition): wait for the
+  // sent message's own line rather than read the headers still shown
+  const followUp = page.getByTestId('accuses');
+  await followUp.waitFor();
+  assert.match(await followUp.innerText(), /^Suivi : Échec de remise à patient INS/);
   assert.deepEqual(problems, []);
   await page.context().close();
 });
