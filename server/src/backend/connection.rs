@@ -61,6 +61,8 @@ impl Backend {
         let mut result = work.clone()(&mut lent.session).await;
         caller.client.exchanged(lent.session.take_exchanges());
         if lent.reused && matches!(result, Err(Error::OperatorUnreachable(_))) {
+            // the dead one goes first: kept while taking the next, it would count as one in use
+            drop(lent);
             lent = self.open_imap(caller, true, folder).await?;
             result = work(&mut lent.session).await;
             caller.client.exchanged(lent.session.take_exchanges());

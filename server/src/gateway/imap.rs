@@ -455,7 +455,7 @@ impl ImapSession {
     /// Selectable folders and their roles, special ones first (LIST only).
     async fn list(&mut self) -> Result<Vec<(String, FolderRole)>, Error> {
         let started = std::time::Instant::now();
-        let names: Vec<_> = self.inner.list(Some(""), Some("*")).await.map_err(protocol)?.try_collect().await.map_err(protocol)?;
+        let names: Vec<_> = timed(async { self.inner.list(Some(""), Some("*")).await.map_err(protocol)?.try_collect().await.map_err(protocol) }).await?;
         self.note("LIST", started);
         Ok(selectable(names.iter().map(|n| (n.name(), n.attributes()))))
     }

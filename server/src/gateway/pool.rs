@@ -16,8 +16,9 @@ pub const IDLE_TIMEOUT: Duration = Duration::from_secs(120);
 /// A connection unused for longer than this is checked with NOOP before reuse.
 const CHECK_AFTER: Duration = Duration::from_secs(20);
 /// How long a request waits for one of the user's connections before it is answered « busy »
-/// (a page must never wait without end behind requests that do not finish).
-const WAIT_FOR_CONNECTION: Duration = Duration::from_secs(20);
+/// (a page must never wait without end behind requests that do not finish). Shorter than a page's
+/// deadline (`http::slow`), so that a page says why rather than only asking again.
+const WAIT_FOR_CONNECTION: Duration = Duration::from_secs(15);
 
 struct Idle {
     session: ImapSession,
