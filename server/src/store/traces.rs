@@ -212,7 +212,15 @@ impl TraceStore {
         sqlx::query("SELECT 1").execute(&self.db).await.map(drop).map_err(store)
     }
 
-    pub async fn record(&self, trace: &Trace) -> Result<(), Error> {
+    /// Append one trace, in a task of its own: the request that asked may be dropped at any await
+    /// (the browser gave up, a tab was closed), and the trace must be stored all the same, its
+    /// transaction never left half done (a dropped one kept the store from answering at all).
+    pub async fn record(self: &std::sync::Arc<Self>, trace: &Trace) -> Result<(), Error> {
+        let (store, trace) = (self.clone(), trace.clone());
+        tokio::spawn(async move { store.append(&trace).await }).await.map_err(|e| super::store(format!("trace task: {e}")))?
+    }
+
+    async fn append(&self, trace: &Trace) -> Result<(), Error> {
         let (_one_writer, mut tx) = self.writing().await?;
         let previous = last_hash(&mut tx).await?;
         let hash = chain_hash(&previous, trace);
@@ -398,9 +406,9 @@ mod tests {
         }
     }
 
-    async fn store_with(rows: &[(&str, i64)]) -> (TraceStore, std::path::PathBuf) {
+    async fn store_with(rows: &[(&str, i64)]) -> (std::sync::Arc<TraceStore>, std::path::PathBuf) {
         let path = std::env::temp_dir().join(format!("traces-{}-{}.db", std::process::id(), rand::random::<u32>()));
-        let traces = TraceStore::open(&format!("sqlite://{}?mode=rwc", path.display()), 365, &path.with_extension("key")).await.unwrap();
+        let traces = std::sync::Arc::new(TraceStore::open(&format!("sqlite://{}?mode=rwc", path.display()), 365, &path.with_extension("key")).await.unwrap());
         for (action, at) in rows {
             traces.record(&trace(action, *at)).await.unwrap();
         }
@@ -421,6 +429,23 @@ mod tests {
             assert!(matches!(traces.verify().await.unwrap(), Integrity::Broken { at_row: 2 | 3 }), "{tamper}");
             std::fs::remove_file(path).unwrap();
         }
+    }
+
+    /// A request may be dropped at any await (the browser gave up, a tab was closed): the trace
+    /// it was recording is stored all the same, and the store goes on answering.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_recording_dropped_midway_neither_loses_its_trace_nor_blocks_the_next() {
+        let (traces, path) = store_with(&[]).await;
+        let now = unix_now();
+        for i in 0..200u64 {
+            // given up after 0 to 3 ms: before, during and after its transaction
+            let _ = tokio::time::timeout(std::time::Duration::from_micros(i * 15 % 3000), traces.record(&trace("lecture", now))).await;
+        }
+        let next = tokio::time::timeout(std::time::Duration::from_secs(10), traces.record(&trace("envoi", now))).await;
+        assert!(matches!(next, Ok(Ok(()))), "the store answers after recordings dropped midway: {next:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        assert_eq!(traces.verify().await.unwrap(), Integrity::Intact { rows: 201 }, "every trace kept, the chain whole");
+        std::fs::remove_file(path).unwrap();
     }
 
     #[tokio::test]
@@ -465,7 +490,6 @@ mod tests {
     async fn a_running_store_removes_rows_as_they_pass_retention() {
         let now = unix_now();
         let (traces, path) = store_with(&[("envoi", now)]).await;
-        let traces = std::sync::Arc::new(traces);
         traces.clone().keep_pruning(std::time::Duration::from_millis(50));
         // a row that reaches the end of its retention while the store runs (written here already aged)
         traces.record(&trace("lecture", now - 366 * 86_400)).await.unwrap();

@@ -5,6 +5,7 @@
 use app::organisation::Integrity;
 use server::clock::unix_now;
 use server::store::traces::{Trace, TraceStore};
+use std::sync::Arc;
 
 const POSTGRES: &str = "postgres://webmail@127.0.0.1:5433/traces";
 
@@ -27,13 +28,13 @@ fn trace(action: &str, at: i64) -> Trace {
 }
 
 /// A store on `url` with nothing in it yet.
-async fn empty_store(url: &str) -> TraceStore {
+async fn empty_store(url: &str) -> Arc<TraceStore> {
     let key = std::env::temp_dir().join(format!("traces-signing-{}.key", std::process::id()));
     let store = TraceStore::open(url, 183, &key).await.expect("trace database reachable (is operator/start.sh running?)");
     for table in ["access_traces", "access_trace_anchor", "access_trace_checkpoints"] {
         store.execute_unchecked(&format!("DELETE FROM {table}")).await.unwrap();
     }
-    store
+    Arc::new(store)
 }
 
 async fn chain_holds_and_tampering_is_found(url: &str) {
@@ -118,9 +119,9 @@ async fn two_instances_writing_at_once_keep_one_chain_on_postgresql() {
     let url = "postgres://webmail@127.0.0.1:5433/traces_instances";
     let first = empty_store(url).await;
     let key = std::env::temp_dir().join(format!("traces-signing-{}.key", std::process::id()));
-    let second = TraceStore::open(url, 183, &key).await.unwrap();
+    let second = Arc::new(TraceStore::open(url, 183, &key).await.unwrap());
     let now = unix_now();
-    async fn writes(store: &TraceStore, action: &str, now: i64) {
+    async fn writes(store: &Arc<TraceStore>, action: &str, now: i64) {
         for _ in 0..40 {
             store.record(&trace(action, now)).await.unwrap();
         }
