@@ -101,11 +101,10 @@ mod browser {
         if link.sheet().is_some() {
             return then();
         }
+        let failed = link.clone();
         let callback = Closure::once_into_js(move |event: web_sys::Event| {
-            if event.type_() == "error"
-                && let Some(link) = event.target().and_then(|t| t.dyn_into::<HtmlLinkElement>().ok())
-            {
-                link.remove();
+            if event.type_() == "error" {
+                failed.remove();
             }
             then();
         });

@@ -64,15 +64,14 @@ pub async fn hardening(
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     let mut response = next.run(request).await;
+    let status = response.status();
     let headers = response.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     if https {
         headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=63072000; includeSubDomains"));
     }
     // a 304 has no body: the browser keeps the headers it stored with the one it has (RFC 9111 §4.3.4)
-    let status = response.status();
-    if status != axum::http::StatusCode::NOT_MODIFIED && may_be_shown_as_a_page(response.headers()) {
-        let headers = response.headers_mut();
+    if status != axum::http::StatusCode::NOT_MODIFIED && may_be_shown_as_a_page(headers) {
         // same-origin: nothing leaks to other sites, and same-site form posts keep a real Origin
         // header; both act on a redirect too (the referrer of the next request, the opener kept)
         headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
